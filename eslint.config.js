@@ -1,5 +1,6 @@
 // @ts-check
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -18,6 +19,13 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ["frontend/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": [

@@ -17,7 +17,9 @@ if (existsSync(artifactsDir)) {
     if (!sourceDir.endsWith(".sol")) continue;
     for (const file of readdirSync(path.join(artifactsDir, sourceDir)).sort()) {
       if (!file.endsWith(".json") || file.endsWith(".dbg.json")) continue;
-      const artifact = JSON.parse(readFileSync(path.join(artifactsDir, sourceDir, file), "utf8")) as {
+      const artifact = JSON.parse(
+        readFileSync(path.join(artifactsDir, sourceDir, file), "utf8"),
+      ) as {
         contractName: string;
         abi: unknown[];
         bytecode: string;

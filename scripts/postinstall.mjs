@@ -38,7 +38,9 @@ function edrNativeLoads() {
 if (!edrNativeLoads()) {
   const npmCli = process.env.npm_execpath;
   if (!npmCli) {
-    console.error("postinstall: EDR's native package is missing; run `npm install` again under Node 22.");
+    console.error(
+      "postinstall: EDR's native package is missing; run `npm install` again under Node 22.",
+    );
     process.exit(1);
   }
   console.log("postinstall: adding EDR's native package under Node " + process.versions.node);

@@ -1,0 +1,29 @@
+import express, { type Router } from "express";
+import { adminAuth } from "./admin-auth.js";
+import { errorHandler, notFound } from "./http-errors.js";
+
+export interface AppOptions {
+  adminToken: string | undefined;
+  /** Routers mounted under /api, in order. */
+  routers: Router[];
+  /** Mutating paths (under /api) that carry their own proof instead of the admin token. */
+  tokenExempt?: (path: string) => boolean;
+}
+
+/** The coordinator's Express app: JSON in and out, admin token on mutating calls, JSON errors. */
+export function createApp(opts: AppOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("json replacer", (_key: string, value: unknown) =>
+    typeof value === "bigint" ? value.toString() : value,
+  );
+  const api = express.Router();
+  api.use(express.json({ limit: "64mb" }));
+  api.use(adminAuth(opts.adminToken, opts.tokenExempt ?? (() => false)));
+  for (const r of opts.routers) api.use(r);
+  api.use(notFound);
+  app.use("/api", api);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

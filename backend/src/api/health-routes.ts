@@ -1,0 +1,49 @@
+import { Router } from "express";
+import type { PublicClient } from "viem";
+import { readChainStatus } from "../chain/chain-status.js";
+import type { Deployment } from "../chain/deployment.js";
+import { schemaVersion } from "../store/migrations.js";
+import type { SqlDatabase } from "../store/sql-database.js";
+
+export interface HealthDeps {
+  db: SqlDatabase;
+  publicClient: PublicClient;
+  rpcUrl: string;
+  deployment: () => Deployment | undefined;
+  engine: () => Promise<unknown>;
+  startedAt: number;
+}
+
+async function storeStatus(db: SqlDatabase) {
+  try {
+    return {
+      ok: true,
+      dialect: db.dialect,
+      location: db.location,
+      schemaVersion: await schemaVersion(db),
+    };
+  } catch (err) {
+    return { ok: false, dialect: db.dialect, location: db.location, error: (err as Error).message };
+  }
+}
+
+/** GET /api/health: always 200, with the status of the chain, the store and the engine. */
+export function healthRoutes(deps: HealthDeps): Router {
+  const router = Router();
+  router.get("/health", async (_req, res) => {
+    const [chain, store, engine] = await Promise.all([
+      readChainStatus(deps.publicClient, deps.rpcUrl, deps.deployment()),
+      storeStatus(deps.db),
+      deps.engine().catch((err: unknown) => ({ error: (err as Error).message })),
+    ]);
+    const ok = chain.reachable && chain.contractsDeployed === true && store.ok;
+    res.json({
+      status: ok ? "ok" : "degraded",
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      chain,
+      store,
+      engine,
+    });
+  });
+  return router;
+}

@@ -1,0 +1,61 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ZodError } from "zod";
+
+/** An error with an HTTP status and a machine-readable code, rendered as JSON. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, "not_found", `No route for ${req.method} ${req.path}`));
+};
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  if (err instanceof HttpError) {
+    res
+      .status(err.status)
+      .json({ error: { code: err.code, message: err.message, details: err.details } });
+    return;
+  }
+  if (err instanceof ZodError) {
+    res.status(400).json({
+      error: {
+        code: "invalid_request",
+        message: err.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "),
+        details: err.issues,
+      },
+    });
+    return;
+  }
+  const bodyErr = err as BodyParserError;
+  if (bodyErr?.type === "entity.parse.failed") {
+    res
+      .status(400)
+      .json({ error: { code: "invalid_json", message: "Request body is not valid JSON" } });
+    return;
+  }
+  if (bodyErr?.type === "entity.too.large") {
+    res.status(413).json({ error: { code: "too_large", message: "Request body is too large" } });
+    return;
+  }
+  if (typeof bodyErr?.status === "number" && bodyErr.status >= 400 && bodyErr.status < 500) {
+    res.status(bodyErr.status).json({ error: { code: "bad_request", message: bodyErr.message } });
+    return;
+  }
+  console.error("[api] unhandled error:", err);
+  res
+    .status(500)
+    .json({ error: { code: "internal", message: "Internal error; see coordinator logs" } });
+};

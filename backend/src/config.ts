@@ -1,0 +1,67 @@
+import path from "node:path";
+import { z } from "zod";
+
+const repoRoot = path.resolve(import.meta.dirname, "..", "..");
+
+const port = z.coerce.number().int().min(1).max(65_535);
+
+const EnvSchema = z.object({
+  COORDINATOR_HOST: z.string().default("127.0.0.1"),
+  COORDINATOR_PORT: port.default(8000),
+  CHAIN_PORT: port.default(8545),
+  CHAIN_RPC_URL: z.url().optional(),
+  DATA_DIR: z.string().default(path.join(repoRoot, "data")),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// URL")
+    .optional(),
+  ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
+  DEPLOYMENT_FILE: z.string().optional(),
+  RECORDER_PRIVATE_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "RECORDER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key")
+    .optional(),
+  TRAINING_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface CoordinatorConfig {
+  host: string;
+  port: number;
+  rpcUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  deploymentFile: string;
+  recorderPrivateKey: `0x${string}` | undefined;
+  trainingWorkers: number | undefined;
+  logLevel: Env["LOG_LEVEL"];
+  repoRoot: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${problems.join("\n")}`);
+  }
+  const e = parsed.data;
+  const rpcUrl = e.CHAIN_RPC_URL ?? `http://127.0.0.1:${e.CHAIN_PORT}`;
+  return {
+    host: e.COORDINATOR_HOST,
+    port: e.COORDINATOR_PORT,
+    rpcUrl,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    adminToken: e.ADMIN_TOKEN,
+    deploymentFile: path.resolve(
+      e.DEPLOYMENT_FILE ?? path.join(repoRoot, "chain", "deployments", "31337.json"),
+    ),
+    recorderPrivateKey: e.RECORDER_PRIVATE_KEY as `0x${string}` | undefined,
+    trainingWorkers: e.TRAINING_WORKERS,
+    logLevel: e.LOG_LEVEL,
+    repoRoot,
+  };
+}

@@ -1,0 +1,161 @@
+import type { Dialect, SqlDatabase } from "./sql-database.js";
+
+/**
+ * Schema migrations, applied in order, each once, each in its own transaction. Never edit a
+ * migration that has shipped: append a new one. `{{BLOB}}` and `{{SERIAL}}` expand per dialect.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "core schema: runs, rounds, checkpoints, nodes, contributions, outbox",
+    sql: `
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  status TEXT NOT NULL,
+  completed_rounds INTEGER NOT NULL DEFAULT 0,
+  engine TEXT,
+  error TEXT,
+  chain_run_id TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE rounds (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  round INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  duration_ms BIGINT,
+  test_loss DOUBLE PRECISION,
+  test_accuracy DOUBLE PRECISION,
+  validation_loss_before DOUBLE PRECISION,
+  validation_loss_after DOUBLE PRECISION,
+  participants TEXT NOT NULL,
+  updates TEXT NOT NULL,
+  model_hash TEXT,
+  tx_hash TEXT,
+  PRIMARY KEY (run_id, round)
+);
+CREATE TABLE checkpoints (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id),
+  round INTEGER NOT NULL,
+  model_hash TEXT NOT NULL,
+  weights {{BLOB}} NOT NULL,
+  optimizer_state {{BLOB}},
+  saved_at BIGINT NOT NULL
+);
+CREATE TABLE nodes (
+  id TEXT PRIMARY KEY,
+  wallet TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  registration_signature TEXT,
+  registration_deadline BIGINT,
+  registration_tx TEXT,
+  registered_at BIGINT NOT NULL,
+  last_seen BIGINT
+);
+CREATE INDEX nodes_wallet ON nodes (wallet);
+CREATE TABLE contributions (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  round INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  wallet TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  loss_before DOUBLE PRECISION NOT NULL,
+  loss_after DOUBLE PRECISION NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  reward TEXT NOT NULL,
+  update_hash TEXT NOT NULL,
+  tx_hash TEXT,
+  PRIMARY KEY (run_id, round, node_id)
+);
+CREATE INDEX contributions_wallet ON contributions (wallet);
+CREATE TABLE outbox (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  round INTEGER,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  tx_hash TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
+CREATE TABLE run_events (
+  id {{SERIAL}},
+  run_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX run_events_run ON run_events (run_id, id);
+`,
+  },
+];
+
+function expand(sql: string, dialect: Dialect): string {
+  return sql
+    .replaceAll("{{BLOB}}", dialect === "postgres" ? "BYTEA" : "BLOB")
+    .replaceAll(
+      "{{SERIAL}}",
+      dialect === "postgres" ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT",
+    );
+}
+
+function statements(sql: string): string[] {
+  return sql
+    .split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Applies every migration the database has not seen yet; returns the versions applied. */
+export async function migrate(
+  db: SqlDatabase,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  await db.execute(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+  );
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const done = await db.transaction(async (tx) => {
+      if (tx.dialect === "postgres") {
+        // Two coordinators starting together must not both apply a migration.
+        await tx.query("SELECT pg_advisory_xact_lock(727001)");
+      }
+      const seen = await tx.query("SELECT version FROM schema_migrations WHERE version = $1", [
+        m.version,
+      ]);
+      if (seen.length > 0) return false;
+      for (const stmt of statements(expand(m.sql, tx.dialect))) await tx.execute(stmt);
+      await tx.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        [m.version, m.name, Date.now()],
+      );
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}
+
+export async function schemaVersion(db: SqlDatabase): Promise<number> {
+  const rows = await db.query<{ v: number | null }>(
+    "SELECT MAX(version) AS v FROM schema_migrations",
+  );
+  return Number(rows[0]?.v ?? 0);
+}

@@ -1,0 +1,27 @@
+import path from "node:path";
+import { migrate } from "./migrations.js";
+import { PostgresDatabase } from "./postgres-database.js";
+import type { SqlDatabase } from "./sql-database.js";
+import { SqliteDatabase } from "./sqlite-database.js";
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; when absent, SQLite under dataDir. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<SqlDatabase> {
+  const db: SqlDatabase = opts.databaseUrl
+    ? new PostgresDatabase(opts.databaseUrl)
+    : new SqliteDatabase(path.join(opts.dataDir, "fedledger.sqlite"));
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw new Error(`Could not open the store at ${db.location}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return db;
+}

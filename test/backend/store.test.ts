@@ -1,0 +1,126 @@
+import { expect } from "chai";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { MIGRATIONS, migrate, schemaVersion } from "../../backend/src/store/migrations.js";
+import { openDatabase } from "../../backend/src/store/open-database.js";
+import { PostgresDatabase } from "../../backend/src/store/postgres-database.js";
+import type { SqlDatabase } from "../../backend/src/store/sql-database.js";
+import { SqliteDatabase } from "../../backend/src/store/sqlite-database.js";
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+
+async function resetPostgres(url: string): Promise<void> {
+  const db = new PostgresDatabase(url);
+  await db.executeScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+  await db.close();
+}
+
+const dialects: { name: string; open: () => Promise<SqlDatabase> }[] = [
+  {
+    name: "sqlite",
+    open: async () =>
+      new SqliteDatabase(path.join(mkdtempSync(path.join(tmpdir(), "fl-store-")), "s.sqlite")),
+  },
+];
+if (pgUrl) {
+  dialects.push({
+    name: "postgres",
+    open: async () => {
+      await resetPostgres(pgUrl);
+      return new PostgresDatabase(pgUrl);
+    },
+  });
+}
+
+describe("store", () => {
+  if (!pgUrl) {
+    it("PostgreSQL tests need TEST_DATABASE_URL (set by .ci/run)");
+  }
+  for (const d of dialects) {
+    describe(d.name, () => {
+      let db: SqlDatabase;
+      beforeEach(async () => {
+        db = await d.open();
+      });
+      afterEach(async () => {
+        await db.close();
+      });
+
+      it("applies every migration once, and again is a no-op", async () => {
+        const first = await migrate(db);
+        expect(first).to.deep.equal(MIGRATIONS.map((m) => m.version));
+        expect(await migrate(db)).to.deep.equal([]);
+        expect(await schemaVersion(db)).to.equal(MIGRATIONS.at(-1)!.version);
+      });
+
+      it("round-trips rows, blobs and big numbers", async () => {
+        await migrate(db);
+        await db.execute(
+          "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+          ["r1", "first", "{}", "pending", Date.now(), Date.now()],
+        );
+        const weights = new Float32Array([1.5, -2.25, 3e-7]);
+        await db.execute(
+          "INSERT INTO checkpoints (run_id, round, model_hash, weights, saved_at) VALUES ($1, $2, $3, $4, $5)",
+          ["r1", 3, "0xabc", new Uint8Array(weights.buffer), Date.now()],
+        );
+        const [row] = await db.query<{ weights: Uint8Array; round: number }>(
+          "SELECT weights, round FROM checkpoints WHERE run_id = $1",
+          ["r1"],
+        );
+        expect(row!.round).to.equal(3);
+        const back = new Float32Array(row!.weights.slice().buffer);
+        expect(Array.from(back)).to.deep.equal(Array.from(weights));
+      });
+
+      it("rolls a failed transaction back whole", async () => {
+        await migrate(db);
+        const insert =
+          "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ($1, 'n', '{}', 'pending', 0, 0)";
+        let caught: unknown;
+        try {
+          await db.transaction(async (tx) => {
+            await tx.execute(insert, ["a"]);
+            await tx.execute(insert, ["a"]); // primary key violation
+          });
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).to.be.instanceOf(Error);
+        expect(await db.query("SELECT id FROM runs")).to.have.length(0);
+      });
+
+      it("keeps concurrent callers out of an open transaction", async () => {
+        await migrate(db);
+        const insert =
+          "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ($1, 'n', '{}', 'pending', 0, 0)";
+        const tx = db.transaction(async (t) => {
+          await t.execute(insert, ["in-tx"]);
+          await new Promise((r) => setTimeout(r, 20));
+          throw new Error("abort");
+        });
+        const outside = db.execute(insert, ["outside"]);
+        await Promise.allSettled([tx, outside]);
+        const ids = (await db.query<{ id: string }>("SELECT id FROM runs ORDER BY id")).map(
+          (r) => r.id,
+        );
+        expect(ids).to.deep.equal(["outside"]);
+      });
+    });
+  }
+
+  it("openDatabase gives a clear error for an unreachable PostgreSQL", async () => {
+    let message = "";
+    try {
+      await openDatabase({
+        databaseUrl: "postgres://nobody:secret@127.0.0.1:1/none",
+        dataDir: tmpdir(),
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.match(/Could not open the store at postgres:/);
+    expect(message).not.to.contain("secret");
+  });
+});
