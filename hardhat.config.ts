@@ -8,14 +8,24 @@ const require = createRequire(import.meta.url);
 // downloading a compiler.
 const SOLC_VERSION = "0.8.28";
 
+// One compiler setup for every build profile: `ignition deploy` builds with the "production" profile,
+// which would otherwise fall back to Hardhat's own defaults (optimizer runs 200, no evmVersion), so
+// the deployed and verified bytecode would differ from what the tests and `bench:gas` measured.
+const compiler = {
+  version: SOLC_VERSION,
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    optimizer: { enabled: true, runs: 10_000 },
+    evmVersion: "cancun",
+  },
+};
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
-    version: SOLC_VERSION,
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
+    profiles: {
+      default: compiler,
+      production: compiler,
     },
   },
   paths: {
