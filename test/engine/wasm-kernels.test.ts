@@ -153,3 +153,42 @@ describe("engine wasm training kernels (vs cpu backend, 1e-4 absolute)", () => {
     expect(after.numBytes).to.equal(before.numBytes);
   });
 });
+
+describe("engine wasm MaxPoolGrad (vs cpu backend)", () => {
+  before(async () => {
+    await selectBackend("wasm");
+  });
+
+  for (const [name, shape, size, stride, pad] of [
+    ["2x2/2 valid (FedAvg CNN)", [2, 8, 8, 5], 2, 2, "valid"],
+    ["3x3/2 same, odd sizes", [2, 9, 7, 3], 3, 2, "same"],
+    ["3x3/1 same, overlapping windows", [1, 6, 6, 2], 3, 1, "same"],
+  ] as const) {
+    it(`maxPool ${name}: input gradient`, async () => {
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(
+            rand(
+              shape.reduce((a, b) => a * b, 1),
+              11,
+            ),
+            [...shape],
+          );
+          const y = tf.maxPool(x, size, stride, pad);
+          const g = tf.tensor(rand(y.size, 12), y.shape);
+          const dx = tf.grad((xx: tf.Tensor) =>
+            tf
+              .maxPool(xx as tf.Tensor4D, size, stride, pad)
+              .mul(g)
+              .sum(),
+          )(x);
+          return dx.dataSync() as Float32Array;
+        });
+      await tf.setBackend("cpu");
+      const cpu = run();
+      await tf.setBackend("wasm");
+      const wasm = run();
+      expect(maxAbsDiff(wasm, cpu)).to.be.lessThan(TOL);
+    });
+  }
+});

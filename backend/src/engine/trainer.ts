@@ -93,11 +93,6 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
   const muT = tf.scalar(mu);
   let lastEpochLoss = 0;
   let lastReport = 0;
-  const lossAndGrads = tf.valueAndGrads((...args: tf.Tensor[]) => {
-    const x = args[args.length - 2]!;
-    const y = args[args.length - 1]! as tf.Tensor2D;
-    return crossEntropy(forward(o.model, args.slice(0, -2), x), y);
-  });
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       new Rng(deriveSeed(o.seed, epoch)).shuffle(order);
@@ -110,8 +105,10 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
         const [next, loss] = tf.tidy(() => {
           const x = tf.tensor4d(m === bs ? xb : xb.subarray(0, m * IMAGE_SIZE), [m, 28, 28, 1]);
           const y = tf.tensor2d(m === bs ? yb : yb.subarray(0, m * NUM_CLASSES), [m, NUM_CLASSES]);
-          // Gradients only for the parameters: x and y are passed but their gradients unused.
-          const { value, grads } = lossAndGrads([...params, x, y]);
+          // x and y are closed over (not arguments), so no gradient is computed for the input.
+          const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) =>
+            crossEntropy(forward(o.model, ps, x), y),
+          )(params);
           const updated = params.map((p, i) => {
             let g = grads[i]!;
             if (mu > 0) g = g.add(p.sub(start[i]!).mul(muT));

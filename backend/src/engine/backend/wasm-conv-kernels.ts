@@ -7,10 +7,14 @@
  * kernel here is a composition of existing wasm kernels arranged so that the heavy work lands
  * in XNNPACK's GEMM / convolution:
  *
- * - Conv2DBackpropFilter: im2col. The padded input is transposed to [Cin, B, Hp, Wp]; one slice
- *   per filter tap gives the rows of P^T = [KH*KW*Cin, B*Ho*Wo]; dW = P^T @ dy[B*Ho*Wo, Cout] is
- *   one GEMM whose reduction runs over the whole batch (the fast shape), and its [K, Cout]
- *   result is already the HWIO filter layout.
+ * - Conv2DBackpropFilter: im2col. A JS loop writes P^T = [KH*KW*Cin, B*Ho*Wo] straight into
+ *   wasm memory (from the input transposed to [Cin, B, H, W], so rows copy contiguously); then
+ *   dW = P^T @ dy[B*Ho*Wo, Cout] is ONE XNNPACK GEMM whose reduction runs over the whole batch
+ *   (the fast shape: only dy, 64 columns wide, gets packed), and its [K, Cout] result is already
+ *   the HWIO filter layout. (Formulating it as a Conv2D over transposed inputs instead puts the
+ *   batch in the GEMM's inner dimension per tap: 10-32 long, so XNNPACK runs far below peak.)
+ * - MaxPoolGrad: one JS pass over the wasm heap (first-max rule, as the cpu backend); the stock
+ *   kernel is a slow generic pooling loop.
  * - Conv2DBackpropInput (stride 1): a forward Conv2D of dy with the filter rotated 180 degrees and
  *   its channel axes swapped, padded by (K-1-pad): XNNPACK's convolution.
  * - BatchMatMul with transposeA/transposeB (2-D, batch 1): materialise the cheaper transpose and
@@ -22,7 +26,13 @@
 import * as tf from "@tensorflow/tfjs";
 
 type TensorInfo = tf.TensorInfo;
-type Backend = tf.KernelBackend & { disposeData(dataId: object, force?: boolean): boolean };
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use (its heap and allocator). */
+type Backend = tf.KernelBackend & {
+  disposeData(dataId: object, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { HEAPF32: Float32Array };
+};
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: Backend; attrs?: tf.NamedAttrMap };
 type Kernel = (args: KernelArgs) => TensorInfo;
 
@@ -33,6 +43,7 @@ export const CUSTOM_WASM_KERNELS = [
   "Conv2DBackpropFilter",
   "Conv2DBackpropInput",
   "BatchMatMul",
+  "MaxPoolGrad",
 ] as const;
 
 function kernel(name: string): Kernel {
@@ -60,6 +71,14 @@ function free(backend: Backend, ...infos: TensorInfo[]): void {
 
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Float32 view of the wasm heap and the element offset of a tensor in it. */
+function heapOf(backend: Backend, t: TensorInfo): [Float32Array, number] {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error("tensor is not on the wasm backend");
+  // Read HEAPF32 after every allocation: memory growth replaces the buffer.
+  return [backend.wasm.HEAPF32, d.memoryOffset >>> 2];
 }
 
 function reshape(backend: Backend, x: TensorInfo, shape: number[]): TensorInfo {
@@ -164,6 +183,131 @@ function convInfo(
   );
 }
 
+/**
+ * P^T for the filter gradient: rows (kh, kw, cin), columns (b, oh, ow); entry = the input pixel
+ * that tap (kh, kw) of output (oh, ow) reads (0 in the padding). Written straight into a wasm
+ * tensor with a JS loop over contiguous rows of the [Cin, B, H, W]-transposed input.
+ */
+function im2colTransposed(
+  backend: Backend,
+  x: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  kh: number,
+  kw: number,
+): TensorInfo {
+  const [batch, h, w, cin] = x.shape as [number, number, number, number];
+  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  const xt = cin === 1 ? null : transpose(backend, x, [3, 0, 1, 2]);
+  const cols = batch * ho * wo;
+  const out = backend.makeOutput([kh * kw * cin, cols], "float32");
+  const [heap, src0] = heapOf(backend, xt ?? x);
+  const [, dst0] = heapOf(backend, out);
+  let dst = dst0;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      // Output columns whose input column is inside the image (the rest read padding).
+      const colOff = j * dw - left;
+      let owLo = 0;
+      while (owLo < wo && owLo * sw + colOff < 0) owLo++;
+      let owHi = wo;
+      while (owHi > owLo && (owHi - 1) * sw + colOff >= w) owHi--;
+      for (let c = 0; c < cin; c++) {
+        for (let b = 0; b < batch; b++) {
+          const plane = src0 + (c * batch + b) * h * w;
+          for (let oh = 0; oh < ho; oh++) {
+            const ih = oh * sh + i * dh - top;
+            if (ih < 0 || ih >= h) {
+              heap.fill(0, dst, dst + wo);
+              dst += wo;
+              continue;
+            }
+            let ow = 0;
+            for (; ow < owLo; ow++) heap[dst++] = 0;
+            let s = plane + ih * w + owLo * sw + colOff;
+            if (sw === 1) {
+              for (; ow < owHi; ow++) heap[dst++] = heap[s++]!;
+            } else {
+              for (; ow < owHi; ow++, s += sw) heap[dst++] = heap[s]!;
+            }
+            for (; ow < wo; ow++) heap[dst++] = 0;
+          }
+        }
+      }
+    }
+  }
+  if (xt) free(backend, xt);
+  return out;
+}
+
+/**
+ * MaxPoolGrad (NHWC) in one pass: each output's gradient goes to the FIRST maximum of its window
+ * (the cpu backend's rule). The stock wasm kernel recomputes positions with a slow generic 3-D
+ * pooling loop.
+ */
+function maxPoolGrad(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const dy = inputs.dy as TensorInfo;
+  const input = inputs.input as TensorInfo;
+  const attrs = args.attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const { batchSize, inHeight: h, inWidth: w, inChannels: ch, outHeight: ho, outWidth: wo } = info;
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    effectiveFilterHeight: fh,
+    effectiveFilterWidth: fw,
+  } = info;
+  const { top, left } = info.padInfo;
+  const dx = backend.makeOutput(input.shape, "float32");
+  const [heap, x0] = heapOf(backend, input);
+  const [, dy0] = heapOf(backend, dy);
+  const [, dx0] = heapOf(backend, dx);
+  heap.fill(0, dx0, dx0 + batchSize * h * w * ch);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < ho; oh++) {
+      const ih0 = oh * sh - top;
+      const ihA = Math.max(0, ih0);
+      const ihB = Math.min(h, ih0 + fh);
+      for (let ow = 0; ow < wo; ow++) {
+        const iw0 = ow * sw - left;
+        const iwA = Math.max(0, iw0);
+        const iwB = Math.min(w, iw0 + fw);
+        const dyBase = dy0 + ((b * ho + oh) * wo + ow) * ch;
+        for (let c = 0; c < ch; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let ih = ihA; ih < ihB; ih++) {
+            for (let iw = iwA; iw < iwB; iw++) {
+              const k = ((b * h + ih) * w + iw) * ch + c;
+              const v = heap[x0 + k]!;
+              if (v > best || at < 0) {
+                best = v;
+                at = k;
+              }
+            }
+          }
+          if (at >= 0) heap[dx0 + at] = heap[dx0 + at]! + heap[dyBase + c]!;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
 function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const { inputs, backend } = args;
   const x = inputs.x as TensorInfo;
@@ -176,71 +320,11 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const info = convInfo(x.shape, attrs.filterShape, attrs);
   const [kh, kw, cin, cout] = attrs.filterShape;
   const batch = x.shape[0]!;
-  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
-  const { top, bottom, left, right } = info.padInfo;
-
-  // [Cin, B, H, W], zero-padded spatially.
-  const xt =
-    cin === 1
-      ? reshape(backend, x, [1, batch, x.shape[1]!, x.shape[2]!])
-      : transpose(backend, x, [3, 0, 1, 2]);
-  let xp = xt;
-  if (top || bottom || left || right) {
-    xp = run(
-      backend,
-      "PadV2",
-      { x: xt },
-      {
-        paddings: [
-          [0, 0],
-          [0, 0],
-          [top, bottom],
-          [left, right],
-        ],
-        constantValue: 0,
-      },
-    );
-    free(backend, xt);
-  }
-  // One [Cin, B, Ho, Wo] window per tap, stacked as rows (kh, kw, cin) of P^T.
-  const taps: TensorInfo[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      if (sh === 1 && sw === 1) {
-        taps.push(
-          run(backend, "Slice", { x: xp }, { begin: [0, 0, i, j], size: [cin, batch, ho, wo] }),
-        );
-      } else {
-        taps.push(
-          run(
-            backend,
-            "StridedSlice",
-            { x: xp },
-            {
-              begin: [0, 0, i, j],
-              end: [cin, batch, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1],
-              strides: [1, 1, sh, sw],
-              beginMask: 0,
-              endMask: 0,
-              ellipsisMask: 0,
-              newAxisMask: 0,
-              shrinkAxisMask: 0,
-            },
-          ),
-        );
-      }
-    }
-  }
-  free(backend, xp);
-  const stacked =
-    taps.length === 1
-      ? taps[0]!
-      : run(backend, "Concat", taps as unknown as tf.NamedTensorInfoMap, { axis: 0 });
-  if (taps.length > 1) free(backend, ...taps);
-  const pt = reshape(backend, stacked, [kh * kw * cin, batch * ho * wo]);
+  const { outHeight: ho, outWidth: wo } = info;
+  const pt = im2colTransposed(backend, x, info, kh, kw);
   const dy2 = reshape(backend, dy, [batch * ho * wo, cout]);
   const dw = gemm(backend, pt, dy2);
-  free(backend, stacked, pt, dy2);
+  free(backend, pt, dy2);
   const out = reshape(backend, dw, [kh, kw, cin, cout]);
   free(backend, dw);
   return out;
@@ -308,5 +392,6 @@ export function registerWasmTrainingKernels(): void {
   replace("BatchMatMul", batchMatMul);
   replace("Conv2DBackpropInput", conv2DBackpropInput);
   replace("Conv2DBackpropFilter", conv2DBackpropFilter);
+  replace("MaxPoolGrad", maxPoolGrad);
   registered = true;
 }
