@@ -1,60 +1,48 @@
-import { useEffect, useState } from "react";
+import { Header } from "./components/Header";
+import { Notice } from "./components/Notice";
+import { ChainItemPage } from "./pages/ChainItemPage";
+import { LedgerPage } from "./pages/LedgerPage";
+import { NodesPage } from "./pages/NodesPage";
+import { OverviewPage } from "./pages/OverviewPage";
+import { RewardsPage } from "./pages/RewardsPage";
+import { TrainingPage } from "./pages/TrainingPage";
+import { href, useRoute, type Route } from "./router";
 
-interface Health {
-  status: string;
-  chain: { reachable: boolean; chainId?: number; blockNumber?: number; error?: string };
-  store: { ok: boolean; dialect: string; location: string };
+function Page({ route }: { route: Route }) {
+  const [first, second] = route.segments;
+  switch (first) {
+    case undefined:
+      return <OverviewPage />;
+    case "training":
+      return <TrainingPage route={route} />;
+    case "nodes":
+      return <NodesPage route={route} />;
+    case "ledger":
+      return <LedgerPage route={route} />;
+    case "rewards":
+      return <RewardsPage />;
+    case "tx":
+    case "block":
+      if (second) return <ChainItemPage key={route.path} kind={first} id={second} />;
+  }
+  return (
+    <div className="page">
+      <Notice kind="empty" title="No such page" action={<a href={href("/")}>Go to the overview</a>}>
+        The address <code>{route.path}</code> is not a page of this dashboard.
+      </Notice>
+    </div>
+  );
 }
 
-/** Overview: the coordinator's view of the chain and the store, polled every few seconds. */
+/** The FedLedger dashboard: header with chain status and wallet, then the current page. */
 export function App() {
-  const [health, setHealth] = useState<Health | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    let cancelled = false;
-    const load = async () => {
-      try {
-        const res = await fetch("/api/health");
-        if (!res.ok) throw new Error(`coordinator answered ${res.status}`);
-        const body = (await res.json()) as Health;
-        if (!cancelled) {
-          setHealth(body);
-          setError(undefined);
-        }
-      } catch (err) {
-        if (!cancelled)
-          setError(
-            `Coordinator unreachable (${(err as Error).message}). Is \`npm start\` running?`,
-          );
-      }
-    };
-    void load();
-    const timer = setInterval(() => void load(), 3000);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-    };
-  }, []);
+  const route = useRoute();
   return (
-    <main>
-      <h1>FedLedger</h1>
-      {error && <p role="alert">{error}</p>}
-      {health && (
-        <dl>
-          <dt>Status</dt>
-          <dd data-testid="health-status">{health.status}</dd>
-          <dt>Chain</dt>
-          <dd>
-            {health.chain.reachable
-              ? `chain ${health.chain.chainId}, block ${health.chain.blockNumber}`
-              : health.chain.error}
-          </dd>
-          <dt>Store</dt>
-          <dd>
-            {health.store.dialect} ({health.store.location})
-          </dd>
-        </dl>
-      )}
-    </main>
+    <div className="app">
+      <Header path={route.segments[0] ? `/${route.segments[0]}` : "/"} />
+      <main className="app-main">
+        <Page route={route} />
+      </main>
+    </div>
   );
 }

@@ -1,0 +1,47 @@
+import { createConfig, http, injected } from "wagmi";
+import { hardhat, sepolia } from "viem/chains";
+import { deployments } from "./deployments";
+
+/** The local Hardhat chain, read through the RPC the dashboard was started with. */
+export const localChain = {
+  ...hardhat,
+  rpcUrls: {
+    default: { http: [import.meta.env.VITE_CHAIN_RPC_URL] },
+  },
+} as const;
+
+export const supportedChains = [localChain, sepolia] as const;
+export type SupportedChainId = (typeof supportedChains)[number]["id"];
+
+export function isSupportedChainId(id: number | undefined): id is SupportedChainId {
+  return supportedChains.some((c) => c.id === id);
+}
+
+export function chainName(id: number | undefined): string {
+  if (id === undefined) return "unknown chain";
+  return supportedChains.find((c) => c.id === id)?.name ?? `chain ${id}`;
+}
+
+/** A block explorer for a chain when it has one (Sepolia); the local chain has none. */
+export function explorerUrl(chainId: number | undefined): string | undefined {
+  return supportedChains.find((c) => c.id === chainId && "blockExplorers" in c)?.blockExplorers
+    ?.default.url;
+}
+
+export const wagmiConfig = createConfig({
+  chains: supportedChains,
+  // EIP-6963 discovery (multiInjectedProviderDiscovery) lists MetaMask and other wallets by name;
+  // injected() also covers a plain window.ethereum.
+  connectors: [injected()],
+  transports: {
+    [localChain.id]: http(import.meta.env.VITE_CHAIN_RPC_URL, { retryCount: 1 }),
+    [sepolia.id]: http(deployments[sepolia.id]?.rpcUrl),
+  },
+  pollingInterval: 1_000,
+});
+
+declare module "wagmi" {
+  interface Register {
+    config: typeof wagmiConfig;
+  }
+}

@@ -1,0 +1,334 @@
+import { useMemo } from "react";
+import { useContributions, useNodes, useRuns } from "../api/queries";
+import { AddressText, BlockLink, TxLink } from "../components/ChainLink";
+import { Notice } from "../components/Notice";
+import { auditLedger, type ChainRun } from "../chain/ledger-events";
+import { useActiveDeployment } from "../chain/use-deployment";
+import { useLedger } from "../chain/use-ledger";
+import { useTokenSymbol } from "../chain/use-token";
+import { chainName } from "../chain/wagmi-config";
+import { formatNumber, formatTokens, fromFixed18, shortHex } from "../format";
+import { navigate, type Route } from "../router";
+
+function Formula({ run, symbol }: { run: ChainRun | undefined; symbol: string }) {
+  const p = run?.policy;
+  return (
+    <section className="card formula" aria-label="Reward formula">
+      <h2>Reward formula</h2>
+      <pre className="formula-text">
+        {`score_i  = w_i × max(0, lossBefore_i − lossAfter_i)
+w_i      = samples_i  (sample-weighted policies), else 1
+reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`}
+      </pre>
+      <p className="muted small">
+        Losses are measured by the coordinator on its own validation split (never reported by nodes)
+        and recorded on chain as 18-decimal fixed point. The policy and its parameters are
+        registered on chain with each run (RunRegistered), so anyone can re-derive every reward
+        below from the events alone, as this page does.
+      </p>
+      {p ? (
+        <dl className="kv" data-testid="run-policy">
+          <dt>Policy</dt>
+          <dd>{p.name}</dd>
+          <dt>Pool per round</dt>
+          <dd>
+            {formatTokens(p.poolPerRoundWei)} {symbol}
+          </dd>
+          <dt>Sample-weighted</dt>
+          <dd>{p.sampleWeighted ? "yes" : "no"}</dd>
+          <dt>Validation samples</dt>
+          <dd>{p.validationSize}</dd>
+          {p.name === "shapley-mc" && (
+            <>
+              <dt>Permutations</dt>
+              <dd>{p.permutations}</dd>
+            </>
+          )}
+        </dl>
+      ) : (
+        run && <p className="bad">This run&apos;s policy id is not one this dashboard knows.</p>
+      )}
+    </section>
+  );
+}
+
+export function LedgerPage({ route }: { route: Route }) {
+  const active = useActiveDeployment();
+  const ledger = useLedger(active.deployment);
+  const runs = useRuns();
+  const nodes = useNodes();
+  const symbol = useTokenSymbol(active.deployment);
+  const runFilter = route.query.get("run") ?? "";
+  const roundFilter = route.query.get("round") ?? "";
+  const nodeFilter = (route.query.get("node") ?? "").toLowerCase();
+
+  const runByChainId = useMemo(() => {
+    const m = new Map<string, { id: string; name: string }>();
+    for (const r of runs.data ?? [])
+      if (r.chainRunId) m.set(r.chainRunId.toLowerCase(), { id: r.id, name: r.name });
+    return m;
+  }, [runs.data]);
+  const nodeByWallet = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const n of nodes.data ?? []) m.set(n.wallet.toLowerCase(), n.id);
+    return m;
+  }, [nodes.data]);
+
+  const setFilter = (patch: Record<string, string>) =>
+    navigate("/ledger", { run: runFilter, round: roundFilter, node: nodeFilter, ...patch });
+
+  const snapshot = ledger.data;
+  const chainRuns = snapshot?.runs ?? [];
+  const selectedChainRun = chainRuns.find(
+    (r) => r.chainRunId.toLowerCase() === runFilter.toLowerCase(),
+  );
+  const filtered = useMemo(() => {
+    const list = snapshot?.contributions ?? [];
+    return list
+      .filter((c) => !runFilter || c.chainRunId.toLowerCase() === runFilter.toLowerCase())
+      .filter((c) => !roundFilter || c.round === Number(roundFilter))
+      .filter((c) => !nodeFilter || c.node.toLowerCase() === nodeFilter)
+      .sort((a, b) =>
+        a.blockNumber === b.blockNumber
+          ? a.logIndex - b.logIndex
+          : a.blockNumber > b.blockNumber
+            ? -1
+            : 1,
+      );
+  }, [snapshot, runFilter, roundFilter, nodeFilter]);
+
+  const audit = useMemo(() => {
+    if (!snapshot) return undefined;
+    const inRun = (id: string) => !runFilter || id.toLowerCase() === runFilter.toLowerCase();
+    return auditLedger({
+      contributions: snapshot.contributions.filter((c) => inRun(c.chainRunId)),
+      rounds: snapshot.rounds.filter((r) => inRun(r.chainRunId)),
+      runs: snapshot.runs.filter((r) => inRun(r.chainRunId)),
+    });
+  }, [snapshot, runFilter]);
+  const filteredTotal = filtered.reduce((s, c) => s + c.reward, 0n);
+
+  const storeRunId = runFilter ? runByChainId.get(runFilter.toLowerCase())?.id : undefined;
+  const store = useContributions(storeRunId);
+  const storeTotal = store.data
+    ?.filter((c) => c.txHash)
+    .reduce((s, c) => s + BigInt(c.rewardWei), 0n);
+  const storeComparable = !runFilter || !!storeRunId;
+
+  const runLabel = (chainRunId: string) =>
+    runByChainId.get(chainRunId.toLowerCase())?.name ?? shortHex(chainRunId, 10, 4);
+  const rounds = [
+    ...new Set(
+      (snapshot?.contributions ?? [])
+        .filter((c) => !runFilter || c.chainRunId.toLowerCase() === runFilter.toLowerCase())
+        .map((c) => c.round),
+    ),
+  ].sort((a, b) => a - b);
+  const wallets = [...new Set((snapshot?.contributions ?? []).map((c) => c.node.toLowerCase()))];
+
+  if (!active.deployment)
+    return (
+      <div className="page">
+        <h1>Ledger</h1>
+        <Notice kind="empty" title="No contracts deployed">
+          The dashboard knows no deployment for {chainName(active.chainId)}. Start the stack with{" "}
+          <code>npm start</code>: it deploys the contracts to the local chain and writes
+          chain/deployments/31337.json.
+        </Notice>
+      </div>
+    );
+
+  return (
+    <div className="page">
+      <h1>Ledger</h1>
+      <p className="muted">
+        Contribution events read directly from the ContributionLedger contract at{" "}
+        <AddressText address={active.deployment.contracts.ContributionLedger.address} /> on{" "}
+        {chainName(active.chainId)}
+        {snapshot && <> (as of block #{snapshot.blockNumber.toString()})</>}.
+      </p>
+      {ledger.isError && (
+        <Notice kind="error" title="Chain down">
+          Could not read the ledger: {ledger.error.message.split("\n")[0]}. Is the chain running (
+          <code>npm start</code>)? This page retries on its own.
+        </Notice>
+      )}
+
+      <div className="grid-2">
+        <Formula run={selectedChainRun} symbol={symbol} />
+        <section className="card" aria-label="Audit">
+          <h2>Totals and audit</h2>
+          {audit ? (
+            <>
+              <div className="stats">
+                <div className="stat">
+                  <span className="stat-label">Contributions</span>
+                  <span className="stat-value" data-testid="ledger-count">
+                    {audit.contributions}
+                  </span>
+                </div>
+                <div className="stat">
+                  <span className="stat-label">Rounds</span>
+                  <span className="stat-value">{audit.rounds}</span>
+                </div>
+                <div className="stat">
+                  <span className="stat-label">Rewarded</span>
+                  <span
+                    className="stat-value"
+                    data-testid="ledger-total"
+                    data-wei={audit.totalReward.toString()}
+                  >
+                    {formatTokens(audit.totalReward)} <small>{symbol}</small>
+                  </span>
+                </div>
+              </div>
+              <ul className="checks" data-testid="audit-checks">
+                <li
+                  className={
+                    audit.formulaMismatches === 0 && audit.runsWithoutPolicy === 0 ? "ok" : "bad"
+                  }
+                >
+                  {audit.formulaMismatches === 0 && audit.runsWithoutPolicy === 0
+                    ? "Every reward re-derived from the events matches the formula"
+                    : `${audit.formulaMismatches} reward(s) differ from the formula${audit.runsWithoutPolicy ? `, ${audit.runsWithoutPolicy} run(s) without a known policy` : ""}`}
+                </li>
+                <li className={audit.roundTotalMismatches === 0 ? "ok" : "bad"}>
+                  {audit.roundTotalMismatches === 0
+                    ? "Every round's RoundRecorded total equals its contributions"
+                    : `${audit.roundTotalMismatches} round total(s) disagree with their contributions`}
+                </li>
+                {storeComparable && storeTotal !== undefined && (
+                  <li className={storeTotal === audit.totalReward ? "ok" : "warn"}>
+                    {storeTotal === audit.totalReward
+                      ? "The coordinator's store agrees with the chain"
+                      : `The coordinator's store has ${formatTokens(storeTotal)} ${symbol} recorded (chain: ${formatTokens(audit.totalReward)}); rounds may still be in the outbox`}
+                  </li>
+                )}
+              </ul>
+              <p className="muted small">
+                The same checks, plus mints and claims, run from the command line:{" "}
+                <code>npm run audit</code>.
+              </p>
+            </>
+          ) : (
+            <p className="muted">{ledger.isPending ? "Reading events…" : "—"}</p>
+          )}
+        </section>
+      </div>
+
+      <section className="card">
+        <div className="filters" role="search">
+          <label className="field inline">
+            <span className="field-label">Run</span>
+            <select
+              value={runFilter}
+              onChange={(e) => setFilter({ run: e.target.value, round: "" })}
+              data-testid="filter-run"
+            >
+              <option value="">All runs</option>
+              {chainRuns.map((r) => (
+                <option key={r.chainRunId} value={r.chainRunId}>
+                  {runLabel(r.chainRunId)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field inline">
+            <span className="field-label">Round</span>
+            <select
+              value={roundFilter}
+              onChange={(e) => setFilter({ round: e.target.value })}
+              data-testid="filter-round"
+            >
+              <option value="">All rounds</option>
+              {rounds.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field inline">
+            <span className="field-label">Node</span>
+            <select
+              value={nodeFilter}
+              onChange={(e) => setFilter({ node: e.target.value })}
+              data-testid="filter-node"
+            >
+              <option value="">All nodes</option>
+              {wallets.map((w) => (
+                <option key={w} value={w}>
+                  {nodeByWallet.get(w) ?? shortHex(w)}
+                </option>
+              ))}
+            </select>
+          </label>
+          {(runFilter || roundFilter || nodeFilter) && (
+            <button type="button" className="button ghost" onClick={() => navigate("/ledger")}>
+              Clear filters
+            </button>
+          )}
+          <span className="muted small filters-total">
+            {filtered.length} shown · {formatTokens(filteredTotal)} {symbol}
+          </span>
+        </div>
+        {snapshot && snapshot.contributions.length === 0 ? (
+          <Notice kind="empty" title="No contributions recorded yet">
+            Each aggregated round is recorded in one transaction. Start a run on the Training page
+            and its contributions appear here within seconds of each round.
+          </Notice>
+        ) : (
+          filtered.length > 0 && (
+            <div className="table-wrap">
+              <table data-testid="ledger-table">
+                <thead>
+                  <tr>
+                    <th>Run</th>
+                    <th>Round</th>
+                    <th>Node</th>
+                    <th className="num">Samples</th>
+                    <th className="num">Loss before → after</th>
+                    <th className="num">Reward ({symbol})</th>
+                    <th>Tx</th>
+                    <th>Block</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {filtered.map((c) => (
+                    <tr key={`${c.txHash}:${c.logIndex}`}>
+                      <td>{runLabel(c.chainRunId)}</td>
+                      <td>{c.round}</td>
+                      <td>
+                        <span className="strong">
+                          {nodeByWallet.get(c.node.toLowerCase()) ?? ""}
+                        </span>{" "}
+                        <AddressText address={c.node} />
+                      </td>
+                      <td className="num">{c.samples.toString()}</td>
+                      <td className="num">
+                        {formatNumber(fromFixed18(c.lossBefore))} →{" "}
+                        {formatNumber(fromFixed18(c.lossAfter))}
+                      </td>
+                      <td className="num strong">{formatTokens(c.reward)}</td>
+                      <td>
+                        <TxLink hash={c.txHash} chainId={active.chainId} />
+                      </td>
+                      <td>
+                        <BlockLink block={c.blockNumber} chainId={active.chainId} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        )}
+        {snapshot && snapshot.contributions.length > 0 && filtered.length === 0 && (
+          <Notice kind="empty" title="Nothing matches these filters">
+            Clear a filter to see more contributions.
+          </Notice>
+        )}
+      </section>
+    </div>
+  );
+}

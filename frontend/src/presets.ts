@@ -1,0 +1,135 @@
+import type { CreateRunRequest } from "../../backend/src/api/schemas";
+
+export interface RunPreset {
+  id: string;
+  label: string;
+  description: string;
+  request: CreateRunRequest;
+}
+
+/**
+ * Starting points for a run. The FedAvg ones follow McMahan et al. (2017): 100 clients, C = 0.1,
+ * B = 10, the MNIST 2NN; IID shuffling versus the pathological non-IID split of 2 label-sorted
+ * shards per client. Everything stays editable in the form.
+ */
+export const RUN_PRESETS: readonly RunPreset[] = [
+  {
+    id: "quick-demo",
+    label: "Quick demo (synthetic, 4 nodes)",
+    description:
+      "A seeded synthetic MNIST-like set and a linear model: 4 nodes, 5 rounds, done in seconds. Good for a first look.",
+    request: {
+      name: "Quick demo",
+      dataset: "synthetic",
+      model: "logreg",
+      partition: { kind: "iid" },
+      numNodes: 4,
+      fraction: 1,
+      rounds: 5,
+      localEpochs: 1,
+      batchSize: 32,
+      learningRate: 0.1,
+      strategy: { name: "fedavg" },
+      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      seed: 1,
+    },
+  },
+  {
+    id: "fedavg-iid",
+    label: "FedAvg paper, IID",
+    description:
+      "MNIST, 2NN (784-200-200-10), 100 nodes with IID shards, C = 0.1 (10 per round), E = 1, B = 10.",
+    request: {
+      name: "FedAvg paper IID",
+      dataset: "mnist",
+      model: "2nn",
+      partition: { kind: "iid" },
+      numNodes: 100,
+      fraction: 0.1,
+      rounds: 50,
+      localEpochs: 1,
+      batchSize: 10,
+      learningRate: 0.1,
+      strategy: { name: "fedavg" },
+      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      seed: 1,
+    },
+  },
+  {
+    id: "non-iid-shards",
+    label: "Non-IID shards",
+    description:
+      "The paper's pathological non-IID split: MNIST sorted by label, 2 shards of 300 per node, so most nodes see only 2 digits.",
+    request: {
+      name: "Non-IID shards",
+      dataset: "mnist",
+      model: "2nn",
+      partition: { kind: "shards", shardsPerNode: 2 },
+      numNodes: 100,
+      fraction: 0.1,
+      rounds: 50,
+      localEpochs: 1,
+      batchSize: 10,
+      learningRate: 0.1,
+      strategy: { name: "fedavg" },
+      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      seed: 1,
+    },
+  },
+  {
+    id: "dirichlet-fedprox",
+    label: "Non-IID Dirichlet, FedProx",
+    description:
+      "Label skew drawn from Dirichlet(α = 0.3) over 20 nodes, FedProx with μ = 0.01 to keep local models close to the global one.",
+    request: {
+      name: "Dirichlet 0.3 FedProx",
+      dataset: "mnist",
+      model: "2nn",
+      trainLimit: 20_000,
+      partition: { kind: "dirichlet", alpha: 0.3 },
+      numNodes: 20,
+      fraction: 0.5,
+      rounds: 30,
+      localEpochs: 2,
+      batchSize: 20,
+      learningRate: 0.05,
+      strategy: { name: "fedprox", mu: 0.01 },
+      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      seed: 1,
+    },
+  },
+  {
+    id: "byzantine",
+    label: "Byzantine nodes",
+    description:
+      "2 of 10 nodes send sign-flipped, scaled updates; Multi-Krum (f = 2) keeps them out, and leave-one-out scoring pays them nothing.",
+    request: {
+      name: "Byzantine nodes vs Krum",
+      dataset: "mnist",
+      model: "2nn",
+      trainLimit: 10_000,
+      partition: { kind: "iid" },
+      numNodes: 10,
+      fraction: 1,
+      rounds: 20,
+      localEpochs: 1,
+      batchSize: 20,
+      learningRate: 0.05,
+      strategy: { name: "krum", f: 2, m: 4 },
+      reward: { policy: "leave-one-out", poolPerRound: "100", permutations: 20 },
+      byzantine: { fraction: 0.2, attack: "sign-flip", scale: -4 },
+      seed: 1,
+    },
+  },
+];
+
+export function presetById(id: string): RunPreset | undefined {
+  return RUN_PRESETS.find((p) => p.id === id);
+}
+
+/** A deep copy of a preset's request, safe to edit. */
+export function requestFromPreset(id: string): CreateRunRequest {
+  const preset = presetById(id) ?? RUN_PRESETS[0];
+  if (!preset) throw new Error("no run presets");
+  return structuredClone(preset.request);
+}
