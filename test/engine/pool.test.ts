@@ -65,6 +65,21 @@ describe("engine TrainingPool (worker_threads)", function () {
     expect(sub.n).to.equal(3);
   });
 
+  it("trains the FedAvg CNN (wasm training kernels) and its loss falls", async () => {
+    const w0 = initialWeights("cnn", 1);
+    const base = {
+      model: "cnn" as const,
+      indices: Array.from({ length: 64 }, (_, i) => i),
+      batchSize: 16,
+      learningRate: 0.05,
+      seed: 1,
+    };
+    const one = await pool.train({ ...base, weights: w0, epochs: 1 });
+    const more = await pool.train({ ...base, weights: one.weights, epochs: 3 });
+    expect(more.trainLoss).to.be.lessThan(one.trainLoss);
+    expect(one.weights.every(Number.isFinite)).to.equal(true);
+  });
+
   it("is reproducible: same task and seed give the same weights", async () => {
     const task = {
       model: "logreg" as const,

@@ -159,11 +159,13 @@ describe("engine wasm MaxPoolGrad (vs cpu backend)", () => {
     await selectBackend("wasm");
   });
 
-  for (const [name, shape, size, stride, pad] of [
-    ["2x2/2 valid (FedAvg CNN)", [2, 8, 8, 5], 2, 2, "valid"],
-    ["3x3/2 same, odd sizes", [2, 9, 7, 3], 3, 2, "same"],
-    ["3x3/1 same, overlapping windows", [1, 6, 6, 2], 3, 1, "same"],
-  ] as const) {
+  const POOL_CASES: [string, [number, number, number, number], number, number, "valid" | "same"][] =
+    [
+      ["2x2/2 valid (FedAvg CNN)", [2, 8, 8, 5], 2, 2, "valid"],
+      ["3x3/2 same, odd sizes", [2, 9, 7, 3], 3, 2, "same"],
+      ["3x3/1 same, overlapping windows", [1, 6, 6, 2], 3, 1, "same"],
+    ];
+  for (const [name, shape, size, stride, pad] of POOL_CASES) {
     it(`maxPool ${name}: input gradient`, async () => {
       const run = () =>
         tf.tidy(() => {
@@ -172,7 +174,7 @@ describe("engine wasm MaxPoolGrad (vs cpu backend)", () => {
               shape.reduce((a, b) => a * b, 1),
               11,
             ),
-            [...shape],
+            shape,
           );
           const y = tf.maxPool(x, size, stride, pad);
           const g = tf.tensor(rand(y.size, 12), y.shape);

@@ -7,9 +7,10 @@
  * kernel here is a composition of existing wasm kernels arranged so that the heavy work lands
  * in XNNPACK's GEMM / convolution:
  *
- * - Conv2DBackpropFilter: im2col. A JS loop writes P^T = [KH*KW*Cin, B*Ho*Wo] straight into
- *   wasm memory (from the input transposed to [Cin, B, H, W], so rows copy contiguously); then
- *   dW = P^T @ dy[B*Ho*Wo, Cout] is ONE XNNPACK GEMM whose reduction runs over the whole batch
+ * - Conv2DBackpropFilter: im2col. P^T = [KH*KW*Cin, Ho*Wo*B] is written straight into wasm
+ *   memory with one memmove per (tap, cin, output row), from the input transposed to
+ *   [Cin, H, W, B] (so a row of outputs for all images is contiguous); then
+ *   dW = P^T @ dy[Ho*Wo*B, Cout] is ONE XNNPACK GEMM whose reduction runs over the whole batch
  *   (the fast shape: only dy, 64 columns wide, gets packed), and its [K, Cout] result is already
  *   the HWIO filter layout. (Formulating it as a Conv2D over transposed inputs instead puts the
  *   batch in the GEMM's inner dimension per tap: 10-32 long, so XNNPACK runs far below peak.)
@@ -17,9 +18,10 @@
  *   kernel is a slow generic pooling loop.
  * - Conv2DBackpropInput (stride 1): a forward Conv2D of dy with the filter rotated 180 degrees and
  *   its channel axes swapped, padded by (K-1-pad): XNNPACK's convolution.
- * - BatchMatMul with transposeA/transposeB (2-D, batch 1): materialise the cheaper transpose and
- *   run the untransposed XNNPACK path; C = A@B^T may be computed as (B@A^T)^T when that moves
- *   less data.
+ * - BatchMatMul (2-D, batch 1): with transposeA/transposeB, materialise the cheaper transpose and
+ *   run the untransposed XNNPACK path (C = A@B^T may be computed as (B@A^T)^T when that moves
+ *   less data); without transposes, avoid XNNPACK's slow packing of a fresh large right operand
+ *   (the fc weights after each SGD step) by computing (B^T A^T)^T.
  *
  * Intermediates are freed with backend.disposeData; outputs are ordinary wasm tensors.
  */
@@ -102,6 +104,40 @@ function gemm(backend: Backend, a: TensorInfo, b: TensorInfo): TensorInfo {
   });
 }
 
+/**
+ * Right operands XNNPACK already holds a packed operator for. Its fully-connected operator packs
+ * b (transposing it) on first use, about 10 ns per element: 17 ms for the CNN's 3136x512 fc1
+ * kernel, which is new after every SGD step. WeakSet: entries vanish with their tensors.
+ */
+const packedRightOperands = new WeakSet<object>();
+
+/**
+ * a[M,K] @ b[K,N] without transposes. When b has not been packed yet and a has few rows (a
+ * training minibatch against a freshly updated weight matrix), computes (b^T a^T)^T instead:
+ * two cheap transposes and packing only the small a^T.
+ */
+function plainMatMul(backend: Backend, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = a.shape[ra - 2]!;
+  const k = a.shape[ra - 1]!;
+  const n = b.shape[rb - 1]!;
+  if (packedRightOperands.has(b.dataId) || k * n < 65_536 || 10 * m >= 9 * n) {
+    packedRightOperands.add(b.dataId);
+    return gemm(backend, a, b);
+  }
+  const A = reshape(backend, a, [m, k]);
+  const B = reshape(backend, b, [k, n]);
+  const bt = transpose(backend, B, [1, 0]);
+  const at = transpose(backend, A, [1, 0]);
+  const ct = gemm(backend, bt, at);
+  const c = transpose(backend, ct, [1, 0]);
+  free(backend, A, B, bt, at, ct);
+  const out = reshape(backend, c, [...(ra >= rb ? a.shape : b.shape).slice(0, -2), m, n]);
+  free(backend, c);
+  return out;
+}
+
 function batchMatMul(args: KernelArgs): TensorInfo {
   const { inputs, backend } = args;
   const a = inputs.a as TensorInfo;
@@ -114,9 +150,8 @@ function batchMatMul(args: KernelArgs): TensorInfo {
   const rb = b.shape.length;
   const batchA = size(a.shape.slice(0, -2));
   const batchB = size(b.shape.slice(0, -2));
-  if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1 || a.dtype !== "float32") {
-    return originalBatchMatMul!(args);
-  }
+  if (batchA !== 1 || batchB !== 1 || a.dtype !== "float32") return originalBatchMatMul!(args);
+  if (!transposeA && !transposeB) return plainMatMul(backend, a, b);
   const a2: [number, number] = [a.shape[ra - 2]!, a.shape[ra - 1]!];
   const b2: [number, number] = [b.shape[rb - 2]!, b.shape[rb - 1]!];
   const m = transposeA ? a2[1] : a2[0];
@@ -184,9 +219,11 @@ function convInfo(
 }
 
 /**
- * P^T for the filter gradient: rows (kh, kw, cin), columns (b, oh, ow); entry = the input pixel
- * that tap (kh, kw) of output (oh, ow) reads (0 in the padding). Written straight into a wasm
- * tensor with a JS loop over contiguous rows of the [Cin, B, H, W]-transposed input.
+ * P^T for the filter gradient: rows (kh, kw, cin), columns (oh, ow, b); entry = the input pixel
+ * that tap (kh, kw) of output (oh, ow) of image b reads (0 in the padding). The input is first
+ * transposed to [Cin, H, W, B] so that, at stride 1, one row segment (all ow of an output row,
+ * all images) is ONE contiguous run of Wo*B floats: a memmove per (tap, cin, oh) in wasm memory.
+ * The caller orders dy as [Ho, Wo, B, Cout] to match the columns.
  */
 function im2colTransposed(
   backend: Backend,
@@ -199,11 +236,11 @@ function im2colTransposed(
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
-  const xt = cin === 1 ? null : transpose(backend, x, [3, 0, 1, 2]);
-  const cols = batch * ho * wo;
-  const out = backend.makeOutput([kh * kw * cin, cols], "float32");
-  const [heap, src0] = heapOf(backend, xt ?? x);
+  const xt = transpose(backend, x, [3, 1, 2, 0]);
+  const out = backend.makeOutput([kh * kw * cin, ho * wo * batch], "float32");
+  const [heap, src0] = heapOf(backend, xt);
   const [, dst0] = heapOf(backend, out);
+  const rowLen = wo * batch;
   let dst = dst0;
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
@@ -214,30 +251,30 @@ function im2colTransposed(
       let owHi = wo;
       while (owHi > owLo && (owHi - 1) * sw + colOff >= w) owHi--;
       for (let c = 0; c < cin; c++) {
-        for (let b = 0; b < batch; b++) {
-          const plane = src0 + (c * batch + b) * h * w;
-          for (let oh = 0; oh < ho; oh++) {
-            const ih = oh * sh + i * dh - top;
-            if (ih < 0 || ih >= h) {
-              heap.fill(0, dst, dst + wo);
-              dst += wo;
-              continue;
+        const plane = src0 + c * h * w * batch;
+        for (let oh = 0; oh < ho; oh++, dst += rowLen) {
+          const ih = oh * sh + i * dh - top;
+          if (ih < 0 || ih >= h || owHi <= owLo) {
+            heap.fill(0, dst, dst + rowLen);
+            continue;
+          }
+          if (owLo > 0) heap.fill(0, dst, dst + owLo * batch);
+          if (owHi < wo) heap.fill(0, dst + owHi * batch, dst + rowLen);
+          const rowSrc = plane + ih * w * batch;
+          if (sw === 1) {
+            const s = rowSrc + (owLo + colOff) * batch;
+            heap.copyWithin(dst + owLo * batch, s, s + (owHi - owLo) * batch);
+          } else {
+            for (let ow = owLo; ow < owHi; ow++) {
+              const s = rowSrc + (ow * sw + colOff) * batch;
+              heap.copyWithin(dst + ow * batch, s, s + batch);
             }
-            let ow = 0;
-            for (; ow < owLo; ow++) heap[dst++] = 0;
-            let s = plane + ih * w + owLo * sw + colOff;
-            if (sw === 1) {
-              for (; ow < owHi; ow++) heap[dst++] = heap[s++]!;
-            } else {
-              for (; ow < owHi; ow++, s += sw) heap[dst++] = heap[s]!;
-            }
-            for (; ow < wo; ow++) heap[dst++] = 0;
           }
         }
       }
     }
   }
-  if (xt) free(backend, xt);
+  free(backend, xt);
   return out;
 }
 
@@ -277,6 +314,8 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
   const [, dy0] = heapOf(backend, dy);
   const [, dx0] = heapOf(backend, dx);
   heap.fill(0, dx0, dx0 + batchSize * h * w * ch);
+  // Element offsets (into x / dx) of the current window's pixels, in scan order.
+  const win = new Int32Array(fh * fw);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < ho; oh++) {
       const ih0 = oh * sh - top;
@@ -286,21 +325,23 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
         const iw0 = ow * sw - left;
         const iwA = Math.max(0, iw0);
         const iwB = Math.min(w, iw0 + fw);
+        let nWin = 0;
+        for (let ih = ihA; ih < ihB; ih++)
+          for (let iw = iwA; iw < iwB; iw++) win[nWin++] = ((b * h + ih) * w + iw) * ch;
+        if (nWin === 0) continue;
         const dyBase = dy0 + ((b * ho + oh) * wo + ow) * ch;
         for (let c = 0; c < ch; c++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let ih = ihA; ih < ihB; ih++) {
-            for (let iw = iwA; iw < iwB; iw++) {
-              const k = ((b * h + ih) * w + iw) * ch + c;
-              const v = heap[x0 + k]!;
-              if (v > best || at < 0) {
-                best = v;
-                at = k;
-              }
+          let at = win[0]! + c;
+          let best = heap[x0 + at]!;
+          for (let q = 1; q < nWin; q++) {
+            const k = win[q]! + c;
+            const v = heap[x0 + k]!;
+            if (v > best) {
+              best = v;
+              at = k;
             }
           }
-          if (at >= 0) heap[dx0 + at] = heap[dx0 + at]! + heap[dyBase + c]!;
+          heap[dx0 + at] = heap[dx0 + at]! + heap[dyBase + c]!;
         }
       }
     }
@@ -322,9 +363,10 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const batch = x.shape[0]!;
   const { outHeight: ho, outWidth: wo } = info;
   const pt = im2colTransposed(backend, x, info, kh, kw);
-  const dy2 = reshape(backend, dy, [batch * ho * wo, cout]);
+  const dyt = transpose(backend, dy, [1, 2, 0, 3]);
+  const dy2 = reshape(backend, dyt, [ho * wo * batch, cout]);
   const dw = gemm(backend, pt, dy2);
-  free(backend, pt, dy2);
+  free(backend, pt, dyt, dy2);
   const out = reshape(backend, dw, [kh, kw, cin, cout]);
   free(backend, dw);
   return out;
@@ -347,9 +389,20 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   }
   const [kh, kw] = filter.shape as [number, number, number, number];
   const { top, bottom, left, right } = info.padInfo;
-  const flipped = run(backend, "Reverse", { x: filter }, { dims: [0, 1] });
-  const wt = transpose(backend, flipped, [0, 1, 3, 2]);
-  free(backend, flipped);
+  // wt[i, j, o, c] = filter[kh-1-i, kw-1-j, c, o] (one JS pass; the stock Reverse is slow).
+  const [, , cin, cout] = filter.shape as [number, number, number, number];
+  const wt = backend.makeOutput([kh, kw, cout, cin], "float32");
+  const [heap, f0] = heapOf(backend, filter);
+  const [, w0] = heapOf(backend, wt);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const src = f0 + ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
+      let dst = w0 + (i * kw + j) * cout * cin;
+      for (let o = 0; o < cout; o++) {
+        for (let c = 0; c < cin; c++) heap[dst++] = heap[src + c * cout + o]!;
+      }
+    }
+  }
   const dx = run(
     backend,
     "Conv2D",
