@@ -1,4 +1,4 @@
-import { useMemo, useState, type ReactNode } from "react";
+import { cloneElement, useId, useMemo, useState, type FormEvent, type ReactElement } from "react";
 import type { CreateRunRequest } from "../../../backend/src/api/schemas";
 import { RUN_PRESETS, presetById, requestFromPreset } from "../presets";
 import { participantsPerRound, validateRunRequest, type FieldErrors } from "../run-request";
@@ -27,19 +27,38 @@ const STRATEGIES: { name: StrategyName; label: string; make: () => Strategy }[] 
   },
 ];
 
-function Field(props: { label: string; error?: string; hint?: string; children: ReactNode }) {
+type FieldChild = ReactElement<{
+  id?: string;
+  "aria-describedby"?: string;
+  "aria-invalid"?: boolean;
+}>;
+
+function Field(props: { label: string; error?: string; hint?: string; children: FieldChild }) {
+  const id = useId();
+  const noteId = `${id}-note`;
+  const note = props.error ?? props.hint;
   return (
-    <label className={`field${props.error ? " field-invalid" : ""}`}>
-      <span className="field-label">{props.label}</span>
-      {props.children}
+    <div className={`field${props.error ? " field-invalid" : ""}`}>
+      <label className="field-label" htmlFor={id}>
+        {props.label}
+      </label>
+      {cloneElement(props.children, {
+        id,
+        "aria-describedby": note ? noteId : undefined,
+        "aria-invalid": props.error ? true : undefined,
+      })}
       {props.error ? (
-        <span className="field-error" role="alert">
+        <span className="field-error" id={noteId} role="alert">
           {props.error}
         </span>
       ) : (
-        props.hint && <span className="field-hint">{props.hint}</span>
+        props.hint && (
+          <span className="field-hint" id={noteId}>
+            {props.hint}
+          </span>
+        )
       )}
-    </label>
+    </div>
   );
 }
 
@@ -48,6 +67,9 @@ function num(value: string): number {
 }
 
 function NumberInput(props: {
+  id?: string;
+  "aria-describedby"?: string;
+  "aria-invalid"?: boolean;
   value: number | undefined;
   onChange: (v: number) => void;
   step?: number;
@@ -58,6 +80,9 @@ function NumberInput(props: {
   return (
     <input
       type="number"
+      id={props.id}
+      aria-describedby={props["aria-describedby"]}
+      aria-invalid={props["aria-invalid"]}
       name={props.name}
       value={props.value === undefined || Number.isNaN(props.value) ? "" : props.value}
       step={props.step ?? "any"}
@@ -105,7 +130,7 @@ export function RunForm(props: RunFormProps) {
     set({ partition });
   };
 
-  const submit = (e: React.FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     setTouched(true);
     if (validation.ok) props.onSubmit(validation.request);
