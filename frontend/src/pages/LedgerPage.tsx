@@ -10,6 +10,8 @@ import { chainName } from "../chain/wagmi-config";
 import { formatNumber, formatTokens, fromFixed18, shortHex } from "../format";
 import { navigate, type Route } from "../router";
 
+const firstLine = (m: string) => (m.split("\n")[0] ?? m).replace(/\.+$/, "");
+
 function Formula({ run, symbol }: { run: ChainRun | undefined; symbol: string }) {
   const p = run?.policy;
   return (
@@ -149,8 +151,8 @@ export function LedgerPage({ route }: { route: Route }) {
       </p>
       {ledger.isError && (
         <Notice kind="error" title="Chain down">
-          Could not read the ledger: {ledger.error.message.split("\n")[0]}. Is the chain running (
-          <code>npm start</code>)? This page retries on its own.
+          Could not read the ledger ({firstLine(ledger.error.message)}). Is the chain running? Start
+          it with <code>npm start</code>; this page retries on its own.
         </Notice>
       )}
 
@@ -211,7 +213,9 @@ export function LedgerPage({ route }: { route: Route }) {
               </p>
             </>
           ) : (
-            <p className="muted">{ledger.isPending ? "Reading events…" : "—"}</p>
+            <p className="muted">
+              {ledger.isPending ? "Reading events…" : "Unavailable while the chain is down."}
+            </p>
           )}
         </section>
       </div>

@@ -249,8 +249,9 @@ export function OverviewPage() {
         </div>
         {ledger.isError && (
           <Notice kind="error" title="Chain down">
-            Could not read the ledger from the chain ({ledger.error.message.split("\n")[0]}). Is the
-            local chain running (<code>npm start</code>)?
+            Could not read the ledger from the chain (
+            {(ledger.error.message.split("\n")[0] ?? "").replace(/\.+$/, "")}). Is the local chain
+            running? Start it with <code>npm start</code>.
           </Notice>
         )}
       </section>
