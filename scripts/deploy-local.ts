@@ -1,50 +1,31 @@
 // Deploys the FedLedger contracts with Hardhat Ignition to the chain at CHAIN_RPC_URL (the local
 // Hardhat node by default) and writes chain/deployments/<chainId>.json for the coordinator and the
 // dashboard. The local chain starts empty every time, so each start deploys afresh.
-import hre from "hardhat";
-import FedLedgerModule from "../ignition/modules/FedLedger.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { deployFedLedger } from "../chain/deploy-fedledger.js";
 import { writeDeployment } from "../chain/write-deployment.js";
 
 const rpcUrl = process.env.CHAIN_RPC_URL ?? `http://127.0.0.1:${process.env.CHAIN_PORT ?? "8545"}`;
 
-async function main(): Promise<void> {
-  const connection = await hre.network.create({
-    network: "localhost",
-    override: { url: rpcUrl },
-  });
-  const { ethers, ignition } = connection;
-  const chainId = Number((await ethers.provider.getNetwork()).chainId);
-  // Every event of these contracts is at or after this block: log scans start here.
-  const fromBlock = await ethers.provider.getBlockNumber();
-  const { token, ledger } = await ignition.deploy(FedLedgerModule, {
-    parameters: {
-      FedLedger: {
-        tokenName: process.env.TOKEN_NAME ?? "FedLedger Reward",
-        tokenSymbol: process.env.TOKEN_SYMBOL ?? "FLR",
-      },
-    },
-  });
-  const tokenAddress = await token.getAddress();
-  const ledgerAddress = await ledger.getAddress();
-  const genesis = await ethers.provider.getBlock(0);
-  const file = writeDeployment({
-    chainId,
-    network: "localhost",
+try {
+  const deployment = await deployFedLedger({
     rpcUrl,
-    deployedAt: new Date().toISOString(),
-    ...(genesis?.hash ? { genesisHash: genesis.hash } : {}),
-    contracts: {
-      RewardToken: { address: tokenAddress, deployBlock: fromBlock },
-      ContributionLedger: { address: ledgerAddress, deployBlock: fromBlock },
-    },
+    ...(process.env.TOKEN_NAME ? { tokenName: process.env.TOKEN_NAME } : {}),
+    ...(process.env.TOKEN_SYMBOL ? { tokenSymbol: process.env.TOKEN_SYMBOL } : {}),
   });
-  console.log(`RewardToken        ${tokenAddress}`);
-  console.log(`ContributionLedger ${ledgerAddress}`);
+  let file: string;
+  if (process.env.DEPLOYMENT_FILE) {
+    file = path.resolve(process.env.DEPLOYMENT_FILE);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
+  } else {
+    file = writeDeployment(deployment);
+  }
+  console.log(`RewardToken        ${deployment.contracts.RewardToken.address}`);
+  console.log(`ContributionLedger ${deployment.contracts.ContributionLedger.address}`);
   console.log(`deployment written to ${file}`);
-  await connection.close?.();
-}
-
-main().catch((err: unknown) => {
+} catch (err) {
   console.error(`deploy failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
-});
+}
