@@ -1,12 +1,7 @@
 import type { Server } from "node:http";
-import { createPublicClient, http } from "viem";
 import { loadConfig } from "./config.js";
-import { createApp } from "./api/app.js";
-import { healthRoutes } from "./api/health-routes.js";
-import { readDeployment, type Deployment } from "./chain/deployment.js";
-import { openDatabase } from "./store/open-database.js";
-
-const LOCAL_CHAIN_ID = 31337;
+import { createCoordinator } from "./coordinator.js";
+import { runEngineFactory, describeEngine } from "./runs/tfjs-run-engine.js";
 
 function fail(message: string): never {
   console.error(`[coordinator] ${message}`);
@@ -15,37 +10,20 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  console.log(`[coordinator] store: ${db.location}`);
-
-  let deployment: Deployment | undefined;
-  try {
-    deployment = readDeployment(config.deploymentFile);
-  } catch (err) {
-    console.warn(`[coordinator] ${(err as Error).message}`);
-  }
-  if (!config.adminToken && deployment && deployment.chainId !== LOCAL_CHAIN_ID) {
-    fail(
-      `ADMIN_TOKEN is required outside the local development chain (deployment is on chain ${deployment.chainId}).`,
-    );
-  }
-  const publicClient = createPublicClient({ transport: http(config.rpcUrl, { retryCount: 0 }) });
-
-  const app = createApp({
-    adminToken: config.adminToken,
-    routers: [
-      healthRoutes({
-        db,
-        publicClient,
-        rpcUrl: config.rpcUrl,
-        deployment: () => deployment,
-        engine: async () => ({ backend: "unknown" }),
-        startedAt: Date.now(),
-      }),
-    ],
+  const coordinator = await createCoordinator(config, {
+    engineFactory: runEngineFactory({ workers: config.trainingWorkers }),
+    engineInfo: describeEngine,
   });
+  console.log(`[coordinator] store: ${coordinator.db.location}`);
+  console.log(
+    `[coordinator] chain ${coordinator.deployment.chainId} at ${config.rpcUrl}, ledger ${coordinator.deployment.contracts.ContributionLedger.address}`,
+  );
+  if (!config.adminToken)
+    console.log(
+      "[coordinator] no ADMIN_TOKEN: mutating calls are open (local development chain only)",
+    );
 
-  const server: Server = app.listen(config.port, config.host);
+  const server: Server = coordinator.app.listen(config.port, config.host);
   server.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EADDRINUSE") {
       fail(
@@ -54,19 +32,26 @@ async function main(): Promise<void> {
     }
     fail(`server error: ${err.message}`);
   });
-  server.on("listening", () => {
-    console.log(`[coordinator] listening on http://${config.host}:${config.port} (API under /api)`);
-  });
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  console.log(
+    `[coordinator] listening on http://${config.host}:${config.port} (API under /api, docs at /api/docs)`,
+  );
+  await coordinator.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[coordinator] ${signal}: shutting down`);
+    console.log(
+      `[coordinator] ${signal}: finishing the current round's bookkeeping and shutting down`,
+    );
     server.close();
     server.closeAllConnections();
-    db.close()
-      .catch(() => undefined)
+    const force = setTimeout(() => process.exit(0), 10_000);
+    force.unref();
+    coordinator
+      .close()
+      .catch((err: unknown) => console.error(`[coordinator] shutdown: ${(err as Error).message}`))
       .finally(() => process.exit(0));
   };
   process.on("SIGINT", () => shutdown("SIGINT"));

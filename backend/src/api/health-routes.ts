@@ -11,6 +11,7 @@ export interface HealthDeps {
   rpcUrl: string;
   deployment: () => Deployment | undefined;
   engine: () => Promise<unknown>;
+  outbox: () => Promise<unknown>;
   startedAt: number;
 }
 
@@ -31,10 +32,11 @@ async function storeStatus(db: SqlDatabase) {
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
   router.get("/health", async (_req, res) => {
-    const [chain, store, engine] = await Promise.all([
+    const [chain, store, engine, outbox] = await Promise.all([
       readChainStatus(deps.publicClient, deps.rpcUrl, deps.deployment()),
       storeStatus(deps.db),
       deps.engine().catch((err: unknown) => ({ error: (err as Error).message })),
+      deps.outbox().catch((err: unknown) => ({ error: (err as Error).message })),
     ]);
     const ok = chain.reachable && chain.contractsDeployed === true && store.ok;
     res.json({
@@ -43,6 +45,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       chain,
       store,
       engine,
+      outbox,
     });
   });
   return router;

@@ -1,0 +1,200 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import express, { Router } from "express";
+import { z } from "zod";
+import { ContributionsQuery, CreateRunRequest, RegisterNodeRequest } from "./schemas.js";
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+
+const errorResponse = {
+  description: "Error",
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        properties: {
+          error: {
+            type: "object",
+            properties: { code: { type: "string" }, message: { type: "string" }, details: {} },
+            required: ["code", "message"],
+          },
+        },
+      },
+    },
+  },
+};
+
+const ok = (description: string) => ({
+  description,
+  content: { "application/json": { schema: {} } },
+});
+const runId = {
+  name: "id",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^run-[0-9a-f]{10}$" },
+};
+const admin = [{ adminToken: [] }];
+
+/** The OpenAPI 3.1 description of the coordinator's API, generated from the zod schemas. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "FedLedger coordinator API",
+      version: "0.1.0",
+      description:
+        "Federated learning runs with coordinator-measured, on-chain contribution rewards. Mutating calls need `Authorization: Bearer <ADMIN_TOKEN>` except on the local development chain; node registration carries its own EIP-712 proof.",
+    },
+    servers: [{ url: "/" }],
+    components: {
+      securitySchemes: { adminToken: { type: "http", scheme: "bearer" } },
+    },
+    paths: {
+      "/api/health": {
+        get: {
+          summary: "Chain, store and engine status",
+          responses: { 200: ok("Status (always 200)") },
+        },
+      },
+      "/api/runs": {
+        get: { summary: "List runs", responses: { 200: ok("RunSummary[]") } },
+        post: {
+          summary: "Create and start a run",
+          security: admin,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: json(CreateRunRequest) } },
+          },
+          responses: {
+            201: ok("RunSummary"),
+            400: errorResponse,
+            401: errorResponse,
+            503: errorResponse,
+          },
+        },
+      },
+      "/api/runs/{id}": {
+        get: {
+          summary: "One run",
+          parameters: [runId],
+          responses: { 200: ok("RunSummary"), 404: errorResponse },
+        },
+      },
+      ...Object.fromEntries(
+        (["pause", "resume", "stop"] as const).map((a) => [
+          `/api/runs/{id}/${a}`,
+          {
+            post: {
+              summary: `${a[0]!.toUpperCase()}${a.slice(1)} a run (takes effect between rounds)`,
+              security: admin,
+              parameters: [runId],
+              responses: { 200: ok("RunSummary"), 404: errorResponse, 409: errorResponse },
+            },
+          },
+        ]),
+      ),
+      "/api/runs/{id}/rounds": {
+        get: {
+          summary:
+            "Per round: test loss and accuracy, participants, accepted/rejected updates with reasons, duration, model hash, tx hash",
+          parameters: [runId],
+          responses: { 200: ok("RoundRecord[]"), 404: errorResponse },
+        },
+      },
+      "/api/runs/{id}/nodes": {
+        get: {
+          summary: "The run's nodes with their label histograms",
+          parameters: [runId],
+          responses: { 200: ok("RunNodeInfo[]") },
+        },
+      },
+      "/api/runs/{id}/events": {
+        get: {
+          summary:
+            "Server-Sent Events: run-status, round-started, node-progress, node-finished, round-aggregated, contribution-recorded, log (history replayed first)",
+          parameters: [runId],
+          responses: {
+            200: {
+              description: "text/event-stream",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
+      "/api/nodes": {
+        get: { summary: "Registered nodes with totals", responses: { 200: ok("NodeSummary[]") } },
+        post: {
+          summary:
+            "Register a node: its wallet's EIP-712 signature over (nodeId, wallet, deadline)",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: json(RegisterNodeRequest) } },
+          },
+          responses: {
+            201: ok("NodeSummary"),
+            200: ok("Already registered"),
+            400: errorResponse,
+            409: errorResponse,
+          },
+        },
+      },
+      "/api/nodes/{id}": {
+        get: {
+          summary: "One node",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { 200: ok("NodeSummary"), 404: errorResponse },
+        },
+      },
+      "/api/contributions": {
+        get: {
+          summary:
+            "Recorded contributions (from the store; the chain is the source of truth, see /api/rewards)",
+          parameters: Object.entries(
+            (json(ContributionsQuery) as { properties: Record<string, unknown> }).properties,
+          ).map(([name, schema]) => ({ name, in: "query", required: false, schema })),
+          responses: { 200: ok("ContributionRecord[]"), 400: errorResponse },
+        },
+      },
+      "/api/rewards/{address}": {
+        get: {
+          summary: "A wallet's recorded, claimed and claimable rewards, read from the chain",
+          parameters: [
+            {
+              name: "address",
+              in: "path",
+              required: true,
+              schema: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
+            },
+          ],
+          responses: { 200: ok("RewardsSummary"), 400: errorResponse, 503: errorResponse },
+        },
+      },
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+const swaggerDir = path.dirname(require.resolve("swagger-ui-dist/package.json"));
+
+const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>FedLedger API</title>
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#ui", tryItOutEnabled: true });</script>
+</body></html>`;
+
+/** GET /api/openapi.json and the interactive page at /api/docs (Swagger UI, served locally). */
+export function docsRoutes(): Router {
+  const router = Router();
+  const doc = openApiDocument();
+  router.get("/openapi.json", (_req, res) => {
+    res.json(doc);
+  });
+  router.get("/docs", (_req, res) => {
+    res.type("html").send(page);
+  });
+  router.use("/docs/assets", express.static(swaggerDir, { index: false }));
+  return router;
+}

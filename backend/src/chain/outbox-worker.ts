@@ -1,0 +1,195 @@
+import type { Hex } from "viem";
+import type { RecordRoundPayload } from "../runs/round-executor.js";
+import type { RunEvents } from "../runs/run-events.js";
+import type { RegisterNodePayload } from "../nodes/node-registrar.js";
+import { contributionsRepo } from "../store/repos/contributions-repo.js";
+import { nodesRepo } from "../store/repos/nodes-repo.js";
+import { outboxRepo, type OutboxItem } from "../store/repos/outbox-repo.js";
+import { roundsRepo } from "../store/repos/rounds-repo.js";
+import type { SqlDatabase } from "../store/sql-database.js";
+import { LedgerRevert, type LedgerClient } from "./ledger-client.js";
+
+/** Reverts that retrying cannot fix: the item is marked failed and the queue moves on. */
+const PERMANENT = new Set([
+  "InvalidRunId",
+  "InvalidPolicyId",
+  "InvalidModelHash",
+  "RoundNotIncreasing",
+  "DuplicateContribution",
+  "InvalidNodeId",
+  "InvalidWallet",
+  "NodeAlreadyRegistered",
+  "WalletAlreadyRegistered",
+  "RegistrationExpired",
+  "InvalidRegistrationSignature",
+]);
+
+export interface OutboxWorkerOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  idleMs?: number;
+}
+
+/**
+ * Sends the outbox to the chain, oldest first, one at a time. Before each send it asks the chain
+ * whether the effect is already there (a crash after sending, or a restart), so nothing is
+ * recorded twice; the contract's duplicate-round check is the second guard. Failures back off
+ * exponentially; training never waits for any of this.
+ */
+export class OutboxWorker {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly base: number;
+  private readonly max: number;
+  private readonly idle: number;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly ledger: LedgerClient,
+    private readonly events: RunEvents,
+    opts: OutboxWorkerOptions = {},
+  ) {
+    this.base = opts.baseDelayMs ?? 1000;
+    this.max = opts.maxDelayMs ?? 30_000;
+    this.idle = opts.idleMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Called after enqueueing so the item goes out without waiting for the idle poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let item: OutboxItem | undefined;
+      try {
+        item = await outboxRepo.nextPending(this.db);
+      } catch (err) {
+        this.lastError = (err as Error).message;
+      }
+      if (!item) {
+        await this.sleep(this.idle);
+        continue;
+      }
+      const wait = item.nextAttemptAt - Date.now();
+      if (wait > 0) {
+        await this.sleep(Math.min(wait, this.idle));
+        continue;
+      }
+      await this.process(item);
+    }
+  }
+
+  /** Sends one item; exposed for tests. */
+  async process(item: OutboxItem): Promise<void> {
+    try {
+      const tx = await this.send(item);
+      await this.db.transaction(async (t) => {
+        await outboxRepo.confirm(t, item.id, tx ?? null);
+        if (item.kind === "record-round" && tx) {
+          await roundsRepo.markRecorded(t, item.runId, item.round!, tx);
+          await contributionsRepo.setTx(t, item.runId, item.round!, tx);
+        }
+        if (item.kind === "register-node" && tx) {
+          await nodesRepo.setRegistrationTx(t, (item.payload as RegisterNodePayload).nodeId, tx);
+        }
+      });
+      this.lastError = undefined;
+      if (item.kind === "record-round" && tx) {
+        const p = item.payload as RecordRoundPayload;
+        const total = p.contributions.reduce((s, c) => s + BigInt(c.reward), 0n);
+        await this.events.publish({
+          type: "contribution-recorded",
+          runId: item.runId,
+          round: p.round,
+          txHash: tx,
+          totalRewardWei: total.toString(),
+        });
+      }
+    } catch (err) {
+      const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+      this.lastError = `${item.id}: ${message}`;
+      if (err instanceof LedgerRevert && err.errorName && PERMANENT.has(err.errorName)) {
+        console.error(`[outbox] ${item.id} failed for good: ${message}`);
+        await outboxRepo.fail(this.db, item.id, message);
+        if (item.runId) {
+          await this.events
+            .publish({
+              type: "log",
+              runId: item.runId,
+              level: "error",
+              message: `chain write ${item.id} failed: ${message}`,
+            })
+            .catch(() => undefined);
+        }
+        return;
+      }
+      const delay = Math.min(this.max, this.base * 2 ** Math.min(item.attempts, 16));
+      console.warn(
+        `[outbox] ${item.id} attempt ${item.attempts + 1} failed (${message}); retrying in ${delay} ms`,
+      );
+      await outboxRepo.retryLater(this.db, item.id, message, Date.now() + delay);
+    }
+  }
+
+  /** Returns the transaction hash, or null when the chain already had the effect without one we know. */
+  private async send(item: OutboxItem): Promise<Hex | null> {
+    switch (item.kind) {
+      case "register-run": {
+        const p = item.payload as { chainRunId: Hex; policyId: Hex; policyParams: Hex };
+        if (await this.ledger.isRunRegistered(p.chainRunId)) return null;
+        return this.ledger.registerRun(p.chainRunId, p.policyId, p.policyParams);
+      }
+      case "register-node": {
+        const p = item.payload as RegisterNodePayload;
+        const bound = await this.ledger.nodeWallet(p.chainNodeId);
+        if (bound.toLowerCase() === p.wallet.toLowerCase()) return null;
+        return this.ledger.registerNode(p.chainNodeId, p.wallet, BigInt(p.deadline), p.signature);
+      }
+      case "record-round": {
+        const p = item.payload as RecordRoundPayload;
+        if (await this.ledger.isRecorded(p.chainRunId, p.round)) {
+          return (await this.ledger.findRoundTx(p.chainRunId, p.round)) ?? null;
+        }
+        return this.ledger.recordRound(
+          p.chainRunId,
+          p.round,
+          p.modelHash,
+          p.contributions.map((c) => ({
+            node: c.node,
+            samples: BigInt(c.samples),
+            lossBefore: BigInt(c.lossBefore),
+            lossAfter: BigInt(c.lossAfter),
+            updateHash: c.updateHash,
+            reward: BigInt(c.reward),
+          })),
+        );
+      }
+    }
+  }
+}

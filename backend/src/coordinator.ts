@@ -1,0 +1,123 @@
+import type { Express } from "express";
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { createApp } from "./api/app.js";
+import { healthRoutes } from "./api/health-routes.js";
+import { nodeRoutes } from "./api/node-routes.js";
+import { docsRoutes } from "./api/openapi.js";
+import { runRoutes } from "./api/run-routes.js";
+import { readDeployment, type Deployment } from "./chain/deployment.js";
+import { LedgerClient } from "./chain/ledger-client.js";
+import { OutboxWorker, type OutboxWorkerOptions } from "./chain/outbox-worker.js";
+import type { CoordinatorConfig } from "./config.js";
+import { NodeRegistrar } from "./nodes/node-registrar.js";
+import { RunEvents } from "./runs/run-events.js";
+import { RunManager } from "./runs/run-manager.js";
+import type { RunEngineFactory } from "./runs/run-engine.js";
+import { outboxRepo } from "./store/repos/outbox-repo.js";
+import { openDatabase } from "./store/open-database.js";
+import type { SqlDatabase } from "./store/sql-database.js";
+
+export const LOCAL_CHAIN_ID = 31337;
+/** Hardhat's dev account #0 (a public test key): the recorder on the local chain only. */
+export const HARDHAT_ACCOUNT_0_KEY: Hex =
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+export interface Coordinator {
+  app: Express;
+  db: SqlDatabase;
+  runs: RunManager;
+  outbox: OutboxWorker;
+  deployment: Deployment;
+  publicClient: PublicClient;
+  /** Resumes unfinished runs and starts sending the outbox. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CoordinatorDeps {
+  engineFactory: RunEngineFactory;
+  engineInfo: () => Promise<unknown>;
+  outbox?: OutboxWorkerOptions;
+}
+
+/** Wires store, chain, runs, outbox and API together; main.ts and the tests both use it. */
+export async function createCoordinator(
+  config: CoordinatorConfig,
+  deps: CoordinatorDeps,
+): Promise<Coordinator> {
+  const deployment = readDeployment(config.deploymentFile);
+  const local = deployment.chainId === LOCAL_CHAIN_ID;
+  if (!config.adminToken && !local) {
+    throw new Error(
+      `ADMIN_TOKEN is required outside the local development chain (deployment is on chain ${deployment.chainId}).`,
+    );
+  }
+  const recorderKey = config.recorderPrivateKey ?? (local ? HARDHAT_ACCOUNT_0_KEY : undefined);
+  if (!recorderKey)
+    throw new Error(`RECORDER_PRIVATE_KEY is required on chain ${deployment.chainId}.`);
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const publicClient = createPublicClient({
+    transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000 }),
+  });
+  const ledger = new LedgerClient({ rpcUrl: config.rpcUrl, deployment, recorderKey });
+  const domain = () => ({
+    chainId: deployment.chainId,
+    verifyingContract: deployment.contracts.ContributionLedger.address as `0x${string}`,
+  });
+  const events = new RunEvents(db);
+  const registrar = new NodeRegistrar(db, domain);
+  const outbox = new OutboxWorker(db, ledger, events, deps.outbox);
+  const runs = new RunManager({ db, events, engineFactory: deps.engineFactory, domain, registrar });
+  const startedAt = Date.now();
+
+  const app = createApp({
+    adminToken: config.adminToken,
+    tokenExempt: (p) => p === "/nodes",
+    routers: [
+      healthRoutes({
+        db,
+        publicClient,
+        rpcUrl: config.rpcUrl,
+        deployment: () => deployment,
+        engine: deps.engineInfo,
+        outbox: async () => ({
+          ...(await outboxRepo.counts(db)),
+          lastError: outbox.lastError ?? null,
+        }),
+        startedAt,
+      }),
+      runRoutes({ db, runs, events, onChange: () => outbox.poke() }),
+      nodeRoutes({
+        db,
+        registrar,
+        publicClient,
+        deployment: () => deployment,
+        onRegistered: () => outbox.poke(),
+      }),
+      docsRoutes(),
+    ],
+  });
+
+  return {
+    app,
+    db,
+    runs,
+    outbox,
+    deployment,
+    publicClient,
+    async start() {
+      outbox.start();
+      const resumed = await runs.resumeUnfinished();
+      if (resumed.length > 0)
+        console.log(
+          `[coordinator] resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`,
+        );
+    },
+    async close() {
+      await runs.close();
+      await outbox.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * A federated learning strategy, in the style of Flower's Strategy: it tells nodes how to train
+ * (configureFit) and turns the round's accepted updates into the next global model (aggregate).
+ * Nodes never see the strategy. Weights are one flat Float32Array in the model's fixed layer order.
+ */
+export interface ClientUpdate {
+  nodeId: string;
+  weights: Float32Array;
+  numSamples: number;
+}
+
+export interface Exclusion {
+  nodeId: string;
+  reason: string;
+}
+
+export interface AggregateResult {
+  weights: Float32Array;
+  /** Updates the strategy left out of the aggregate (robust strategies), with why. */
+  excluded: Exclusion[];
+}
+
+export interface FitConfig {
+  /** FedProx proximal term weight; 0 or absent for plain local SGD. */
+  proxMu?: number;
+}
+
+export interface Strategy {
+  readonly name: string;
+  configureFit(): FitConfig;
+  aggregate(global: Float32Array, updates: readonly ClientUpdate[]): AggregateResult;
+  /** Server-side optimizer state for checkpoints (null when stateless). */
+  saveState(): Float32Array[] | null;
+  loadState(state: Float32Array[]): void;
+}
+
+/** Sample-weighted mean of the updates' weights (FedAvg's aggregate). */
+export function weightedMean(updates: readonly ClientUpdate[]): Float32Array {
+  if (updates.length === 0) throw new Error("weightedMean needs at least one update");
+  const dim = updates[0]!.weights.length;
+  const total = updates.reduce((s, u) => s + u.numSamples, 0);
+  const acc = new Float64Array(dim);
+  for (const u of updates) {
+    const w = total > 0 ? u.numSamples / total : 1 / updates.length;
+    const x = u.weights;
+    for (let j = 0; j < dim; j++) acc[j]! += w * x[j]!;
+  }
+  return Float32Array.from(acc);
+}

@@ -1,0 +1,134 @@
+import type { Hex } from "viem";
+import { HttpError } from "../api/http-errors.js";
+import { nodesRepo } from "../store/repos/nodes-repo.js";
+import { outboxRepo } from "../store/repos/outbox-repo.js";
+import type { SqlDatabase, SqlExecutor } from "../store/sql-database.js";
+import {
+  chainNodeId,
+  registrationSigner,
+  signRegistration,
+  type LedgerDomain,
+} from "./node-registration.js";
+import { simulatedNodeAccount, simulatedNodeId } from "./simulated-wallets.js";
+
+export interface RegisterNodePayload {
+  nodeId: string;
+  chainNodeId: Hex;
+  wallet: `0x${string}`;
+  deadline: string;
+  signature: Hex;
+}
+
+const YEAR_SECONDS = 365 * 24 * 3600;
+
+/**
+ * Binds node ids to wallets: in the store at once, on chain through the outbox. Remote nodes
+ * bring their wallet's signature; simulated nodes sign with their own (derived) keys.
+ */
+export class NodeRegistrar {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly domain: () => LedgerDomain | undefined,
+  ) {}
+
+  private requireDomain(): LedgerDomain {
+    const d = this.domain();
+    if (!d)
+      throw new HttpError(
+        503,
+        "chain_not_ready",
+        "The contracts are not deployed yet; start the stack with `npm start`.",
+      );
+    return d;
+  }
+
+  /** Registers simulated node k for a run (idempotent; re-checked on chain by the outbox). */
+  async enqueueSimulated(tx: SqlExecutor, runId: string, k: number): Promise<void> {
+    const d = this.requireDomain();
+    const nodeId = simulatedNodeId(k);
+    const account = simulatedNodeAccount(k);
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + YEAR_SECONDS);
+    const signature = await signRegistration(account, d, nodeId, deadline);
+    await nodesRepo.upsert(tx, {
+      id: nodeId,
+      wallet: account.address,
+      kind: "simulated",
+      signature,
+      deadline: Number(deadline),
+    });
+    const payload: RegisterNodePayload = {
+      nodeId,
+      chainNodeId: chainNodeId(nodeId),
+      wallet: account.address,
+      deadline: deadline.toString(),
+      signature,
+    };
+    await outboxRepo.enqueue(tx, {
+      id: `register-node:${runId}:${nodeId}`,
+      kind: "register-node",
+      runId,
+      payload,
+    });
+  }
+
+  /** POST /api/nodes: a node proves its wallet with an EIP-712 signature. */
+  async registerRemote(req: {
+    nodeId: string;
+    wallet: `0x${string}`;
+    deadline: number;
+    signature: Hex;
+  }): Promise<"inserted" | "unchanged"> {
+    const d = this.requireDomain();
+    if (req.deadline < Math.floor(Date.now() / 1000)) {
+      throw new HttpError(
+        400,
+        "registration_expired",
+        `deadline ${req.deadline} has passed; sign a new registration`,
+      );
+    }
+    const signer = await registrationSigner(
+      d,
+      req.nodeId,
+      req.wallet,
+      BigInt(req.deadline),
+      req.signature,
+    );
+    if (!signer || signer.toLowerCase() !== req.wallet.toLowerCase()) {
+      throw new HttpError(
+        400,
+        "bad_signature",
+        `the signature was not made by ${req.wallet} over this registration`,
+      );
+    }
+    return this.db.transaction(async (tx) => {
+      const result = await nodesRepo.upsert(tx, {
+        id: req.nodeId,
+        wallet: req.wallet,
+        kind: "remote",
+        signature: req.signature,
+        deadline: req.deadline,
+      });
+      if (result === "conflict") {
+        throw new HttpError(
+          409,
+          "node_taken",
+          `node id ${req.nodeId} is already bound to another wallet`,
+        );
+      }
+      const payload: RegisterNodePayload = {
+        nodeId: req.nodeId,
+        chainNodeId: chainNodeId(req.nodeId),
+        wallet: req.wallet,
+        deadline: String(req.deadline),
+        signature: req.signature,
+      };
+      await outboxRepo.enqueue(tx, {
+        id: `register-node:${req.nodeId}`,
+        kind: "register-node",
+        runId: "",
+        payload,
+      });
+      return result;
+    });
+  }
+}

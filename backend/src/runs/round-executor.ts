@@ -1,0 +1,310 @@
+import type { Hex } from "viem";
+import type { ContributionRecord, RoundRecord, RunConfig, UpdateOutcome } from "../api/schemas.js";
+import { validateUpdate } from "../fl/update-validation.js";
+import type { ClientUpdate, Strategy } from "../fl/strategies/strategy.js";
+import type { NodeSubmission, SimulatedNode } from "../nodes/simulated-node.js";
+import { hashWeights, type UpdateDomain } from "../nodes/update-signing.js";
+import { scoreContributions } from "../rewards/contribution-scorer.js";
+import { lossToFixed } from "../rewards/fixed-point.js";
+import { splitRewards, type RewardPolicy } from "../rewards/reward-policy.js";
+import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
+import { contributionsRepo } from "../store/repos/contributions-repo.js";
+import { outboxRepo } from "../store/repos/outbox-repo.js";
+import { roundsRepo } from "../store/repos/rounds-repo.js";
+import { runsRepo } from "../store/repos/runs-repo.js";
+import type { SqlDatabase } from "../store/sql-database.js";
+import type { TrainingEngine } from "./engine-port.js";
+import { selectParticipants } from "./participant-selection.js";
+import type { RunEvents } from "./run-events.js";
+
+export interface RunState {
+  runId: string;
+  chainRunId: Hex;
+  config: RunConfig;
+  nodes: SimulatedNode[];
+  strategy: Strategy;
+  policy: RewardPolicy;
+  domain: UpdateDomain;
+  parameterCount: number;
+  /** The current global model; replaced after every round. */
+  global: Float32Array;
+}
+
+export interface RoundDeps {
+  db: SqlDatabase;
+  engine: TrainingEngine;
+  events: RunEvents;
+}
+
+/** The payload of a record-round outbox item: exactly what goes on chain. */
+export interface RecordRoundPayload {
+  chainRunId: Hex;
+  round: number;
+  modelHash: Hex;
+  contributions: {
+    node: `0x${string}`;
+    samples: number;
+    lossBefore: string;
+    lossAfter: string;
+    updateHash: Hex;
+    reward: string;
+  }[];
+}
+
+const TIMEOUT = Symbol("timeout");
+
+/**
+ * One federated round: sample nodes, train them, verify their signed updates, aggregate, evaluate,
+ * score every accepted update on the coordinator's validation split, split the reward pool, and
+ * persist the round, its checkpoint and its chain record in one transaction. The chain write
+ * itself happens later, from the outbox, so training never waits for the chain.
+ */
+export async function executeRound(
+  state: RunState,
+  round: number,
+  deps: RoundDeps,
+): Promise<RoundRecord> {
+  const { config } = state;
+  const started = Date.now();
+  const chosen = selectParticipants(state.nodes.length, config.fraction, config.seed, round).map(
+    (i) => state.nodes[i]!,
+  );
+  const participants = chosen.map((n) => n.id);
+  await roundsRepo.start(deps.db, state.runId, round, participants);
+  await deps.events.publish({ type: "round-started", runId: state.runId, round, participants });
+
+  const start = state.global;
+  const fit = state.strategy.configureFit();
+  const deadline = started + config.roundTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, deadline - Date.now()));
+  });
+
+  const outcomes = await Promise.all(
+    chosen.map(async (node, k) => {
+      let lastProgress = 0;
+      const work = node
+        .fit(
+          deps.engine,
+          {
+            model: config.model,
+            weights: start,
+            epochs: config.localEpochs,
+            batchSize: config.batchSize,
+            learningRate: config.learningRate,
+            seed: (config.seed * 7_919 + round * 104_729 + k) >>> 0,
+            ...(fit.proxMu ? { proxMu: fit.proxMu } : {}),
+            onProgress: (p) => {
+              const now = Date.now();
+              if (now - lastProgress < 250 && p.batch < p.batches) return;
+              lastProgress = now;
+              void deps.events.publish({
+                type: "node-progress",
+                runId: state.runId,
+                round,
+                nodeId: node.id,
+                ...p,
+              });
+            },
+          },
+          { runId: state.chainRunId, round, domain: state.domain },
+        )
+        .then(
+          (s) => ({
+            node,
+            submission: s as NodeSubmission | undefined,
+            error: undefined as string | undefined,
+          }),
+          (err: unknown) => ({
+            node,
+            submission: undefined,
+            error: `training failed: ${(err as Error).message}`,
+          }),
+        );
+      const r = await Promise.race([work, timeout]);
+      if (r === TIMEOUT)
+        return {
+          node,
+          submission: undefined,
+          error: `no update within the round timeout (${config.roundTimeoutMs} ms)`,
+        };
+      return r;
+    }),
+  );
+  clearTimeout(timer);
+
+  const updates: UpdateOutcome[] = [];
+  const accepted: { s: NodeSubmission; outcome: UpdateOutcome }[] = [];
+  for (const o of outcomes) {
+    const s = o.submission;
+    const base: UpdateOutcome = {
+      nodeId: o.node.id,
+      wallet: o.node.wallet,
+      accepted: false,
+      samples: s?.signed.samples ?? 0,
+      reportedTrainLoss: s?.reportedTrainLoss ?? Number.NaN,
+      updateHash: s?.signed.updateHash ?? "0x",
+    };
+    if (!s) {
+      updates.push({ ...base, reason: o.error ?? "no update" });
+      continue;
+    }
+    const verdict = await validateUpdate(
+      { nodeId: s.nodeId, wallet: o.node.wallet, weights: s.weights, signed: s.signed },
+      {
+        runId: state.chainRunId,
+        round,
+        parameterCount: state.parameterCount,
+        domain: state.domain,
+      },
+    );
+    const outcome: UpdateOutcome = verdict.accepted
+      ? { ...base, accepted: true }
+      : { ...base, reason: verdict.reason };
+    updates.push(outcome);
+    if (verdict.accepted) accepted.push({ s, outcome });
+    await deps.events.publish({
+      type: "node-finished",
+      runId: state.runId,
+      round,
+      nodeId: o.node.id,
+      accepted: verdict.accepted,
+      ...(verdict.accepted ? {} : { reason: verdict.reason }),
+    });
+  }
+
+  // Aggregate what passed validation; a robust strategy may leave more out.
+  const clientUpdates: ClientUpdate[] = accepted.map(({ s }) => ({
+    nodeId: s.nodeId,
+    weights: s.weights,
+    numSamples: s.signed.samples,
+  }));
+  let next = start;
+  let kept = accepted;
+  if (clientUpdates.length > 0) {
+    const agg = state.strategy.aggregate(start, clientUpdates);
+    next = agg.weights;
+    const excluded = new Map(agg.excluded.map((e) => [e.nodeId, e.reason]));
+    for (const { outcome } of accepted) {
+      const reason = excluded.get(outcome.nodeId);
+      if (reason) {
+        outcome.accepted = false;
+        outcome.reason = reason;
+      }
+    }
+    kept = accepted.filter(({ outcome }) => outcome.accepted);
+  }
+
+  // Score on the coordinator's validation split: never on what nodes report.
+  const scores = await scoreContributions({
+    policy: state.policy.name,
+    start,
+    updates: kept.map(({ s }) => ({
+      nodeId: s.nodeId,
+      weights: s.weights,
+      numSamples: s.signed.samples,
+    })),
+    evaluate: async (models) =>
+      (await deps.engine.evaluateMany(config.model, models, "validation")).map((e) => e.loss),
+    permutations: state.policy.permutations,
+    seed: (config.seed + round) >>> 0,
+  });
+  const fixed = scores.map((sc, i) => ({
+    samples: kept[i]!.s.signed.samples,
+    lossBefore: lossToFixed(Math.max(0, sc.lossBefore)),
+    lossAfter: lossToFixed(Math.max(0, sc.lossAfter)),
+  }));
+  const rewards = splitRewards(state.policy, fixed);
+  const contributions: ContributionRecord[] = kept.map(({ s, outcome }, i) => {
+    outcome.lossBefore = scores[i]!.lossBefore;
+    outcome.lossAfter = scores[i]!.lossAfter;
+    outcome.score = Math.max(0, scores[i]!.lossBefore - scores[i]!.lossAfter);
+    outcome.reward = rewards[i]!.toString();
+    return {
+      runId: state.runId,
+      round,
+      nodeId: s.nodeId,
+      wallet: outcome.wallet,
+      samples: s.signed.samples,
+      lossBefore: scores[i]!.lossBefore,
+      lossAfter: scores[i]!.lossAfter,
+      score: outcome.score,
+      rewardWei: rewards[i]!.toString(),
+      updateHash: s.signed.updateHash,
+      txHash: null,
+    };
+  });
+
+  const [test] = await deps.engine.evaluateMany(config.model, [next], "test");
+  const [valAfter] =
+    kept.length > 0
+      ? await deps.engine.evaluateMany(config.model, [next], "validation")
+      : [undefined];
+  const modelHash = hashWeights(next);
+  const finished = Date.now();
+  const record: RoundRecord = {
+    runId: state.runId,
+    round,
+    status: "aggregated",
+    startedAt: started,
+    finishedAt: finished,
+    durationMs: finished - started,
+    testLoss: test!.loss,
+    testAccuracy: test!.accuracy,
+    validationLossBefore: scores[0]?.lossBefore ?? null,
+    validationLossAfter: valAfter?.loss ?? null,
+    participants,
+    updates,
+    modelHash,
+    txHash: null,
+  };
+  const payload: RecordRoundPayload = {
+    chainRunId: state.chainRunId,
+    round,
+    modelHash,
+    contributions: contributions.map((c, i) => ({
+      node: c.wallet as `0x${string}`,
+      samples: c.samples,
+      lossBefore: fixed[i]!.lossBefore.toString(),
+      lossAfter: fixed[i]!.lossAfter.toString(),
+      updateHash: c.updateHash as Hex,
+      reward: c.rewardWei,
+    })),
+  };
+
+  await deps.db.transaction(async (tx) => {
+    await roundsRepo.finish(tx, record);
+    await contributionsRepo.insertMany(tx, contributions);
+    await checkpointsRepo.save(tx, state.runId, {
+      round,
+      modelHash,
+      weights: next,
+      optimizerState: state.strategy.saveState(),
+    });
+    if (contributions.length > 0) {
+      await outboxRepo.enqueue(tx, {
+        id: `record-round:${state.runId}:${round}`,
+        kind: "record-round",
+        runId: state.runId,
+        round,
+        payload,
+      });
+    }
+    await runsRepo.setCompletedRounds(tx, state.runId, round);
+  });
+  state.global = next;
+
+  await deps.events.publish({
+    type: "round-aggregated",
+    runId: state.runId,
+    round,
+    testLoss: record.testLoss!,
+    testAccuracy: record.testAccuracy!,
+    accepted: kept.length,
+    rejected: updates.length - kept.length,
+    modelHash,
+    durationMs: record.durationMs!,
+  });
+  return record;
+}

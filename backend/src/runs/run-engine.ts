@@ -1,0 +1,17 @@
+import type { RunConfig } from "../api/schemas.js";
+import type { TrainingEngine } from "./engine-port.js";
+
+/** Everything a run needs from the engine side: the data's labels, a model, and workers. */
+export interface RunEngine extends TrainingEngine {
+  /** Which TensorFlow.js backend trains (e.g. "wasm", "tensorflow"). */
+  readonly backendName: string;
+  readonly parameterCount: number;
+  readonly numClasses: number;
+  /** Labels of the training set the partitioner splits across nodes. */
+  readonly trainLabels: Uint8Array;
+  initialWeights(seed: number): Float32Array;
+  partition(numNodes: number, seed: number): Int32Array[];
+  close(): Promise<void>;
+}
+
+export type RunEngineFactory = (config: RunConfig) => Promise<RunEngine>;

@@ -1,0 +1,299 @@
+import { randomBytes } from "node:crypto";
+import { keccak256, toBytes, type Hex } from "viem";
+import type { RunConfig, RunStatus, RunSummary } from "../api/schemas.js";
+import { HttpError } from "../api/http-errors.js";
+import { createStrategy } from "../fl/strategies/create-strategy.js";
+import { SimulatedNode } from "../nodes/simulated-node.js";
+import { simulatedNodeAccount, simulatedNodeId } from "../nodes/simulated-wallets.js";
+import { mulberry32 } from "../rewards/seeded-random.js";
+import {
+  encodePolicyParams,
+  makePolicy,
+  policyId,
+  type RewardPolicy,
+} from "../rewards/reward-policy.js";
+import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
+import { outboxRepo } from "../store/repos/outbox-repo.js";
+import { roundsRepo } from "../store/repos/rounds-repo.js";
+import { runsRepo, type StoredRun } from "../store/repos/runs-repo.js";
+import type { SqlDatabase } from "../store/sql-database.js";
+import type { NodeRegistrar } from "../nodes/node-registrar.js";
+import type { UpdateDomain } from "../nodes/update-signing.js";
+import { executeRound, type RunState } from "./round-executor.js";
+import type { RunEngine, RunEngineFactory } from "./run-engine.js";
+import type { RunEvents } from "./run-events.js";
+
+/** Validation split size the coordinator scores contributions on (recorded in the policy). */
+export const VALIDATION_SIZE = 1000;
+
+export interface RunNodeInfo {
+  nodeId: string;
+  wallet: string;
+  samples: number;
+  histogram: number[];
+  byzantine: boolean;
+}
+
+interface ActiveRun {
+  state?: RunState;
+  engine?: RunEngine;
+  nodeInfo?: RunNodeInfo[];
+  control: "run" | "pause" | "stop";
+  loop: Promise<void>;
+}
+
+export interface RunManagerDeps {
+  db: SqlDatabase;
+  events: RunEvents;
+  engineFactory: RunEngineFactory;
+  /** The chain the run's updates are signed for (EIP-712 domain). */
+  domain: () => UpdateDomain | undefined;
+  registrar: NodeRegistrar;
+}
+
+export function chainRunIdFor(runId: string): Hex {
+  return keccak256(toBytes(runId));
+}
+
+export function policyFor(config: RunConfig): RewardPolicy {
+  return makePolicy(config.reward.policy, config.reward.poolPerRound, {
+    validationSize: VALIDATION_SIZE,
+    permutations: config.reward.permutations,
+    seed: config.seed,
+  });
+}
+
+/** Starts, pauses, resumes and stops runs; resumes unfinished runs after a restart. */
+export class RunManager {
+  private readonly active = new Map<string, ActiveRun>();
+  private closed = false;
+
+  constructor(private readonly deps: RunManagerDeps) {}
+
+  async create(config: RunConfig): Promise<StoredRun> {
+    if (!this.deps.domain()) {
+      throw new HttpError(
+        503,
+        "chain_not_ready",
+        "The contracts are not deployed on the chain yet; start the stack with `npm start`.",
+      );
+    }
+    const id = `run-${randomBytes(5).toString("hex")}`;
+    const chainRunId = chainRunIdFor(id);
+    const name =
+      config.name ??
+      `${config.model} on ${config.dataset}, ${config.partition.kind}, ${config.strategy.name}`;
+    const policy = policyFor(config);
+    const nodes = Array.from({ length: config.numNodes }, (_, i) => i + 1);
+    // Persist the run and its chain registrations before anything runs.
+    await this.deps.db.transaction(async (tx) => {
+      await runsRepo.insert(tx, { id, name, config, chainRunId });
+      await outboxRepo.enqueue(tx, {
+        id: `register-run:${id}`,
+        kind: "register-run",
+        runId: id,
+        payload: {
+          chainRunId,
+          policyId: policyId(policy.name),
+          policyParams: encodePolicyParams(policy),
+        },
+      });
+      for (const k of nodes) await this.deps.registrar.enqueueSimulated(tx, id, k);
+    });
+    const run = (await runsRepo.get(this.deps.db, id))!;
+    this.launch(run);
+    return run;
+  }
+
+  async summary(run: StoredRun): Promise<RunSummary> {
+    const latest = await roundsRepo.latest(this.deps.db, run.id);
+    return {
+      ...run,
+      latest:
+        latest && latest.testLoss !== null && latest.testAccuracy !== null
+          ? { round: latest.round, testLoss: latest.testLoss, testAccuracy: latest.testAccuracy }
+          : null,
+    };
+  }
+
+  async control(id: string, action: "pause" | "resume" | "stop"): Promise<StoredRun> {
+    const run = await runsRepo.get(this.deps.db, id);
+    if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
+    const finished: RunStatus[] = ["completed", "stopped", "failed"];
+    if (finished.includes(run.status)) {
+      throw new HttpError(409, "run_finished", `Run ${id} is ${run.status}; it cannot ${action}.`);
+    }
+    const active = this.active.get(id);
+    if (action === "pause") {
+      if (active) active.control = "pause";
+      await runsRepo.setStatus(this.deps.db, id, "paused");
+      await this.deps.events.publish({ type: "run-status", runId: id, status: "paused" });
+    } else if (action === "stop") {
+      if (active) active.control = "stop";
+      await runsRepo.setStatus(this.deps.db, id, "stopped");
+      await this.deps.events.publish({ type: "run-status", runId: id, status: "stopped" });
+    } else {
+      if (run.status !== "paused")
+        throw new HttpError(409, "not_paused", `Run ${id} is ${run.status}, not paused.`);
+      await runsRepo.setStatus(this.deps.db, id, "running");
+      await this.deps.events.publish({ type: "run-status", runId: id, status: "running" });
+      if (active) active.control = "run";
+      else this.launch((await runsRepo.get(this.deps.db, id))!);
+    }
+    return (await runsRepo.get(this.deps.db, id))!;
+  }
+
+  /** After a restart: continue every run that was pending or running when the process died. */
+  async resumeUnfinished(): Promise<string[]> {
+    const runs = await runsRepo.withStatus(this.deps.db, ["pending", "running"]);
+    for (const run of runs) this.launch(run);
+    return runs.map((r) => r.id);
+  }
+
+  async nodeInfo(id: string): Promise<RunNodeInfo[]> {
+    const run = await runsRepo.get(this.deps.db, id);
+    if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
+    const active = this.active.get(id);
+    if (active?.nodeInfo) return active.nodeInfo;
+    const engine = await this.deps.engineFactory(run.config);
+    try {
+      return describeNodes(run.config, engine);
+    } finally {
+      await engine.close();
+    }
+  }
+
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const a of this.active.values()) a.control = "stop";
+    await Promise.allSettled([...this.active.values()].map((a) => a.loop));
+  }
+
+  private launch(run: StoredRun): void {
+    if (this.active.has(run.id) || this.closed) return;
+    const entry: ActiveRun = { control: "run", loop: Promise.resolve() };
+    this.active.set(run.id, entry);
+    entry.loop = this.loop(run, entry)
+      .catch(async (err: unknown) => {
+        const message = (err as Error).message;
+        console.error(`[runs] ${run.id} failed: ${message}`);
+        await runsRepo.setStatus(this.deps.db, run.id, "failed", message).catch(() => undefined);
+        await this.deps.events
+          .publish({ type: "run-status", runId: run.id, status: "failed", error: message })
+          .catch(() => undefined);
+      })
+      .finally(async () => {
+        this.active.delete(run.id);
+        await entry.engine?.close().catch(() => undefined);
+      });
+  }
+
+  private async loop(run: StoredRun, entry: ActiveRun): Promise<void> {
+    const { db, events } = this.deps;
+    const config = run.config;
+    const domain = this.deps.domain();
+    if (!domain) throw new Error("no contract deployment to sign updates for");
+    const engine = await this.deps.engineFactory(config);
+    entry.engine = engine;
+    await runsRepo.setEngine(db, run.id, engine.backendName);
+    const state = await this.restoreState(run, engine, domain);
+    entry.state = state;
+    entry.nodeInfo = describeNodes(config, engine, state.nodes);
+    if (run.status === "pending") {
+      await runsRepo.setStatus(db, run.id, "running");
+      await events.publish({ type: "run-status", runId: run.id, status: "running" });
+    }
+    const first = (await checkpointsRepo.load(db, run.id))?.round ?? 0;
+    if (first > 0) {
+      await events.publish({
+        type: "log",
+        runId: run.id,
+        level: "info",
+        message: `resuming after round ${first} from its checkpoint`,
+      });
+    }
+    for (let round = first + 1; round <= config.rounds; round++) {
+      if (entry.control !== "run" || this.closed) return;
+      const record = await executeRound(state, round, { db, engine, events });
+      console.log(
+        `[runs] ${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
+      );
+    }
+    if (entry.control === "run" && !this.closed) {
+      await runsRepo.setStatus(db, run.id, "completed");
+      await events.publish({ type: "run-status", runId: run.id, status: "completed" });
+    }
+  }
+
+  private async restoreState(
+    run: StoredRun,
+    engine: RunEngine,
+    domain: UpdateDomain,
+  ): Promise<RunState> {
+    const config = run.config;
+    const strategy = createStrategy(config.strategy);
+    const checkpoint = await checkpointsRepo.load(this.deps.db, run.id);
+    if (checkpoint?.optimizerState) strategy.loadState(checkpoint.optimizerState);
+    const shards = engine.partition(config.numNodes, config.seed);
+    const byzantine = byzantineSet(config);
+    const nodes = shards.map(
+      (indices, i) =>
+        new SimulatedNode(
+          simulatedNodeId(i + 1),
+          simulatedNodeAccount(i + 1),
+          indices,
+          byzantine.has(i) ? config.byzantine : undefined,
+        ),
+    );
+    return {
+      runId: run.id,
+      chainRunId: (run.chainRunId ?? chainRunIdFor(run.id)) as Hex,
+      config,
+      nodes,
+      strategy,
+      policy: policyFor(config),
+      domain,
+      parameterCount: engine.parameterCount,
+      global: checkpoint?.weights ?? engine.initialWeights(config.seed),
+    };
+  }
+}
+
+/** Which node indices (0-based) attack: a seeded random subset of the configured fraction. */
+export function byzantineSet(config: RunConfig): Set<number> {
+  if (!config.byzantine || config.byzantine.fraction === 0) return new Set();
+  const count = Math.round(config.byzantine.fraction * config.numNodes);
+  const rand = mulberry32((config.seed ^ 0x5bd1e995) >>> 0);
+  const order = Array.from({ length: config.numNodes }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const k = Math.floor(rand() * (i + 1));
+    [order[i], order[k]] = [order[k]!, order[i]!];
+  }
+  return new Set(order.slice(0, count));
+}
+
+function describeNodes(
+  config: RunConfig,
+  engine: RunEngine,
+  nodes?: SimulatedNode[],
+): RunNodeInfo[] {
+  const shards = nodes
+    ? nodes.map((n) => n.indices)
+    : engine.partition(config.numNodes, config.seed);
+  const byzantine = byzantineSet(config);
+  return shards.map((indices, i) => {
+    const histogram = new Array<number>(engine.numClasses).fill(0);
+    for (const idx of indices) histogram[engine.trainLabels[idx]!]! += 1;
+    return {
+      nodeId: simulatedNodeId(i + 1),
+      wallet: nodes?.[i]?.wallet ?? simulatedNodeAccount(i + 1).address,
+      samples: indices.length,
+      histogram,
+      byzantine: byzantine.has(i),
+    };
+  });
+}

@@ -1,0 +1,58 @@
+// The production RunEngine: the TensorFlow.js engine of backend/src/engine, with one TrainingPool
+// of worker threads per run. The main thread loads the same dataset only to read its training
+// labels for the partitioner; the workers load it themselves (only indices and weights cross).
+import {
+  engineInfo,
+  initialWeights,
+  loadDataset,
+  parameterCount,
+  partition,
+  TrainingPool,
+  type DatasetSpec,
+} from "../engine/index.js";
+import type { RunConfig } from "../api/schemas.js";
+import type { RunEngine, RunEngineFactory } from "./run-engine.js";
+
+export interface TfjsRunEngineOptions {
+  /** Worker threads per run; default one per core. */
+  workers?: number;
+}
+
+function datasetSpec(config: RunConfig): DatasetSpec {
+  return {
+    name: config.dataset,
+    ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
+    // The synthetic set is generated from a seed; the run's seed makes it reproducible.
+    seed: config.seed,
+  };
+}
+
+export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFactory {
+  return async (config: RunConfig): Promise<RunEngine> => {
+    const spec = datasetSpec(config);
+    const data = await loadDataset(spec.name, spec);
+    const pool = new TrainingPool(opts.workers ? { workers: opts.workers } : {});
+    const info = await pool.start(spec);
+    const trainLabels = data.train.y;
+    return {
+      backendName: info.backend,
+      parameterCount: parameterCount(config.model),
+      numClasses: data.numClasses,
+      trainLabels,
+      initialWeights: (seed) => initialWeights(config.model, seed),
+      partition: (numNodes, seed) =>
+        partition(trainLabels, numNodes, config.partition, seed, data.numClasses).map((idx) =>
+          Int32Array.from(idx),
+        ),
+      train: (task) => pool.train(task),
+      evaluate: (model, weights, split) => pool.evaluate({ model, weights, split }),
+      evaluateMany: (model, weights, split) => pool.evaluateMany(model, weights, split),
+      close: () => pool.close(),
+    };
+  };
+}
+
+/** The engine this process would use, for /api/health. */
+export async function describeEngine(): Promise<unknown> {
+  return engineInfo();
+}

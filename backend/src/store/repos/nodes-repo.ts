@@ -1,0 +1,67 @@
+import type { NodeSummary } from "../../api/schemas.js";
+import type { SqlExecutor } from "../sql-database.js";
+
+interface Row {
+  [k: string]: unknown;
+  id: string;
+  wallet: string;
+  kind: NodeSummary["kind"];
+  status: NodeSummary["status"];
+  registration_signature: string | null;
+  registration_deadline: number | null;
+  registration_tx: string | null;
+  registered_at: number;
+  last_seen: number | null;
+}
+
+export type StoredNode = Omit<NodeSummary, "totals">;
+
+const fromRow = (r: Row): StoredNode => ({
+  id: r.id,
+  wallet: r.wallet,
+  kind: r.kind,
+  status: r.status,
+  registeredAt: Number(r.registered_at),
+  lastSeen: r.last_seen === null ? null : Number(r.last_seen),
+  registrationTx: r.registration_tx,
+});
+
+export const nodesRepo = {
+  /** Inserts a node, or returns false when the id is taken by another wallet. */
+  async upsert(
+    db: SqlExecutor,
+    n: {
+      id: string;
+      wallet: string;
+      kind: NodeSummary["kind"];
+      signature: string;
+      deadline: number;
+    },
+  ): Promise<"inserted" | "unchanged" | "conflict"> {
+    const [row] = await db.query<Row>("SELECT * FROM nodes WHERE id = $1", [n.id]);
+    if (row) return row.wallet.toLowerCase() === n.wallet.toLowerCase() ? "unchanged" : "conflict";
+    await db.execute(
+      `INSERT INTO nodes (id, wallet, kind, status, registration_signature, registration_deadline, registered_at)
+       VALUES ($1, $2, $3, 'registered', $4, $5, $6)`,
+      [n.id, n.wallet, n.kind, n.signature, n.deadline, Date.now()],
+    );
+    return "inserted";
+  },
+  async get(db: SqlExecutor, id: string): Promise<StoredNode | undefined> {
+    const [row] = await db.query<Row>("SELECT * FROM nodes WHERE id = $1", [id]);
+    return row ? fromRow(row) : undefined;
+  },
+  async list(db: SqlExecutor): Promise<StoredNode[]> {
+    return (await db.query<Row>("SELECT * FROM nodes ORDER BY id")).map(fromRow);
+  },
+  async setStatus(db: SqlExecutor, id: string, status: NodeSummary["status"]): Promise<void> {
+    await db.execute("UPDATE nodes SET status = $2, last_seen = $3 WHERE id = $1", [
+      id,
+      status,
+      Date.now(),
+    ]);
+  },
+  async setRegistrationTx(db: SqlExecutor, id: string, tx: string): Promise<void> {
+    await db.execute("UPDATE nodes SET registration_tx = $2 WHERE id = $1", [id, tx]);
+  },
+};

@@ -1,0 +1,110 @@
+import type { SqlExecutor } from "../sql-database.js";
+
+export type OutboxKind = "register-run" | "register-node" | "record-round";
+export type OutboxStatus = "pending" | "confirmed" | "failed";
+
+export interface OutboxItem {
+  id: string;
+  kind: OutboxKind;
+  runId: string;
+  round: number | null;
+  payload: unknown;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  txHash: string | null;
+  createdAt: number;
+}
+
+interface Row {
+  [k: string]: unknown;
+  id: string;
+  kind: OutboxKind;
+  run_id: string;
+  round: number | null;
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  tx_hash: string | null;
+  created_at: number;
+}
+
+const fromRow = (r: Row): OutboxItem => ({
+  id: r.id,
+  kind: r.kind,
+  runId: r.run_id,
+  round: r.round === null ? null : Number(r.round),
+  payload: JSON.parse(r.payload),
+  status: r.status,
+  attempts: Number(r.attempts),
+  nextAttemptAt: Number(r.next_attempt_at),
+  lastError: r.last_error,
+  txHash: r.tx_hash,
+  createdAt: Number(r.created_at),
+});
+
+/**
+ * Chain writes waiting to be sent. An item is written in the same transaction as the state it
+ * records, before anything is sent; its id makes enqueueing idempotent.
+ */
+export const outboxRepo = {
+  async enqueue(
+    db: SqlExecutor,
+    item: { id: string; kind: OutboxKind; runId: string; round?: number; payload: unknown },
+  ): Promise<void> {
+    const now = Date.now();
+    const exists = await db.query("SELECT id FROM outbox WHERE id = $1", [item.id]);
+    if (exists.length > 0) return;
+    await db.execute(
+      `INSERT INTO outbox (id, kind, run_id, round, payload, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6)`,
+      [item.id, item.kind, item.runId, item.round ?? null, JSON.stringify(item.payload), now],
+    );
+  },
+  /** The oldest pending item; items are sent strictly in order so a run's rounds stay ordered. */
+  async nextPending(db: SqlExecutor): Promise<OutboxItem | undefined> {
+    const [row] = await db.query<Row>(
+      "SELECT * FROM outbox WHERE status = 'pending' ORDER BY created_at, id LIMIT 1",
+    );
+    return row ? fromRow(row) : undefined;
+  },
+  async confirm(db: SqlExecutor, id: string, txHash: string | null): Promise<void> {
+    await db.execute(
+      "UPDATE outbox SET status = 'confirmed', tx_hash = $2, last_error = NULL, updated_at = $3 WHERE id = $1",
+      [id, txHash, Date.now()],
+    );
+  },
+  async retryLater(
+    db: SqlExecutor,
+    id: string,
+    error: string,
+    nextAttemptAt: number,
+  ): Promise<void> {
+    await db.execute(
+      "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, updated_at = $4 WHERE id = $1",
+      [id, error.slice(0, 2000), nextAttemptAt, Date.now()],
+    );
+  },
+  async fail(db: SqlExecutor, id: string, error: string): Promise<void> {
+    await db.execute(
+      "UPDATE outbox SET status = 'failed', last_error = $2, updated_at = $3 WHERE id = $1",
+      [id, error.slice(0, 2000), Date.now()],
+    );
+  },
+  async counts(db: SqlExecutor): Promise<Record<OutboxStatus, number>> {
+    const rows = await db.query<{ status: OutboxStatus; n: number }>(
+      "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status",
+    );
+    const out: Record<OutboxStatus, number> = { pending: 0, confirmed: 0, failed: 0 };
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  },
+  async forRun(db: SqlExecutor, runId: string): Promise<OutboxItem[]> {
+    return (
+      await db.query<Row>("SELECT * FROM outbox WHERE run_id = $1 ORDER BY created_at, id", [runId])
+    ).map(fromRow);
+  },
+};

@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { keccak256, toBytes } from "viem";
+import { validateUpdate } from "../../backend/src/fl/update-validation.js";
+import { simulatedNodeAccount } from "../../backend/src/nodes/simulated-wallets.js";
+import { hashWeights, signUpdate } from "../../backend/src/nodes/update-signing.js";
+
+describe("update validation", () => {
+  const domain = {
+    chainId: 31337,
+    verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const,
+  };
+  const runId = keccak256(toBytes("run-0000000001"));
+  const node = simulatedNodeAccount(1);
+  const stranger = simulatedNodeAccount(2);
+  const expectCtx = { runId, round: 3, parameterCount: 4, domain };
+
+  async function signed(weights: Float32Array, by = node, round = 3) {
+    return signUpdate(by, domain, { runId, round, updateHash: hashWeights(weights), samples: 10 });
+  }
+
+  it("accepts a well-formed update signed by the node's wallet", async () => {
+    const w = Float32Array.from([1, 2, 3, 4]);
+    const v = await validateUpdate(
+      { nodeId: "sim-1", wallet: node.address, weights: w, signed: await signed(w) },
+      expectCtx,
+    );
+    expect(v).to.deep.equal({ accepted: true });
+  });
+
+  const cases: [string, () => Promise<Parameters<typeof validateUpdate>[0]>, RegExp][] = [
+    [
+      "wrong shape",
+      async () => {
+        const w = Float32Array.from([1, 2, 3]);
+        return { nodeId: "sim-1", wallet: node.address, weights: w, signed: await signed(w) };
+      },
+      /wrong shape/,
+    ],
+    [
+      "NaN",
+      async () => {
+        const w = Float32Array.from([1, Number.NaN, 3, 4]);
+        return { nodeId: "sim-1", wallet: node.address, weights: w, signed: await signed(w) };
+      },
+      /non-finite/,
+    ],
+    [
+      "Infinity",
+      async () => {
+        const w = Float32Array.from([1, 2, Number.POSITIVE_INFINITY, 4]);
+        return { nodeId: "sim-1", wallet: node.address, weights: w, signed: await signed(w) };
+      },
+      /non-finite/,
+    ],
+    [
+      "signed by another wallet",
+      async () => {
+        const w = Float32Array.from([1, 2, 3, 4]);
+        return {
+          nodeId: "sim-1",
+          wallet: node.address,
+          weights: w,
+          signed: await signed(w, stranger),
+        };
+      },
+      /bad signature/,
+    ],
+    [
+      "bytes changed after signing",
+      async () => {
+        const w = Float32Array.from([1, 2, 3, 4]);
+        const s = await signed(w);
+        return {
+          nodeId: "sim-1",
+          wallet: node.address,
+          weights: Float32Array.from([1, 2, 3, 5]),
+          signed: s,
+        };
+      },
+      /hash does not match/,
+    ],
+    [
+      "replayed from another round",
+      async () => {
+        const w = Float32Array.from([1, 2, 3, 4]);
+        return {
+          nodeId: "sim-1",
+          wallet: node.address,
+          weights: w,
+          signed: await signed(w, node, 2),
+        };
+      },
+      /another run or round/,
+    ],
+  ];
+  for (const [name, make, reason] of cases) {
+    it(`rejects an update with ${name}`, async () => {
+      const v = await validateUpdate(await make(), expectCtx);
+      expect(v.accepted).to.equal(false);
+      expect((v as { reason: string }).reason).to.match(reason);
+    });
+  }
+});
