@@ -1,0 +1,267 @@
+// End to end on the real stack: a real `hardhat node` with the contracts deployed by Ignition, the
+// coordinator with the TensorFlow.js engine on worker threads, real training on the seeded
+// synthetic dataset, rewards minted on chain through the outbox, and the audit CLI.
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createPublicClient, http, parseAbiItem, type Address } from "viem";
+import type {
+  ContributionRecord,
+  CreateRunRequest,
+  RoundRecord,
+  RunSummary,
+} from "../../backend/src/api/schemas.js";
+import { loadConfig } from "../../backend/src/config.js";
+import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
+import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
+import { rewardTokenAbi } from "../../chain/generated/abis.js";
+import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
+import { api, listen, type TestServer } from "../helpers/http.js";
+
+const execFileAsync = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined | false>,
+  ms = 240_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const baseRun: CreateRunRequest = {
+  dataset: "synthetic",
+  model: "2nn",
+  partition: { kind: "iid" },
+  numNodes: 4,
+  fraction: 1,
+  rounds: 3,
+  localEpochs: 1,
+  batchSize: 20,
+  learningRate: 0.05,
+  strategy: { name: "fedavg" },
+  reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+  seed: 3,
+};
+
+describe("a federated run end to end on a real chain", function () {
+  this.timeout(600_000);
+  let chain: LocalChain;
+  let coord: Coordinator;
+  let server: TestServer;
+  let env: Record<string, string>;
+
+  before(async () => {
+    chain = await startLocalChain();
+    env = {
+      CHAIN_RPC_URL: chain.rpcUrl,
+      DEPLOYMENT_FILE: chain.deploymentFile,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-run-")),
+    };
+    coord = await createCoordinator(loadConfig(env), {
+      engineFactory: runEngineFactory({ workers: 2 }),
+      engineInfo: describeEngine,
+      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
+    });
+    await coord.start();
+    server = await listen(coord.app);
+  });
+
+  after(async () => {
+    await server?.close();
+    await coord?.close();
+    await chain?.stop();
+  });
+
+  async function runToCompletion(req: CreateRunRequest): Promise<{
+    run: RunSummary;
+    rounds: RoundRecord[];
+  }> {
+    const created = await api<RunSummary>(server.url, "POST", "/api/runs", req);
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const id = created.body.id;
+    const run = await until(`run ${id} to complete`, async () => {
+      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
+      if (r.body.status === "failed") throw new Error(`run failed: ${r.body.error}`);
+      return r.body.status === "completed" && r.body;
+    });
+    // Every round with contributions reaches the chain through the outbox.
+    const rounds = await until(`rounds of ${id} to be recorded`, async () => {
+      const r = await api<RoundRecord[]>(server.url, "GET", `/api/runs/${id}/rounds`);
+      return (
+        r.body.every((x) => x.txHash !== null || x.updates.every((u) => !u.accepted)) && r.body
+      );
+    });
+    return { run, rounds };
+  }
+
+  it("trains, rewards on chain, and passes the audit", async () => {
+    const { run, rounds } = await runToCompletion(baseRun);
+    expect(run.engine).to.be.a("string").and.not.equal("");
+    expect(rounds).to.have.length(3);
+    // Learning happens: accuracy rises from round 1 to the last round and beats chance.
+    const acc = rounds.map((r) => r.testAccuracy!);
+    expect(acc[2]!).to.be.greaterThan(acc[0]!);
+    expect(acc[2]!).to.be.greaterThan(0.5);
+    for (const r of rounds) {
+      expect(r.participants).to.have.length(4);
+      expect(r.updates.filter((u) => u.accepted)).to.have.length(4);
+      expect(r.modelHash).to.match(/^0x[0-9a-f]{64}$/);
+      expect(r.txHash).to.match(/^0x[0-9a-f]{64}$/);
+    }
+
+    // Contributions in the API equal the Transfer-from-zero mints on chain, node by node.
+    const contributions = await api<ContributionRecord[]>(
+      server.url,
+      "GET",
+      `/api/contributions?run=${run.id}`,
+    );
+    expect(contributions.status).to.equal(200);
+    expect(contributions.body).to.have.length(12);
+    const client = createPublicClient({ transport: http(chain.rpcUrl) });
+    const token = chain.deployment.contracts.RewardToken.address as Address;
+    const ledger = chain.deployment.contracts.ContributionLedger.address as Address;
+    const mints = await client.getLogs({
+      address: token,
+      event: parseAbiItem(
+        "event Transfer(address indexed from, address indexed to, uint256 value)",
+      ),
+      args: { from: "0x0000000000000000000000000000000000000000" },
+      fromBlock: 0n,
+    });
+    const minted = mints.reduce((s, l) => s + l.args.value!, 0n);
+    const rewarded = contributions.body.reduce((s, c) => s + BigInt(c.rewardWei), 0n);
+    expect(minted).to.equal(rewarded);
+    // Each round's pool (100 tokens) is fully split, up to integer rounding dust.
+    expect(rewarded).to.be.greaterThan(299n * 10n ** 18n);
+    expect(rewarded).to.be.at.most(300n * 10n ** 18n);
+    const supply = await client.readContract({
+      address: token,
+      abi: rewardTokenAbi,
+      functionName: "totalSupply",
+    });
+    expect(supply).to.equal(rewarded);
+
+    // The node's balance in the rewards API equals the sum of its contributions' rewards.
+    const wallet = contributions.body[0]!.wallet;
+    const mine = contributions.body
+      .filter((c) => c.wallet === wallet)
+      .reduce((s, c) => s + BigInt(c.rewardWei), 0n);
+    const rewards = await api<{ recordedWei: string; claimableWei: string; claimedWei: string }>(
+      server.url,
+      "GET",
+      `/api/rewards/${wallet}`,
+    );
+    expect(rewards.status).to.equal(200);
+    expect(BigInt(rewards.body.recordedWei)).to.equal(mine);
+    expect(BigInt(rewards.body.claimableWei)).to.equal(mine);
+    expect(
+      await client.readContract({
+        address: token,
+        abi: rewardTokenAbi,
+        functionName: "balanceOf",
+        args: [ledger],
+      }),
+    ).to.equal(rewarded);
+
+    // The audit CLI re-derives everything from chain events and agrees with the store.
+    const { stdout } = await execFileAsync(
+      path.join(root, "node_modules", ".bin", "tsx"),
+      [path.join(root, "scripts", "audit.ts"), "--run", run.id],
+      { cwd: root, env: { ...process.env, ...env } },
+    );
+    expect(stdout).to.contain("verdict: PASS");
+    expect(stdout).not.to.contain("FAIL");
+  });
+
+  it("resumes an unfinished run from its last checkpoint after a coordinator restart", async () => {
+    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+      ...baseRun,
+      rounds: 5,
+      seed: 11,
+    });
+    expect(created.status).to.equal(201);
+    const id = created.body.id;
+    await until("two completed rounds", async () => {
+      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
+      return r.body.completedRounds >= 2;
+    });
+    // Restart: a new coordinator process on the same store and chain.
+    await server.close();
+    await coord.close();
+    const before = (await api<RunSummary>(server.url, "GET", `/api/runs/${id}`).catch(() => null))
+      ?.body;
+    expect(before).to.equal(undefined);
+    coord = await createCoordinator(loadConfig(env), {
+      engineFactory: runEngineFactory({ workers: 2 }),
+      engineInfo: describeEngine,
+      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
+    });
+    await coord.start();
+    server = await listen(coord.app);
+    const run = await until(`run ${id} to complete after the restart`, async () => {
+      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
+      if (r.body.status === "failed") throw new Error(`run failed: ${r.body.error}`);
+      return r.body.status === "completed" && r.body;
+    });
+    expect(run.completedRounds).to.equal(5);
+    const rounds = await until("all rounds on chain", async () => {
+      const r = await api<RoundRecord[]>(server.url, "GET", `/api/runs/${id}/rounds`);
+      return r.body.every((x) => x.txHash !== null) && r.body;
+    });
+    expect(rounds.map((r) => r.round)).to.deep.equal([1, 2, 3, 4, 5]);
+    // Nothing minted twice: 5 rounds x 4 contributions, and the audit agrees with the chain.
+    const contributions = await api<ContributionRecord[]>(
+      server.url,
+      "GET",
+      `/api/contributions?run=${id}`,
+    );
+    expect(contributions.body).to.have.length(20);
+    const { stdout } = await execFileAsync(
+      path.join(root, "node_modules", ".bin", "tsx"),
+      [path.join(root, "scripts", "audit.ts"), "--run", id],
+      { cwd: root, env: { ...process.env, ...env } },
+    );
+    expect(stdout).to.contain("verdict: PASS");
+  });
+
+  for (const strategy of [
+    { name: "krum", f: 1, m: 1 },
+    { name: "trimmed-mean", beta: 0.2 },
+  ] as const) {
+    it(`a sign-flipping node under ${strategy.name} earns nothing and does not stop learning`, async () => {
+      const { rounds } = await runToCompletion({
+        ...baseRun,
+        numNodes: 5,
+        strategy,
+        byzantine: { fraction: 0.2, attack: "scale", scale: -4 },
+      });
+      const byzantine = await api<{ nodeId: string; byzantine: boolean }[]>(
+        server.url,
+        "GET",
+        `/api/runs/${rounds[0]!.runId}/nodes`,
+      );
+      const attacker = byzantine.body.find((n) => n.byzantine)!;
+      expect(attacker).to.not.equal(undefined);
+      for (const r of rounds) {
+        const u = r.updates.find((x) => x.nodeId === attacker.nodeId)!;
+        expect(u.reward ?? "0").to.equal("0");
+        if (strategy.name === "krum") {
+          expect(u.accepted).to.equal(false);
+          expect(u.reason).to.be.a("string");
+        }
+      }
+      expect(rounds.at(-1)!.testAccuracy!).to.be.greaterThan(rounds[0]!.testAccuracy!);
+      expect(rounds.at(-1)!.testAccuracy!).to.be.greaterThan(0.5);
+    });
+  }
+});
