@@ -2,6 +2,7 @@
 // chain, deploys the contracts with Ignition, then runs the coordinator and the dashboard, each
 // with a prefixed log. Ctrl-C stops everything it started.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import path from "node:path";
 
@@ -26,7 +27,7 @@ function log(label: Label, line: string): void {
 
 // JSON-RPC reads the dashboard and coordinator poll constantly; the chain log keeps writes only.
 const QUIET_RPC =
-  /^(eth_(blockNumber|call|chainId|getBalance|getBlockByNumber|getBlockByHash|getCode|getLogs|getTransactionReceipt|getTransactionByHash|getTransactionCount|estimateGas|gasPrice|feeHistory|maxPriorityFeePerGas|getStorageAt|newFilter|getFilterChanges|uninstallFilter|newBlockFilter|syncing|accounts)|net_version|web3_clientVersion|hardhat_metadata|eth_signTypedData_v4)$/;
+  /^(eth_(blockNumber|call|chainId|getBalance|getBlockByNumber|getBlockByHash|getCode|getLogs|getTransactionReceipt|getTransactionByHash|getTransactionCount|estimateGas|gasPrice|feeHistory|maxPriorityFeePerGas|getStorageAt|newFilter|getFilterChanges|uninstallFilter|newBlockFilter|syncing|accounts)|net_version|web3_clientVersion|hardhat_metadata|hardhat_getAutomine|eth_signTypedData_v4)( \(\d+\))?$/;
 // eslint-disable-next-line no-control-regex -- strips the chain's ANSI colours
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -92,6 +93,43 @@ async function rpcChainId(url: string): Promise<number | undefined> {
     });
     const body = (await res.json()) as { result?: string };
     return body.result ? Number(body.result) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      signal: AbortSignal.timeout(2000),
+    });
+    return ((await res.json()) as { result?: T }).result;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The ledger address of chain/deployments/31337.json when that deployment lives on the running
+ * chain (same genesis block, contract code present): then the contracts, and the store bound
+ * to them, stay as they are.
+ */
+async function liveDeployment(rpcUrl: string): Promise<string | undefined> {
+  const file = process.env.DEPLOYMENT_FILE ?? path.join(root, "chain", "deployments", "31337.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    const d = JSON.parse(readFileSync(file, "utf8")) as {
+      genesisHash?: string;
+      contracts: { ContributionLedger: { address: string } };
+    };
+    const ledger = d.contracts.ContributionLedger.address;
+    const genesis = await rpc<{ hash: string }>(rpcUrl, "eth_getBlockByNumber", ["0x0", false]);
+    const code = await rpc<string>(rpcUrl, "eth_getCode", [ledger, "latest"]);
+    if (!genesis || genesis.hash !== d.genesisHash || !code || code === "0x") return undefined;
+    return ledger;
   } catch {
     return undefined;
   }
@@ -172,6 +210,7 @@ async function main(): Promise<void> {
   }
 
   const rpcUrl = `http://127.0.0.1:${chainPort}`;
+  let chainReused = false;
   if (await portInUse(chainPort)) {
     const chainId = await rpcChainId(rpcUrl);
     if (chainId !== 31337) {
@@ -182,16 +221,23 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     log("start", `A local chain (31337) is already running on ${rpcUrl}: using it.`);
+    chainReused = true;
   } else {
+    let quietCall = false;
     const chain = startChild(
       "chain",
       bin("hardhat"),
       ["node", "--hostname", "127.0.0.1", "--port", String(chainPort)],
       {},
       (l) => {
-        const plain = l.replace(ANSI, "").trim();
         if (chainVerbose) return true;
-        if (plain === "" || QUIET_RPC.test(plain)) return false;
+        const raw = l.replace(ANSI, "");
+        const plain = raw.trim();
+        if (plain === "") return false;
+        // Indented lines detail the RPC call above them: shown only when that call is.
+        if (/^\s/.test(raw) && !/^\s*(Account #|Private Key:)/.test(raw)) return !quietCall;
+        quietCall = QUIET_RPC.test(plain);
+        if (quietCall) return false;
         return !/^(Account #|Private Key:)/.test(plain);
       },
     );
@@ -208,9 +254,19 @@ async function main(): Promise<void> {
     );
   }
 
-  await runToEnd("deploy", bin("tsx"), ["scripts/deploy-local.ts"], { CHAIN_RPC_URL: rpcUrl });
+  const reused = chainReused ? await liveDeployment(rpcUrl) : undefined;
+  if (reused) {
+    log("start", `contracts already deployed on this chain (ledger ${reused}): reusing them`);
+  } else {
+    await runToEnd("deploy", bin("tsx"), ["scripts/deploy-local.ts"], { CHAIN_RPC_URL: rpcUrl });
+  }
 
-  const coordEnv = { CHAIN_RPC_URL: rpcUrl, COORDINATOR_PORT: String(coordinatorPort) };
+  const coordEnv = {
+    CHAIN_RPC_URL: rpcUrl,
+    COORDINATOR_PORT: String(coordinatorPort),
+    // node:sqlite is stable enough for us; its experimental notice is noise in the log.
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --disable-warning=ExperimentalWarning`.trim(),
+  };
   const coord = startChild("coord", bin("tsx"), ["backend/src/main.ts"], coordEnv);
   coord.once("exit", (code) => {
     if (!shuttingDown) {

@@ -14,7 +14,8 @@ import { RunEvents } from "./runs/run-events.js";
 import { RunManager } from "./runs/run-manager.js";
 import type { RunEngineFactory } from "./runs/run-engine.js";
 import { outboxRepo } from "./store/repos/outbox-repo.js";
-import { openDatabase } from "./store/open-database.js";
+import { archiveSqliteStore, bindStore } from "./store/deployment-binding.js";
+import { openDatabase, sqliteFile } from "./store/open-database.js";
 import type { SqlDatabase } from "./store/sql-database.js";
 
 export const LOCAL_CHAIN_ID = 31337;
@@ -56,7 +57,7 @@ export async function createCoordinator(
   if (!recorderKey)
     throw new Error(`RECORDER_PRIVATE_KEY is required on chain ${deployment.chainId}.`);
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openBoundStore(config, deployment);
   const publicClient = createPublicClient({
     transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000 }),
   });
@@ -120,4 +121,33 @@ export async function createCoordinator(
       await db.close();
     },
   };
+}
+
+/**
+ * Opens the store and checks it belongs to this deployment. A SQLite store from an earlier chain
+ * (the local chain starts empty on every `npm start`) is archived under data/archive/ and a fresh
+ * one is started; a PostgreSQL store from another deployment is an error the operator resolves.
+ */
+async function openBoundStore(
+  config: CoordinatorConfig,
+  deployment: Deployment,
+): Promise<SqlDatabase> {
+  const opts = { databaseUrl: config.databaseUrl, dataDir: config.dataDir };
+  const db = await openDatabase(opts);
+  const binding = await bindStore(db, deployment);
+  if (binding.kind === "bound") return db;
+  await db.close();
+  if (config.databaseUrl) {
+    throw new Error(
+      `The PostgreSQL store at ${db.location} holds the records of another contract deployment (${binding.stored}). ` +
+        `Point DATABASE_URL at a fresh database for this deployment, or redeploy onto the chain it belongs to.`,
+    );
+  }
+  const archived = archiveSqliteStore(sqliteFile(config.dataDir), binding.stored);
+  console.log(
+    `[coordinator] the contracts were deployed afresh (a new local chain); the previous store belongs to the old deployment and was archived to ${archived}`,
+  );
+  const fresh = await openDatabase(opts);
+  await bindStore(fresh, deployment);
+  return fresh;
 }

@@ -1,9 +1,11 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MIGRATIONS, migrate, schemaVersion } from "../../backend/src/store/migrations.js";
-import { openDatabase } from "../../backend/src/store/open-database.js";
+import { openDatabase, sqliteFile } from "../../backend/src/store/open-database.js";
+import { archiveSqliteStore, bindStore } from "../../backend/src/store/deployment-binding.js";
+import type { Deployment } from "../../backend/src/chain/deployment.js";
 import { PostgresDatabase } from "../../backend/src/store/postgres-database.js";
 import type { SqlDatabase } from "../../backend/src/store/sql-database.js";
 import { SqliteDatabase } from "../../backend/src/store/sqlite-database.js";
@@ -122,5 +124,53 @@ describe("store", () => {
     }
     expect(message).to.match(/Could not open the store at postgres:/);
     expect(message).not.to.contain("secret");
+  });
+});
+
+describe("store bound to a contract deployment", () => {
+  const deployment = (deployedAt: string): Deployment => ({
+    chainId: 31337,
+    network: "localhost",
+    deployedAt,
+    contracts: {
+      RewardToken: { address: "0xa16E02E87b7454126E5E10d957A927A7F5B5d2be", deployBlock: 0 },
+      ContributionLedger: {
+        address: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        deployBlock: 0,
+      },
+    },
+  });
+
+  it("binds a new store, accepts the same deployment, and archives the store of an old one", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "fl-bind-"));
+    const first = deployment("2026-11-22T10:00:00.000Z");
+    let db = await openDatabase({ dataDir });
+    expect(await bindStore(db, first)).to.deep.equal({ kind: "bound" });
+    await db.execute(
+      "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ('r1', 'x', '{}', 'running', 0, 0)",
+    );
+    await db.close();
+
+    db = await openDatabase({ dataDir });
+    expect(await bindStore(db, first)).to.deep.equal({ kind: "bound" });
+    const second = deployment("2026-11-22T11:00:00.000Z");
+    const binding = await bindStore(db, second);
+    expect(binding.kind).to.equal("mismatch");
+    await db.close();
+
+    const archived = archiveSqliteStore(
+      sqliteFile(dataDir),
+      binding.kind === "mismatch" ? binding.stored : "",
+    );
+    expect(existsSync(archived)).to.equal(true);
+    expect(existsSync(sqliteFile(dataDir))).to.equal(false);
+    // Nothing is lost: the archived store still holds the old run.
+    const old = new SqliteDatabase(archived);
+    expect(await old.query("SELECT id FROM runs")).to.deep.equal([{ id: "r1" }]);
+    await old.close();
+    const fresh = await openDatabase({ dataDir });
+    expect(await bindStore(fresh, second)).to.deep.equal({ kind: "bound" });
+    expect(await fresh.query("SELECT id FROM runs")).to.deep.equal([]);
+    await fresh.close();
   });
 });

@@ -104,6 +104,16 @@ CREATE TABLE run_events (
 CREATE INDEX run_events_run ON run_events (run_id, id);
 `,
   },
+  {
+    version: 2,
+    name: "store metadata: the contract deployment this store's records belong to",
+    sql: `
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {

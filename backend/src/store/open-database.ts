@@ -10,11 +10,16 @@ export interface OpenDatabaseOptions {
   dataDir: string;
 }
 
+/** The SQLite file of a data dir. */
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, "fedledger.sqlite");
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<SqlDatabase> {
   const db: SqlDatabase = opts.databaseUrl
     ? new PostgresDatabase(opts.databaseUrl)
-    : new SqliteDatabase(path.join(opts.dataDir, "fedledger.sqlite"));
+    : new SqliteDatabase(sqliteFile(opts.dataDir));
   try {
     await migrate(db);
   } catch (err) {
