@@ -2,16 +2,23 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defineConfig, type UserConfig } from "vite";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
-const coordinator =
-  process.env.COORDINATOR_URL ?? `http://127.0.0.1:${process.env.COORDINATOR_PORT ?? "8000"}`;
+
+/** The variables the dashboard is configured by (the same ones `npm start` and the coordinator use). */
+export interface DashboardEnv {
+  COORDINATOR_URL?: string;
+  COORDINATOR_PORT?: string;
+  CHAIN_RPC_URL?: string;
+  CHAIN_PORT?: string;
+  DEPLOYMENT_FILE?: string;
+  DASHBOARD_PORT?: string;
+}
 
 // The deployment the coordinator uses when it is started with DEPLOYMENT_FILE (tests, custom
 // setups); chain/deployments/*.json are bundled too, and this one wins for its chain.
-function deploymentOverride(): unknown {
-  const file = process.env.DEPLOYMENT_FILE;
+function deploymentOverride(file: string | undefined): unknown {
   if (!file) return null;
   try {
     return JSON.parse(readFileSync(path.resolve(file), "utf8")) as unknown;
@@ -22,33 +29,43 @@ function deploymentOverride(): unknown {
   }
 }
 
-export default defineConfig({
-  root: import.meta.dirname,
-  plugins: [react()],
-  define: {
-    // The RPC URL the dashboard reads the chain from (MetaMask uses its own network settings).
-    "import.meta.env.VITE_CHAIN_RPC_URL": JSON.stringify(
-      process.env.CHAIN_RPC_URL ?? `http://127.0.0.1:${process.env.CHAIN_PORT ?? "8545"}`,
-    ),
-    __FEDLEDGER_DEPLOYMENT__: JSON.stringify(deploymentOverride()),
-  },
-  resolve: {
-    alias: { "@chain": path.join(repoRoot, "chain") },
-  },
-  server: {
-    host: "127.0.0.1",
-    port: Number(process.env.DASHBOARD_PORT ?? 5173),
-    strictPort: true,
-    fs: { allow: [repoRoot] },
-    proxy: { "/api": { target: coordinator, changeOrigin: false } },
-  },
-  preview: {
-    proxy: { "/api": { target: coordinator, changeOrigin: false } },
-  },
-  build: { outDir: path.join(import.meta.dirname, "dist"), emptyOutDir: true },
-  test: {
+/**
+ * The dashboard's Vite config for a given environment. Everything is resolved here, once, from the
+ * env passed in, so a server created with it (tests pass their own env instead of changing
+ * process.env) keeps pointing at the same coordinator and chain even when Vite restarts itself.
+ */
+export function dashboardConfig(env: DashboardEnv): UserConfig {
+  const coordinator = env.COORDINATOR_URL ?? `http://127.0.0.1:${env.COORDINATOR_PORT ?? "8000"}`;
+  // The RPC URL the dashboard reads the chain from, by the coordinator's rule (backend/src/config.ts)
+  // so that both read the same chain. MetaMask uses its own network settings.
+  const rpcUrl = env.CHAIN_RPC_URL ?? `http://127.0.0.1:${env.CHAIN_PORT ?? "8545"}`;
+  return {
     root: import.meta.dirname,
-    environment: "jsdom",
-    include: ["src/**/*.test.{ts,tsx}"],
-  },
-});
+    plugins: [react()],
+    define: {
+      "import.meta.env.VITE_CHAIN_RPC_URL": JSON.stringify(rpcUrl),
+      __FEDLEDGER_DEPLOYMENT__: JSON.stringify(deploymentOverride(env.DEPLOYMENT_FILE)),
+    },
+    resolve: {
+      alias: { "@chain": path.join(repoRoot, "chain") },
+    },
+    server: {
+      host: "127.0.0.1",
+      port: Number(env.DASHBOARD_PORT ?? 5173),
+      strictPort: true,
+      fs: { allow: [repoRoot] },
+      proxy: { "/api": { target: coordinator, changeOrigin: false } },
+    },
+    preview: {
+      proxy: { "/api": { target: coordinator, changeOrigin: false } },
+    },
+    build: { outDir: path.join(import.meta.dirname, "dist"), emptyOutDir: true },
+    test: {
+      root: import.meta.dirname,
+      environment: "jsdom",
+      include: ["src/**/*.test.{ts,tsx}"],
+    },
+  };
+}
+
+export default defineConfig(dashboardConfig(process.env));

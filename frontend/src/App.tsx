@@ -1,3 +1,4 @@
+import { ContractsCheck } from "./components/ContractsCheck";
 import { Header } from "./components/Header";
 import { Notice } from "./components/Notice";
 import { ChainItemPage } from "./pages/ChainItemPage";
@@ -41,6 +42,7 @@ export function App() {
     <div className="app">
       <Header path={route.segments[0] ? `/${route.segments[0]}` : "/"} />
       <main className="app-main">
+        <ContractsCheck />
         <Page route={route} />
       </main>
     </div>

@@ -2,11 +2,14 @@ import { createConfig, http, injected } from "wagmi";
 import { hardhat, sepolia } from "viem/chains";
 import { deployments } from "./deployments";
 
+/** The RPC the dashboard reads the local chain through (CHAIN_RPC_URL / CHAIN_PORT at start). */
+export const localRpcUrl: string = import.meta.env.VITE_CHAIN_RPC_URL;
+
 /** The local Hardhat chain, read through the RPC the dashboard was started with. */
 export const localChain = {
   ...hardhat,
   rpcUrls: {
-    default: { http: [import.meta.env.VITE_CHAIN_RPC_URL] },
+    default: { http: [localRpcUrl] },
   },
 } as const;
 
@@ -15,6 +18,15 @@ export type SupportedChainId = (typeof supportedChains)[number]["id"];
 
 export function isSupportedChainId(id: number | undefined): id is SupportedChainId {
   return supportedChains.some((c) => c.id === id);
+}
+
+/** The RPC URL the dashboard reads a chain through. */
+export function rpcUrlOf(id: number | undefined): string | undefined {
+  if (id === localChain.id) return localRpcUrl;
+  if (id === undefined) return undefined;
+  return (
+    deployments[id]?.rpcUrl ?? supportedChains.find((c) => c.id === id)?.rpcUrls.default.http[0]
+  );
 }
 
 export function chainName(id: number | undefined): string {
@@ -34,7 +46,7 @@ export const wagmiConfig = createConfig({
   // injected() also covers a plain window.ethereum.
   connectors: [injected()],
   transports: {
-    [localChain.id]: http(import.meta.env.VITE_CHAIN_RPC_URL, { retryCount: 1 }),
+    [localChain.id]: http(localRpcUrl, { retryCount: 1 }),
     [sepolia.id]: http(deployments[sepolia.id]?.rpcUrl),
   },
   pollingInterval: 1_000,

@@ -1,7 +1,7 @@
 import { useBlockNumber } from "wagmi";
 import { useHealth } from "../api/queries";
 import { useActiveDeployment } from "../chain/use-deployment";
-import { chainName, isSupportedChainId } from "../chain/wagmi-config";
+import { chainName, isSupportedChainId, rpcUrlOf } from "../chain/wagmi-config";
 import { href } from "../router";
 import { WalletButton } from "./WalletButton";
 
@@ -70,7 +70,13 @@ export function Header({ path }: { path: string }) {
         </span>
         <span
           className="status-pill"
-          title={active.chainId ? `${chainName(active.chainId)} (${active.chainId})` : "no chain"}
+          data-testid="chain-status"
+          data-block={block.data?.toString()}
+          title={
+            active.chainId
+              ? `${chainName(active.chainId)} (${active.chainId}) read through ${rpcUrlOf(active.chainId) ?? "no RPC"}`
+              : "no chain"
+          }
         >
           <Dot tone={chainUp ? "ok" : block.isPending ? "muted" : "bad"} />
           {chainUp

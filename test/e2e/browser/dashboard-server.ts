@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { ViteDevServer } from "vite";
+import { dashboardConfig } from "../../../frontend/vite.config.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..", "..");
 
@@ -11,6 +12,11 @@ export interface DashboardServer {
 /**
  * The dashboard's Vite dev server, pointed at a given coordinator, chain and deployment file
  * (the same variables `npm start` and the coordinator use).
+ *
+ * The config is built from these values and handed to Vite inline, never through process.env:
+ * Vite re-reads its config whenever it restarts itself (an edited config file, a changed .env),
+ * and a config read from a restored process.env would silently switch the page to the default
+ * chain on 127.0.0.1:8545 and the default deployment.
  */
 export async function startDashboard(opts: {
   port: number;
@@ -18,32 +24,21 @@ export async function startDashboard(opts: {
   chainRpcUrl: string;
   deploymentFile: string;
 }): Promise<DashboardServer> {
-  const saved = {
-    COORDINATOR_URL: process.env.COORDINATOR_URL,
-    CHAIN_RPC_URL: process.env.CHAIN_RPC_URL,
-    DEPLOYMENT_FILE: process.env.DEPLOYMENT_FILE,
-    DASHBOARD_PORT: process.env.DASHBOARD_PORT,
-  };
-  Object.assign(process.env, {
-    COORDINATOR_URL: opts.coordinatorUrl,
-    CHAIN_RPC_URL: opts.chainRpcUrl,
-    DEPLOYMENT_FILE: opts.deploymentFile,
-    DASHBOARD_PORT: String(opts.port),
+  const { createServer } = await import("vite");
+  const server: ViteDevServer = await createServer({
+    ...dashboardConfig({
+      COORDINATOR_URL: opts.coordinatorUrl,
+      CHAIN_RPC_URL: opts.chainRpcUrl,
+      DEPLOYMENT_FILE: opts.deploymentFile,
+      DASHBOARD_PORT: String(opts.port),
+    }),
+    configFile: false,
+    // Its own dependency cache: a developer's `npm start` dashboard may be optimizing into the
+    // default node_modules/.vite at the same time, and each would invalidate the other's pages.
+    cacheDir: path.join(root, "node_modules", ".vite-e2e"),
+    logLevel: "warn",
+    clearScreen: false,
   });
-  let server: ViteDevServer;
-  try {
-    const { createServer } = await import("vite");
-    server = await createServer({
-      configFile: path.join(root, "frontend", "vite.config.ts"),
-      logLevel: "warn",
-      clearScreen: false,
-    });
-    await server.listen();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  await server.listen();
   return { url: `http://127.0.0.1:${opts.port}`, close: () => server.close() };
 }
