@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatPercent, formatTokens, fromFixed18, shortHex } from "./format";
+import {
+  describeFacts,
+  formatDuration,
+  formatPercent,
+  formatTokens,
+  fromFixed18,
+  humanizeKey,
+  shortHex,
+} from "./format";
 
 describe("format", () => {
   it("formats wei as tokens with grouping and trimmed decimals", () => {
@@ -18,5 +26,25 @@ describe("format", () => {
     expect(formatDuration(1500)).toBe("1.5 s");
     expect(formatDuration(125_000)).toBe("2 min 5 s");
     expect(fromFixed18(25n * 10n ** 17n)).toBe(2.5);
+  });
+
+  it("turns the engine's status object into readable rows", () => {
+    expect(humanizeKey("fallbackReason")).toBe("Fallback reason");
+    expect(
+      describeFacts({
+        backend: "wasm",
+        threads: 1,
+        simd: true,
+        customKernels: ["Conv2DBackpropFilter", "MaxPoolGrad"],
+        gpu: null,
+        peakMemoryMb: 12,
+      }),
+    ).toEqual([
+      { label: "Backend", value: "wasm" },
+      { label: "Threads", value: "1" },
+      { label: "SIMD", value: "yes" },
+      { label: "Custom kernels", value: "Conv2DBackpropFilter, MaxPoolGrad" },
+      { label: "Peak memory mb", value: "12" },
+    ]);
   });
 });

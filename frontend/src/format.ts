@@ -56,3 +56,43 @@ export function formatTime(ms: number | null | undefined): string {
 export function fromFixed18(x: bigint): number {
   return Number(formatUnits(x, 18));
 }
+
+const FACT_LABELS: Record<string, string> = {
+  backend: "Backend",
+  threads: "Threads",
+  simd: "SIMD",
+  customKernels: "Custom kernels",
+  tfjsVersion: "TensorFlow.js",
+  fallbackReason: "Note",
+};
+
+/** "fallbackReason" -> "Fallback reason". */
+export function humanizeKey(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A free-form status object (the engine's /api/health entry) as label/value rows. */
+export function describeFacts(facts: Record<string, unknown>): { label: string; value: string }[] {
+  return Object.entries(facts)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => ({
+      label: FACT_LABELS[k] ?? humanizeKey(k),
+      value:
+        typeof v === "boolean"
+          ? v
+            ? "yes"
+            : "no"
+          : Array.isArray(v)
+            ? v.length
+              ? v.map(String).join(", ")
+              : "none"
+            : typeof v === "object"
+              ? JSON.stringify(v)
+              : String(v),
+    }));
+}

@@ -39,7 +39,7 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
           <dt>Sample-weighted</dt>
           <dd>{p.sampleWeighted ? "yes" : "no"}</dd>
           <dt>Validation samples</dt>
-          <dd>{p.validationSize}</dd>
+          <dd>{p.validationSize.toLocaleString("en-US")}</dd>
           {p.name === "shapley-mc" && (
             <>
               <dt>Permutations</dt>

@@ -8,7 +8,13 @@ import { useActiveDeployment } from "../chain/use-deployment";
 import { useLedger } from "../chain/use-ledger";
 import { useTokenSymbol } from "../chain/use-token";
 import { chainName } from "../chain/wagmi-config";
-import { formatDuration, formatNumber, formatPercent, formatTokens } from "../format";
+import {
+  describeFacts,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatTokens,
+} from "../format";
 import { href } from "../router";
 
 export function activeRun(runs: readonly RunSummary[] | undefined): RunSummary | undefined {
@@ -20,11 +26,12 @@ export function activeRun(runs: readonly RunSummary[] | undefined): RunSummary |
   return [...pool].sort((a, b) => b.createdAt - a.createdAt)[0];
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+function Stat(props: { label: string; value: string; testId?: string; wei?: bigint }) {
+  const { label, value, testId, wei } = props;
   return (
     <div className="stat">
       <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
+      <span className="stat-value" data-testid={testId} data-wei={wei?.toString()}>
         {value}
       </span>
     </div>
@@ -163,11 +170,11 @@ export function OverviewPage() {
                 {h.engine.error}
               </Notice>
             ) : (
-              <dl className="kv">
-                {Object.entries(h.engine).map(([k, v]) => (
-                  <div key={k} className="kv-row">
-                    <dt>{k}</dt>
-                    <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>
+              <dl className="kv" data-testid="engine-facts">
+                {describeFacts(h.engine).map(({ label, value }) => (
+                  <div key={label} className="kv-row">
+                    <dt>{label}</dt>
+                    <dd>{value}</dd>
                   </div>
                 ))}
               </dl>
@@ -244,8 +251,18 @@ export function OverviewPage() {
             value={ledger.data ? String(ledger.data.contributions.length) : "—"}
             testId="total-contributions"
           />
-          <Stat label={`Rewarded (${symbol})`} value={formatTokens(totalReward, 2)} />
-          <Stat label={`Claimed (${symbol})`} value={formatTokens(totalClaimed, 2)} />
+          <Stat
+            label={`Rewarded (${symbol})`}
+            value={formatTokens(totalReward, 2)}
+            testId="total-rewarded"
+            wei={totalReward}
+          />
+          <Stat
+            label={`Claimed (${symbol})`}
+            value={formatTokens(totalClaimed, 2)}
+            testId="total-claimed"
+            wei={totalClaimed}
+          />
         </div>
         {ledger.isError && (
           <Notice kind="error" title="Chain down">

@@ -1,3 +1,4 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo } from "react";
 import {
   useConnection,
@@ -64,9 +65,14 @@ export function RewardsPage() {
   });
   const confirmed = receipt.data?.status === "success";
   const { refetch } = reads;
+  const qc = useQueryClient();
   useEffect(() => {
-    if (receipt.data) void refetch();
-  }, [receipt.data, refetch]);
+    if (!receipt.data) return;
+    // The claim's block changes the amounts, the Claimed event list and the header's block.
+    void refetch();
+    void qc.invalidateQueries({ queryKey: ["ledger"] });
+    void qc.invalidateQueries({ queryKey: ["blockNumber"] });
+  }, [receipt.data, refetch, qc]);
 
   let claim: ClaimState = { phase: "idle" };
   if (write.isPending) claim = { phase: "signing" };
@@ -184,7 +190,7 @@ export function RewardsPage() {
               <p className="muted">No claims yet.</p>
             ) : (
               <div className="table-wrap">
-                <table>
+                <table data-testid="my-claims">
                   <thead>
                     <tr>
                       <th className="num">Amount</th>
