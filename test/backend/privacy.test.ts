@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import "../helpers/chai-near.js";
 import {
   AdaptiveClipNorm,
   OPACUS_DEFAULT_ALPHAS,
@@ -55,9 +56,9 @@ const range = (from: number, to: number) =>
 
 describe("privacy: log-space helpers", () => {
   it("logAdd and logSub agree with direct arithmetic and handle log(0) = -Infinity", () => {
-    expect(logAdd(Math.log(2), Math.log(3))).to.be.closeTo(Math.log(5), 1e-15);
+    expect(logAdd(Math.log(2), Math.log(3))).to.be.near(Math.log(5), 1e-15);
     expect(logAdd(-Infinity, 1.5)).to.equal(1.5);
-    expect(logSub(Math.log(5), Math.log(3))).to.be.closeTo(Math.log(2), 1e-15);
+    expect(logSub(Math.log(5), Math.log(3))).to.be.near(Math.log(2), 1e-15);
     expect(logSub(2, -Infinity)).to.equal(2);
     expect(logSub(2, 2)).to.equal(-Infinity);
     expect(logSub(1000, 0)).to.equal(1000);
@@ -87,10 +88,10 @@ describe("privacy: log-space helpers", () => {
         1e-14 * Math.max(1, Math.abs(want)),
       );
     }
-    expect(erfc(1)).to.be.closeTo(0.157299207050285, 1e-15);
-    expect(erfc(-1)).to.be.closeTo(1.842700792949715, 1e-15);
+    expect(erfc(1)).to.be.near(0.157299207050285, 1e-15);
+    expect(erfc(-1)).to.be.near(1.842700792949715, 1e-15);
     expect(logErfc(Infinity)).to.equal(-Infinity);
-    expect(logErfc(-Infinity)).to.be.closeTo(Math.log(2), 1e-15);
+    expect(logErfc(-Infinity)).to.be.near(Math.log(2), 1e-15);
   });
 });
 
@@ -114,16 +115,16 @@ describe("privacy: model deltas and L2 clipping", () => {
     for (const C of [0.01, 0.5, 1, 3]) {
       const { clipped, norm, wasClipped } = clipUpdate(delta, C);
       expect(wasClipped).to.equal(true);
-      expect(norm).to.be.closeTo(l2Norm(delta), 1e-9);
+      expect(norm).to.be.near(l2Norm(delta), 1e-9);
       const after = l2Norm(clipped);
       expect(after).to.be.at.most(C);
-      expect(after).to.be.closeTo(C, C * 1e-6);
+      expect(after).to.be.near(C, C * 1e-6);
       // Same direction: every coordinate scaled by the same positive factor C / norm.
       let dot = 0;
       for (let i = 0; i < delta.length; i++) dot += delta[i]! * clipped[i]!;
-      expect(dot / (norm * after)).to.be.closeTo(1, 1e-6);
+      expect(dot / (norm * after)).to.be.near(1, 1e-6);
       for (const i of [0, 17, 9999])
-        expect(clipped[i]! / delta[i]!).to.be.closeTo(C / norm, (C / norm) * 1e-6);
+        expect(clipped[i]! / delta[i]!).to.be.near(C / norm, (C / norm) * 1e-6);
     }
     expect([...delta]).to.deep.equal([...before]); // input untouched
   });
@@ -160,9 +161,9 @@ describe("privacy: Gaussian noise", () => {
     const m = moments(noised);
     // Standard error of the mean std/sqrt(N) = 6.7e-4; of the std about std/sqrt(2N) = 4.7e-4.
     expect(Math.abs(m.mean)).to.be.below(5 * (std / Math.sqrt(N)));
-    expect(m.std).to.be.closeTo(std, 5 * (std / Math.sqrt(2 * N)));
-    expect(m.in1).to.be.closeTo(0.6827, 0.005);
-    expect(m.in2).to.be.closeTo(0.9545, 0.003);
+    expect(m.std).to.be.near(std, 5 * (std / Math.sqrt(2 * N)));
+    expect(m.in1).to.be.near(0.6827, 0.005);
+    expect(m.in2).to.be.near(0.9545, 0.003);
   });
 
   it("is reproducible from the seed and differs between seeds", () => {
@@ -180,7 +181,7 @@ describe("privacy: Gaussian noise", () => {
     expect([...z]).to.deep.equal([1, 2, 3]);
     expect(z).to.not.equal(d);
     const big = addGaussianNoise(new Float32Array(N).fill(5), 2, seededNormalSource(2));
-    expect(moments(big).mean).to.be.closeTo(5, 0.03);
+    expect(moments(big).mean).to.be.near(5, 0.03);
     for (const s of [-1, Number.NaN, Infinity])
       expect(() => addGaussianNoise(d, s, seededNormalSource(1))).to.throw(
         RangeError,
@@ -193,21 +194,21 @@ describe("privacy: Gaussian noise", () => {
     const xs = Float64Array.from({ length: N }, () => rng.normal());
     const m = moments(xs);
     expect(Math.abs(m.mean)).to.be.below(5 / Math.sqrt(N));
-    expect(m.std).to.be.closeTo(1, 5 / Math.sqrt(2 * N));
-    expect(m.in1).to.be.closeTo(0.6827, 0.005);
-    expect(m.in2).to.be.closeTo(0.9545, 0.003);
+    expect(m.std).to.be.near(1, 5 / Math.sqrt(2 * N));
+    expect(m.in1).to.be.near(0.6827, 0.005);
+    expect(m.in2).to.be.near(0.9545, 0.003);
   });
 
   it("privatizeDelta clips to C then adds N(0, (zC)^2) per coordinate", () => {
     const delta = randomVector(N, 5, 0.01); // norm about 4.5
     const p = privatizeDelta(delta, { clipNorm: 1, noiseMultiplier: 0.8 }, seededNormalSource(9));
     expect(p.wasClipped).to.equal(true);
-    expect(p.noiseStd).to.be.closeTo(0.8, 1e-15);
+    expect(p.noiseStd).to.be.near(0.8, 1e-15);
     const { clipped } = clipUpdate(delta, 1);
     const residual = Float64Array.from(p.delta, (v, i) => v - clipped[i]!);
     const m = moments(residual);
     expect(Math.abs(m.mean)).to.be.below(5 * (0.8 / Math.sqrt(N)));
-    expect(m.std).to.be.closeTo(0.8, 5 * (0.8 / Math.sqrt(2 * N)));
+    expect(m.std).to.be.near(0.8, 5 * (0.8 / Math.sqrt(2 * N)));
     const none = privatizeDelta(delta, { clipNorm: 1, noiseMultiplier: 0 }, seededNormalSource(9));
     expect(l2Norm(none.delta)).to.be.at.most(1);
   });
@@ -227,8 +228,8 @@ describe("privacy: noise calibration for local noise", () => {
     const m = moments(sum);
     const want = aggregateNoiseMultiplier(z, n) * C; // sensitivity C, multiplier sqrt(n) z
     expect(want).to.equal(4);
-    expect(m.std).to.be.closeTo(want, 5 * (want / Math.sqrt(2 * dim)));
-    expect(localNoiseMultiplierFor(aggregateNoiseMultiplier(z, n), n)).to.be.closeTo(z, 1e-15);
+    expect(m.std).to.be.near(want, 5 * (want / Math.sqrt(2 * dim)));
+    expect(localNoiseMultiplierFor(aggregateNoiseMultiplier(z, n), n)).to.be.near(z, 1e-15);
     expect(localAccountingSteps(z, 7)).to.deep.equal({
       noiseMultiplier: z,
       samplingRate: 1,
@@ -252,13 +253,13 @@ describe("privacy: adaptive clipping (Andrew et al. 2021)", () => {
   it("applies C <- C exp(-eta (b_bar - gamma)) with b_bar the fraction at or below C", () => {
     const c = new AdaptiveClipNorm({ initialClipNorm: 1, targetQuantile: 0.5, learningRate: 0.2 });
     const u = c.updateFromNorms([0.1, 0.2, 0.5, 0.9, 1, 1, 1, 1.5, 2, 3], zero); // 7 of 10 <= 1
-    expect(u.unclippedFraction).to.be.closeTo(0.7, 1e-15);
+    expect(u.unclippedFraction).to.be.near(0.7, 1e-15);
     expect(u.previousClipNorm).to.equal(1);
-    expect(u.clipNorm).to.be.closeTo(Math.exp(-0.2 * 0.2), 1e-15);
+    expect(u.clipNorm).to.be.near(Math.exp(-0.2 * 0.2), 1e-15);
     expect(c.clipNorm).to.equal(u.clipNorm);
     // Fixed denominator: 3 of 4 reporting clients under C, 8 expected: (3 - 2) / 8 + 0.5.
     const d = new AdaptiveClipNorm({ initialClipNorm: 1 });
-    expect(d.update(3, 4, zero, 8).unclippedFraction).to.be.closeTo(0.625, 1e-15);
+    expect(d.update(3, 4, zero, 8).unclippedFraction).to.be.near(0.625, 1e-15);
     // The noised fraction is clamped to [0, 1].
     const big: NormalSource = { normal: () => 100 };
     expect(
@@ -293,12 +294,12 @@ describe("privacy: adaptive clipping (Andrew et al. 2021)", () => {
         if (round >= 300) tail.push(c.clipNorm);
       }
       const mean = tail.reduce((s, v) => s + v, 0) / tail.length;
-      expect(mean, `gamma ${gamma}: mean C ${mean} vs quantile ${want}`).to.be.closeTo(
+      expect(mean, `gamma ${gamma}: mean C ${mean} vs quantile ${want}`).to.be.near(
         want,
         0.06 * want,
       );
       const lateFraction = fractionsUnder.slice(300).reduce((s, v) => s + v, 0) / 100;
-      expect(lateFraction, `gamma ${gamma}`).to.be.closeTo(Number(gamma), 0.04);
+      expect(lateFraction, `gamma ${gamma}`).to.be.near(Number(gamma), 0.04);
     }
   });
 
@@ -335,10 +336,7 @@ describe("privacy: adaptive clipping (Andrew et al. 2021)", () => {
 
   it("splits the noise budget between the delta sum and the count as TFF does", () => {
     // z_delta = (z^-2 - (2 sigma_b)^-2)^-1/2; with 100 clients, sigma_b = 5.
-    expect(deltaNoiseMultiplierWithAdaptiveClipping(1, 5)).to.be.closeTo(
-      1 / Math.sqrt(0.99),
-      1e-15,
-    );
+    expect(deltaNoiseMultiplierWithAdaptiveClipping(1, 5)).to.be.near(1 / Math.sqrt(0.99), 1e-15);
     expect(deltaNoiseMultiplierWithAdaptiveClipping(0, 0)).to.equal(0);
     expect(() => deltaNoiseMultiplierWithAdaptiveClipping(1, 0.5)).to.throw(
       RangeError,
@@ -444,14 +442,14 @@ describe("privacy: RDP accountant, published reference values", () => {
   it("Opacus rdp.py docstring: (q, z, steps) = (1e-5, 1.0, 10) + (1e-4, 3.0, 4), orders 2..32: eps 0.336 at order 23", () => {
     const acc = new RdpAccountant(range(2, 32)).step(1.0, 1e-5, 10).step(3.0, 1e-4, 4);
     const { epsilon, order } = acc.getEpsilon(1e-5);
-    expect(epsilon).to.be.closeTo(0.336, 0.0005);
+    expect(epsilon).to.be.near(0.336, 0.0005);
     expect(order).to.equal(23);
   });
 
   it("Opacus compute_dp_sgd_privacy docs: q = 0.01, z = 1.0, 300 steps, alphas 2 5 10 20 100: eps 2.39 at alpha 5", () => {
     const acc = new RdpAccountant([2, 5, 10, 20, 100]).step(1.0, 0.01, 300);
     const { epsilon, order } = acc.getEpsilon(1e-5);
-    expect(epsilon).to.be.closeTo(2.39, 0.005);
+    expect(epsilon).to.be.near(2.39, 0.005);
     expect(order).to.equal(5);
   });
 
@@ -460,11 +458,11 @@ describe("privacy: RDP accountant, published reference values", () => {
     // and the conversion TF Privacy used then (eps = rdp - log(delta) / (alpha - 1)).
     const acc = new RdpAccountant(TF_PRIVACY_RDP_ORDERS).step(1.1, 256 / 60000, 14063);
     const classic = acc.getEpsilon(1e-5, "mironov2017");
-    expect(classic.epsilon).to.be.closeTo(3.01, 0.005);
+    expect(classic.epsilon).to.be.near(3.01, 0.005);
     expect(classic.order).to.equal(9);
     // The same run with Balle et al.'s conversion (Opacus, dp_accounting today) is tighter.
     const improved = acc.getEpsilon(1e-5);
-    expect(improved.epsilon).to.be.closeTo(2.597, 0.0005);
+    expect(improved.epsilon).to.be.near(2.597, 0.0005);
     expect(improved.order).to.equal(8);
   });
 
@@ -474,12 +472,12 @@ describe("privacy: RDP accountant, published reference values", () => {
       new RdpAccountant(OPACUS_DEFAULT_ALPHAS)
         .step(z, q, epochs * 234)
         .getEpsilon(1e-5, "mironov2017");
-    expect(at(1.12, 1).epsilon).to.be.closeTo(1.0, 0.005);
-    expect(at(1.12, 2).epsilon).to.be.closeTo(1.04, 0.005);
-    expect(at(1.12, 60).epsilon).to.be.closeTo(2.92, 0.005);
+    expect(at(1.12, 1).epsilon).to.be.near(1.0, 0.005);
+    expect(at(1.12, 2).epsilon).to.be.near(1.04, 0.005);
+    expect(at(1.12, 60).epsilon).to.be.near(2.92, 0.005);
     // The README's table: z 0.6 for 30 epochs -> 9.74, z 1.2 for 10 epochs -> 1.20.
-    expect(at(0.6, 30).epsilon).to.be.closeTo(9.74, 0.01);
-    expect(at(1.2, 10).epsilon).to.be.closeTo(1.2, 0.005);
+    expect(at(0.6, 30).epsilon).to.be.near(9.74, 0.01);
+    expect(at(1.2, 10).epsilon).to.be.near(1.2, 0.005);
   });
 
   it("q = 1 with Balle et al.'s conversion equals the closed form minimised over the grid", () => {
@@ -495,7 +493,7 @@ describe("privacy: RDP accountant, published reference values", () => {
           Math.log((a - 1) / a),
       ),
     );
-    expect(acc.getEpsilon(delta).epsilon).to.be.closeTo(want, 1e-12);
+    expect(acc.getEpsilon(delta).epsilon).to.be.near(want, 1e-12);
   });
 
   it("z = 0 gives infinite epsilon; no steps or q = 0 give 0", () => {
@@ -529,7 +527,7 @@ describe("privacy: RDP accountant behaviour and state", () => {
     expect(a.toJSON().entries).to.deep.equal([
       { noiseMultiplier: 1.3, samplingRate: q, steps: 50 },
     ]);
-    expect(a.getEpsilon(1e-5).epsilon).to.be.closeTo(b.getEpsilon(1e-5).epsilon, 1e-12);
+    expect(a.getEpsilon(1e-5).epsilon).to.be.near(b.getEpsilon(1e-5).epsilon, 1e-12);
 
     const mixed = new RdpAccountant().step(1.3, q, 20).step(0.9, 0.05, 7).step(1.3, q, 3);
     expect(mixed.totalSteps).to.equal(30);
@@ -538,8 +536,8 @@ describe("privacy: RDP accountant behaviour and state", () => {
     const c1 = sampledGaussianRdpCurve(q, 1.3, 23, orders);
     const c2 = sampledGaussianRdpCurve(0.05, 0.9, 7, orders);
     const summed = c1.map((v, k) => v + c2[k]!);
-    mixed.rdp().forEach((v, k) => expect(v).to.be.closeTo(summed[k]!, 1e-12 * summed[k]!));
-    expect(mixed.getEpsilon(1e-5).epsilon).to.be.closeTo(
+    mixed.rdp().forEach((v, k) => expect(v).to.be.near(summed[k]!, 1e-12 * summed[k]!));
+    expect(mixed.getEpsilon(1e-5).epsilon).to.be.near(
       epsilonFromRdp(orders, summed, 1e-5).epsilon,
       1e-12,
     );
@@ -555,7 +553,7 @@ describe("privacy: RDP accountant behaviour and state", () => {
     acc.step(2, 0.2, 5);
     restored.step(2, 0.2, 5);
     expect(restored.toJSON()).to.deep.equal(acc.toJSON());
-    expect(restored.getEpsilon(1e-5).epsilon).to.be.closeTo(acc.getEpsilon(1e-5).epsilon, 1e-12);
+    expect(restored.getEpsilon(1e-5).epsilon).to.be.near(acc.getEpsilon(1e-5).epsilon, 1e-12);
     const custom = RdpAccountant.fromJSON(new RdpAccountant([2, 4, 8]).step(1, 0.5).toJSON());
     expect(custom.orders).to.deep.equal([2, 4, 8]);
   });

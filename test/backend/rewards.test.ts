@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import "../helpers/chai-near.js";
 import { parseUnits } from "viem";
 import { scoreContributions } from "../../backend/src/rewards/contribution-scorer.js";
 import { fixedToLoss, lossToFixed } from "../../backend/src/rewards/fixed-point.js";
@@ -15,7 +16,7 @@ describe("rewards", () => {
     expect(lossToFixed(1)).to.equal(10n ** 18n);
     expect(lossToFixed(0.5)).to.equal(5n * 10n ** 17n);
     expect(lossToFixed(0)).to.equal(0n);
-    expect(fixedToLoss(lossToFixed(2.302585))).to.be.closeTo(2.302585, 1e-12);
+    expect(fixedToLoss(lossToFixed(2.302585))).to.be.near(2.302585, 1e-12);
     expect(() => lossToFixed(Number.NaN)).to.throw(/finite/);
   });
 

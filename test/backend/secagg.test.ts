@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import "../helpers/chai-near.js";
 import { randomBytes } from "node:crypto";
 import {
   decodeSum,
@@ -138,7 +139,7 @@ describe("secure aggregation", () => {
           const one = encodeVector(Float32Array.of(sign * 1e9), encoding);
           const acc = new Uint32Array(1);
           for (let k = 0; k < n; k++) acc[0] = acc[0]! + one[0]!;
-          expect(decodeSum(acc, encoding)[0]).to.be.closeTo(sign * 5 * n, 5 * n * 1e-6);
+          expect(decodeSum(acc, encoding)[0]).to.be.near(sign * 5 * n, 5 * n * 1e-6);
         }
       }
     });
@@ -404,7 +405,7 @@ describe("secure aggregation", () => {
       expect(chi2).to.be.below(347);
       let ones = 0;
       for (const x of a) for (let v = x; v; v >>>= 1) ones += v & 1;
-      expect(ones / (32 * L)).to.be.closeTo(0.5, 0.002);
+      expect(ones / (32 * L)).to.be.near(0.5, 0.002);
     });
 
     it("(6) a client never reveals both shares of one peer; a retry gets the same answer", () => {

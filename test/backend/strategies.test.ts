@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import "../helpers/chai-near.js";
 import { createStrategy } from "../../backend/src/fl/strategies/create-strategy.js";
 import type { ClientUpdate } from "../../backend/src/fl/strategies/strategy.js";
 
@@ -10,7 +11,7 @@ const u = (nodeId: string, values: number[], numSamples = 1): ClientUpdate => ({
 
 const close = (a: Float32Array, b: number[], eps = 1e-6) => {
   expect(a.length).to.equal(b.length);
-  a.forEach((x, i) => expect(x).to.be.closeTo(b[i]!, eps));
+  a.forEach((x, i) => expect(x).to.be.near(b[i]!, eps));
 };
 
 describe("strategies", () => {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import "../helpers/chai-near.js";
 import {
   TrainingPool,
   initialWeights,
@@ -60,7 +61,7 @@ describe("engine TrainingPool (worker_threads)", function () {
       weights: results[0]!.weights,
       split: "validation",
     });
-    expect(one.accuracy).to.be.closeTo(after[0]!.accuracy, 1e-9);
+    expect(one.accuracy).to.be.near(after[0]!.accuracy, 1e-9);
     const sub = await pool.evaluate({ model: "2nn", weights: w0, split: { indices: [0, 1, 2] } });
     expect(sub.n).to.equal(3);
   });
