@@ -1,5 +1,5 @@
 import { loadFashionMnistRaw } from "./fashion-mnist.js";
-import { loadMnistRaw } from "./mnist-idx.js";
+import { loadIdxDirRaw, loadMnistRaw } from "./mnist-idx.js";
 import { makeSynthetic } from "./synthetic.js";
 import {
   IMAGE_SIZE,
@@ -17,11 +17,12 @@ export const DEFAULT_VALIDATION_SIZE = 1000;
 
 const rawCache = new Map<string, Promise<RawDataset>>();
 
-function loadRaw(name: DatasetName, seed: number): Promise<RawDataset> {
-  const key = name === "synthetic" ? `synthetic:${seed}` : name;
+function loadRaw(name: DatasetName, seed: number, dir?: string): Promise<RawDataset> {
+  const key = dir ? `dir:${dir}` : name === "synthetic" ? `synthetic:${seed}` : name;
   let p = rawCache.get(key);
   if (!p) {
-    if (name === "mnist") p = loadMnistRaw();
+    if (dir) p = loadIdxDirRaw(dir);
+    else if (name === "mnist") p = loadMnistRaw();
     else if (name === "fashion-mnist") p = loadFashionMnistRaw();
     else if (name === "synthetic") p = Promise.resolve(makeSynthetic(seed));
     else
@@ -71,7 +72,7 @@ export function gatherSplit(s: Split, indices: ArrayLike<number>): Split {
  * accuracy on `test`.
  */
 export async function loadDataset(name: DatasetName, opts: DatasetOptions = {}): Promise<Dataset> {
-  const raw = await loadRaw(name, opts.seed ?? 1);
+  const raw = await loadRaw(name, opts.seed ?? 1, opts.dir);
   const validationSize = Math.min(opts.validationSize ?? DEFAULT_VALIDATION_SIZE, raw.test.n);
   const trainN = Math.min(opts.trainLimit ?? raw.train.n, raw.train.n);
   const testEnd = Math.min(raw.test.n, validationSize + (opts.testLimit ?? raw.test.n));

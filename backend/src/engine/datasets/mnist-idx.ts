@@ -65,3 +65,18 @@ export async function loadMnistRaw(): Promise<RawDataset> {
   ]);
   return { train, test };
 }
+
+/**
+ * A node's own data in MNIST's idx format (28x28 images, labels 0-9): train-images-idx3-ubyte and
+ * train-labels-idx1-ubyte in `dir`, and, when present, t10k-* files as its test split.
+ */
+export async function loadIdxDirRaw(dir: string): Promise<RawDataset> {
+  const train = await readSplit(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
+  let test: Split = { x: new Float32Array(0), y: new Uint8Array(0), n: 0 };
+  try {
+    test = await readSplit(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+  } catch {
+    /* a node needs only training data */
+  }
+  return { train, test };
+}

@@ -33,6 +33,11 @@ export interface DatasetOptions {
   validationSize?: number;
   /** Seed for the synthetic dataset (ignored by the real datasets). Default 1. */
   seed?: number;
+  /**
+   * Read the training images from MNIST-format idx files in this directory instead of the
+   * dataset's package (a remote node's own data; see `npm run node -- --data <dir>`).
+   */
+  dir?: string;
 }
 
 /** Raw (unsplit) data as read from a package: train and original test. */
