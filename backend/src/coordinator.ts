@@ -4,12 +4,14 @@ import { createApp } from "./api/app.js";
 import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
 import { docsRoutes } from "./api/openapi.js";
+import { agentRoutes } from "./api/agent-routes.js";
 import { runRoutes } from "./api/run-routes.js";
 import { readDeployment, type Deployment } from "./chain/deployment.js";
 import { LedgerClient } from "./chain/ledger-client.js";
 import { OutboxWorker, type OutboxWorkerOptions } from "./chain/outbox-worker.js";
 import type { CoordinatorConfig } from "./config.js";
 import { NodeRegistrar } from "./nodes/node-registrar.js";
+import { RemoteNodeHub } from "./nodes/remote-node-hub.js";
 import { RunEvents } from "./runs/run-events.js";
 import { RunManager } from "./runs/run-manager.js";
 import type { RunEngineFactory } from "./runs/run-engine.js";
@@ -28,6 +30,10 @@ export interface Coordinator {
   db: SqlDatabase;
   runs: RunManager;
   outbox: OutboxWorker;
+  /** Remote node agents connected to this coordinator. */
+  hub: RemoteNodeHub;
+  /** Live run events (what the SSE endpoint streams). */
+  events: RunEvents;
   deployment: Deployment;
   publicClient: PublicClient;
   /** Resumes unfinished runs and starts sending the outbox. */
@@ -69,12 +75,21 @@ export async function createCoordinator(
   const events = new RunEvents(db);
   const registrar = new NodeRegistrar(db, domain);
   const outbox = new OutboxWorker(db, ledger, events, deps.outbox);
-  const runs = new RunManager({ db, events, engineFactory: deps.engineFactory, domain, registrar });
+  const hub = new RemoteNodeHub();
+  const runs = new RunManager({
+    db,
+    events,
+    engineFactory: deps.engineFactory,
+    domain,
+    registrar,
+    hub,
+  });
   const startedAt = Date.now();
 
   const app = createApp({
     adminToken: config.adminToken,
-    tokenExempt: (p) => p === "/nodes",
+    // Node registration carries the wallet's EIP-712 signature; agent calls are signed by it.
+    tokenExempt: (p) => p === "/nodes" || p.startsWith("/agent/"),
     routers: [
       healthRoutes({
         db,
@@ -96,6 +111,7 @@ export async function createCoordinator(
         deployment: () => deployment,
         onRegistered: () => outbox.poke(),
       }),
+      agentRoutes({ db, hub, domain }),
       docsRoutes(),
     ],
   });
@@ -105,6 +121,8 @@ export async function createCoordinator(
     db,
     runs,
     outbox,
+    hub,
+    events,
     deployment,
     publicClient,
     async start() {
@@ -116,7 +134,9 @@ export async function createCoordinator(
         );
     },
     async close() {
+      // A round in flight finishes (main.ts bounds the wait); a killed one is redone on restart.
       await runs.close();
+      hub.close();
       await outbox.stop();
       await db.close();
     },

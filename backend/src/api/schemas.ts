@@ -98,6 +98,17 @@ export const CreateRunRequest = z
       permutations: 20,
     }),
     byzantine: ByzantineSpec.optional(),
+    /**
+     * Who trains: "simulated" nodes on the coordinator's workers (each with its data shard and a
+     * Hardhat dev wallet), or "remote" node agents (`npm run node`) with their own data and keys;
+     * a remote round takes round(fraction x numNodes) of the agents online.
+     */
+    nodeSource: z.enum(["simulated", "remote"]).default("simulated"),
+    /**
+     * Remote runs: a round starts once this many agents are online (default: all it wants,
+     * round(fraction x numNodes)); with fewer than wanted it waits a few seconds more for them.
+     */
+    minNodes: z.number().int().min(1).max(1000).optional(),
     /** A round waits this long for stragglers, then aggregates what arrived. */
     roundTimeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
     seed: z
@@ -107,7 +118,12 @@ export const CreateRunRequest = z
       .max(2 ** 31 - 1)
       .default(1),
   })
-  .strict();
+  .strict()
+  .refine((r) => !(r.byzantine && r.nodeSource === "remote"), {
+    message:
+      "byzantine attackers are simulated nodes; remove byzantine or use nodeSource simulated",
+    path: ["byzantine"],
+  });
 
 export type CreateRunRequest = z.input<typeof CreateRunRequest>;
 export type RunConfig = z.output<typeof CreateRunRequest>;

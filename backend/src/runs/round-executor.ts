@@ -2,7 +2,9 @@ import type { Hex } from "viem";
 import type { ContributionRecord, RoundRecord, RunConfig, UpdateOutcome } from "../api/schemas.js";
 import { validateUpdate } from "../fl/update-validation.js";
 import type { ClientUpdate, Strategy } from "../fl/strategies/strategy.js";
-import type { NodeSubmission, SimulatedNode } from "../nodes/simulated-node.js";
+import type { NodeSubmission } from "../nodes/simulated-node.js";
+import type { Participant } from "../nodes/participant.js";
+import type { RemoteTaskContext } from "../nodes/remote-node-hub.js";
 import { hashWeights, type UpdateDomain } from "../nodes/update-signing.js";
 import { scoreContributions } from "../rewards/contribution-scorer.js";
 import { lossToFixed } from "../rewards/fixed-point.js";
@@ -14,14 +16,18 @@ import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import type { TrainingEngine } from "./engine-port.js";
-import { selectParticipants } from "./participant-selection.js";
 import type { RunEvents } from "./run-events.js";
 
 export interface RunState {
   runId: string;
   chainRunId: Hex;
   config: RunConfig;
-  nodes: SimulatedNode[];
+  /** This round's participants: a seeded sample of the run's nodes (may wait for remote ones). */
+  chooseParticipants(round: number): Promise<Participant[] | undefined>;
+  /** Called when a round is over, whatever happened (drops remote stragglers' tasks). */
+  closeRound?(round: number): void;
+  /** Run-level facts remote nodes need with their task. */
+  remote?: Omit<RemoteTaskContext, "deadline">;
   strategy: Strategy;
   policy: RewardPolicy;
   domain: UpdateDomain;
@@ -63,12 +69,24 @@ export async function executeRound(
   state: RunState,
   round: number,
   deps: RoundDeps,
+): Promise<RoundRecord | undefined> {
+  const chosen = await state.chooseParticipants(round);
+  if (!chosen) return undefined;
+  try {
+    return await runRound(state, round, deps, chosen, Date.now());
+  } finally {
+    state.closeRound?.(round);
+  }
+}
+
+async function runRound(
+  state: RunState,
+  round: number,
+  deps: RoundDeps,
+  chosen: Participant[],
+  started: number,
 ): Promise<RoundRecord> {
   const { config } = state;
-  const started = Date.now();
-  const chosen = selectParticipants(state.nodes.length, config.fraction, config.seed, round).map(
-    (i) => state.nodes[i]!,
-  );
   const participants = chosen.map((n) => n.id);
   await roundsRepo.start(deps.db, state.runId, round, participants);
   await deps.events.publish({ type: "round-started", runId: state.runId, round, participants });
@@ -108,7 +126,12 @@ export async function executeRound(
               });
             },
           },
-          { runId: state.chainRunId, round, domain: state.domain },
+          {
+            runId: state.chainRunId,
+            round,
+            domain: state.domain,
+            ...(state.remote ? { remote: { ...state.remote, deadline } } : {}),
+          },
         )
         .then(
           (s) => ({

@@ -18,10 +18,16 @@ import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo, type StoredRun } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import type { NodeRegistrar } from "../nodes/node-registrar.js";
+import type { Participant } from "../nodes/participant.js";
+import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
+import { selectParticipants } from "./participant-selection.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
 import { executeRound, type RunState } from "./round-executor.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 import type { RunEvents } from "./run-events.js";
+
+/** How long a remote round with enough (minNodes) but not all wanted nodes waits for more. */
+const REMOTE_GRACE_MS = 3_000;
 
 /** Validation split size the coordinator scores contributions on (recorded in the policy). */
 export const VALIDATION_SIZE = 1000;
@@ -49,6 +55,8 @@ export interface RunManagerDeps {
   /** The chain the run's updates are signed for (EIP-712 domain). */
   domain: () => UpdateDomain | undefined;
   registrar: NodeRegistrar;
+  /** Remote node agents (runs with nodeSource "remote"). */
+  hub: RemoteNodeHub;
 }
 
 export function chainRunIdFor(runId: string): Hex {
@@ -98,7 +106,9 @@ export class RunManager {
           policyParams: encodePolicyParams(policy),
         },
       });
-      for (const k of nodes) await this.deps.registrar.enqueueSimulated(tx, id, k);
+      if (config.nodeSource === "simulated") {
+        for (const k of nodes) await this.deps.registrar.enqueueSimulated(tx, id, k);
+      }
     });
     const run = (await runsRepo.get(this.deps.db, id))!;
     this.launch(run);
@@ -153,6 +163,7 @@ export class RunManager {
   async nodeInfo(id: string): Promise<RunNodeInfo[]> {
     const run = await runsRepo.get(this.deps.db, id);
     if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
+    if (run.config.nodeSource === "remote") return this.remoteNodeInfo();
     const active = this.active.get(id);
     if (active?.nodeInfo) return active.nodeInfo;
     const engine = await this.deps.engineFactory(run.config);
@@ -200,9 +211,11 @@ export class RunManager {
     const engine = await this.deps.engineFactory(config);
     entry.engine = engine;
     await runsRepo.setEngine(db, run.id, engine.backendName);
-    const state = await this.restoreState(run, engine, domain);
+    const state = await this.restoreState(run, engine, domain, () => {
+      return entry.control !== "run" || this.closed;
+    });
     entry.state = state;
-    entry.nodeInfo = describeNodes(config, engine, state.nodes);
+    if (config.nodeSource === "simulated") entry.nodeInfo = describeNodes(config, engine);
     if (run.status === "pending") {
       await runsRepo.setStatus(db, run.id, "running");
       await events.publish({ type: "run-status", runId: run.id, status: "running" });
@@ -219,6 +232,7 @@ export class RunManager {
     for (let round = first + 1; round <= config.rounds; round++) {
       if (entry.control !== "run" || this.closed) return;
       const record = await executeRound(state, round, { db, engine, events });
+      if (!record) return; // stopped while waiting for remote nodes
       console.log(
         `[runs] ${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
       );
@@ -229,31 +243,102 @@ export class RunManager {
     }
   }
 
+  /**
+   * A remote run's round takes max(1, round(fraction x numNodes)) of the agents online now
+   * (seeded by run and round), waiting until that many are online. Undefined when the run is
+   * paused or stopped meanwhile.
+   */
+  private async waitForRemoteNodes(
+    runId: string,
+    config: RunConfig,
+    round: number,
+    cancelled: () => boolean,
+  ): Promise<Participant[] | undefined> {
+    const want = Math.max(1, Math.round(config.fraction * config.numNodes));
+    const min = Math.min(want, config.minNodes ?? want);
+    let told = false;
+    let enoughSince: number | undefined;
+    for (;;) {
+      if (cancelled()) return undefined;
+      const online = this.deps.hub.online();
+      if (online.length >= min) enoughSince ??= Date.now();
+      else enoughSince = undefined;
+      if (
+        online.length >= want ||
+        (enoughSince !== undefined && Date.now() - enoughSince >= REMOTE_GRACE_MS)
+      ) {
+        const take = Math.min(want, online.length);
+        const picked = selectParticipants(online.length, take / online.length, config.seed, round);
+        return picked.map((i) => this.deps.hub.participant(online[i]!));
+      }
+      if (!told) {
+        told = true;
+        await this.deps.events.publish({
+          type: "log",
+          runId,
+          level: "info",
+          message: `round ${round}: waiting for remote nodes (${online.length} online, ${min} needed); start agents with \`npm run node -- --coordinator <url> --key <key> --data <slice>\``,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  private remoteNodeInfo(): RunNodeInfo[] {
+    return this.deps.hub.online().map((n) => ({
+      nodeId: n.nodeId,
+      wallet: n.wallet,
+      samples: n.hello?.samples ?? 0,
+      histogram: n.hello?.histogram ?? [],
+      byzantine: false,
+    }));
+  }
+
   private async restoreState(
     run: StoredRun,
     engine: RunEngine,
     domain: UpdateDomain,
+    cancelled: () => boolean,
   ): Promise<RunState> {
     const config = run.config;
     const strategy = createStrategy(config.strategy);
     const checkpoint = await checkpointsRepo.load(this.deps.db, run.id);
     if (checkpoint?.optimizerState) strategy.loadState(checkpoint.optimizerState);
-    const shards = engine.partition(config.numNodes, config.seed);
-    const byzantine = byzantineSet(config);
-    const nodes = shards.map(
-      (indices, i) =>
-        new SimulatedNode(
-          simulatedNodeId(i + 1),
-          simulatedNodeAccount(i + 1),
-          indices,
-          byzantine.has(i) ? config.byzantine : undefined,
-        ),
-    );
+    const remote = config.nodeSource === "remote";
+    let chooseParticipants: (round: number) => Promise<Participant[] | undefined>;
+    if (remote) {
+      chooseParticipants = (round) => this.waitForRemoteNodes(run.id, config, round, cancelled);
+    } else {
+      const shards = engine.partition(config.numNodes, config.seed);
+      const byzantine = byzantineSet(config);
+      const nodes = shards.map(
+        (indices, i) =>
+          new SimulatedNode(
+            simulatedNodeId(i + 1),
+            simulatedNodeAccount(i + 1),
+            indices,
+            byzantine.has(i) ? config.byzantine : undefined,
+          ),
+      );
+      chooseParticipants = async (round) =>
+        selectParticipants(nodes.length, config.fraction, config.seed, round).map((i) => nodes[i]!);
+    }
     return {
       runId: run.id,
       chainRunId: (run.chainRunId ?? chainRunIdFor(run.id)) as Hex,
       config,
-      nodes,
+      chooseParticipants,
+      ...(remote
+        ? {
+            closeRound: (round: number) => this.deps.hub.closeRound(run.id, round),
+            remote: {
+              runId: run.id,
+              dataset: config.dataset,
+              model: config.model,
+              parameterCount: engine.parameterCount,
+            },
+          }
+        : {}),
       strategy,
       policy: policyFor(config),
       domain,
@@ -276,21 +361,15 @@ export function byzantineSet(config: RunConfig): Set<number> {
   return new Set(order.slice(0, count));
 }
 
-function describeNodes(
-  config: RunConfig,
-  engine: RunEngine,
-  nodes?: SimulatedNode[],
-): RunNodeInfo[] {
-  const shards = nodes
-    ? nodes.map((n) => n.indices)
-    : engine.partition(config.numNodes, config.seed);
+function describeNodes(config: RunConfig, engine: RunEngine): RunNodeInfo[] {
+  const shards = engine.partition(config.numNodes, config.seed);
   const byzantine = byzantineSet(config);
   return shards.map((indices, i) => {
     const histogram = new Array<number>(engine.numClasses).fill(0);
     for (const idx of indices) histogram[engine.trainLabels[idx]!]! += 1;
     return {
       nodeId: simulatedNodeId(i + 1),
-      wallet: nodes?.[i]?.wallet ?? simulatedNodeAccount(i + 1).address,
+      wallet: simulatedNodeAccount(i + 1).address,
       samples: indices.length,
       histogram,
       byzantine: byzantine.has(i),

@@ -22,8 +22,9 @@ function datasetSpec(config: RunConfig): DatasetSpec {
   return {
     name: config.dataset,
     ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
-    // The synthetic set is generated from a seed; the run's seed makes it reproducible.
-    seed: config.seed,
+    // The synthetic set is one fixed dataset (generated from seed 1), the same a remote node
+    // gets with --data synthetic:<range>; the run's seed drives partitions and initialisation.
+    seed: 1,
   };
 }
 

@@ -1,0 +1,85 @@
+// `npm run node -- --coordinator http://host:8000 --key <0x…> --data mnist:0-600`: a FedLedger
+// node on this machine. Its data never leaves it; only signed model updates do.
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { NodeIdSchema } from "../nodes/agent-protocol.js";
+import { parseAgentData } from "./agent-data.js";
+import { loadNodeAccount } from "./agent-key.js";
+import { NodeAgent } from "./node-agent.js";
+
+const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir> [--node-id <id>] [--workers <n>]
+
+  --coordinator  the coordinator's base URL, e.g. http://127.0.0.1:8000
+  --key          the node wallet's private key (hex); or --key-file with it, or --keystore (V3 JSON,
+                 password in NODE_KEYSTORE_PASSWORD)
+  --data         mnist:<start>-<end>, fashion-mnist:<start>-<end>, synthetic:<start>-<end>, a whole
+                 dataset name, or a directory of MNIST-format idx files
+  --node-id      the node's id (default node-<first 8 hex digits of the wallet address>)
+  --workers      training worker threads (default 1)`;
+
+const Args = z.object({
+  coordinator: z.url({ message: "--coordinator must be a URL such as http://127.0.0.1:8000" }),
+  data: z.string().min(1),
+  key: z.string().optional(),
+  "key-file": z.string().optional(),
+  keystore: z.string().optional(),
+  "node-id": NodeIdSchema.optional(),
+  workers: z.coerce.number().int().min(1).max(64).default(1),
+});
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      coordinator: { type: "string" },
+      key: { type: "string" },
+      "key-file": { type: "string" },
+      keystore: { type: "string" },
+      data: { type: "string" },
+      "node-id": { type: "string" },
+      workers: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const parsed = Args.safeParse(values);
+  if (!parsed.success) {
+    console.error(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n"));
+    console.error(USAGE);
+    process.exit(2);
+  }
+  const a = parsed.data;
+  const account = await loadNodeAccount({
+    key: a.key ?? process.env.NODE_PRIVATE_KEY,
+    keyFile: a["key-file"],
+    keystore: a.keystore,
+    keystorePassword: process.env.NODE_KEYSTORE_PASSWORD,
+  });
+  const agent = new NodeAgent({
+    coordinator: a.coordinator,
+    account,
+    nodeId: a["node-id"] ?? `node-${account.address.slice(2, 10).toLowerCase()}`,
+    data: parseAgentData(a.data),
+    workers: a.workers,
+  });
+  const stop = new AbortController();
+  const shutdown = () => {
+    if (stop.signal.aborted) process.exit(1);
+    console.log("[agent] stopping");
+    stop.abort();
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  try {
+    await agent.run(stop.signal);
+  } finally {
+    await agent.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`[agent] ${(err as Error).message}`);
+  process.exit(1);
+});

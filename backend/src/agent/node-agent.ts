@@ -1,0 +1,229 @@
+import type { LocalAccount } from "viem";
+import { TrainingPool, labelHistogram, loadDataset, type EngineInfo } from "../engine/index.js";
+import {
+  AGENT_HEADERS,
+  AgentTask,
+  bytesToWeights,
+  encodeUpdateHeader,
+  weightsToBytes,
+  type AgentHello,
+} from "../nodes/agent-protocol.js";
+import { signRegistration } from "../nodes/node-registration.js";
+import { hashWeights, signUpdate } from "../nodes/update-signing.js";
+import type { AgentData } from "./agent-data.js";
+import {
+  CoordinatorClient,
+  CoordinatorError,
+  CoordinatorUnreachable,
+} from "./coordinator-client.js";
+
+export interface NodeAgentOptions {
+  coordinator: string;
+  account: LocalAccount;
+  nodeId: string;
+  data: AgentData;
+  /** Worker threads for local training (default 1). */
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * A remote FedLedger node: registers its wallet with the coordinator, says what data it holds
+ * (sizes and label counts only), then polls for round tasks, trains on its own data with the same
+ * engine as the coordinator's workers, signs the hash of its update (EIP-712) and sends it back.
+ * It survives coordinator restarts: it retries with backoff and re-registers or re-announces
+ * itself when the coordinator has forgotten it.
+ */
+export class NodeAgent {
+  private readonly client: CoordinatorClient;
+  private readonly log: (line: string) => void;
+  private pool: TrainingPool | undefined;
+  private indices: Int32Array = new Int32Array(0);
+  private hello: AgentHello | undefined;
+  private engine: EngineInfo | undefined;
+
+  constructor(private readonly opts: NodeAgentOptions) {
+    this.client = new CoordinatorClient(opts.coordinator, opts.account, opts.nodeId);
+    this.log = opts.log ?? ((l) => console.log(`[agent ${opts.nodeId}] ${l}`));
+  }
+
+  /** Loads the node's data and starts its training worker(s). */
+  async prepare(): Promise<AgentHello> {
+    const { data } = this.opts;
+    const ds = await loadDataset(data.dataset.name, data.dataset);
+    const start = data.range?.start ?? 0;
+    const end = Math.min(data.range?.end ?? ds.train.n, ds.train.n);
+    if (end <= start) throw new Error(`--data ${data.label}: no samples in that range`);
+    this.indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
+    const labels = ds.train.y.subarray(start, end);
+    this.pool = new TrainingPool({ workers: this.opts.workers ?? 1 });
+    this.engine = await this.pool.start(data.dataset);
+    this.hello = {
+      data: data.label,
+      samples: this.indices.length,
+      histogram: labelHistogram(labels, Array.from(labels.keys()), 10),
+      backend: this.engine.backend,
+    };
+    this.log(
+      `data ${data.label}: ${this.indices.length} samples; engine ${this.engine.backend}; wallet ${this.opts.account.address}`,
+    );
+    return this.hello;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  /** Registers the node (EIP-712 signature by its wallet); fine if it already is. */
+  async register(): Promise<void> {
+    const domain = await this.client.json<{ chainId: number; verifyingContract: `0x${string}` }>(
+      "GET",
+      "/api/agent/domain",
+    );
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+    const signature = await signRegistration(this.opts.account, domain, this.opts.nodeId, deadline);
+    const res = await this.client.call("POST", "/api/nodes", {
+      body: {
+        nodeId: this.opts.nodeId,
+        wallet: this.opts.account.address,
+        deadline: Number(deadline),
+        signature,
+      },
+    });
+    this.log(res.status === 201 ? "registered" : "already registered");
+  }
+
+  private async announce(): Promise<void> {
+    await this.client.call("POST", "/api/agent/hello", { body: this.hello, signed: true });
+  }
+
+  /** Runs until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (!this.hello) await this.prepare();
+    let delay = 500;
+    let connected = false;
+    while (!signal.aborted) {
+      try {
+        if (!connected) {
+          await this.register();
+          await this.announce();
+          connected = true;
+          delay = 500;
+          this.log(`connected to ${this.opts.coordinator}`);
+        }
+        const res = await this.client.call("GET", "/api/agent/task?waitMs=20000", {
+          signed: true,
+          timeoutMs: 40_000,
+        });
+        if (res.status === 204) continue;
+        const task = AgentTask.parse(await res.json());
+        await this.work(task);
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof CoordinatorError) {
+          if (["agent_hello_first", "node_not_registered"].includes(err.code)) {
+            connected = false;
+            continue;
+          }
+          if (err.code === "node_taken" || err.code === "bad_signature") throw err;
+          this.log(`coordinator refused: ${err.message}`);
+        } else if (err instanceof CoordinatorUnreachable) {
+          if (connected) this.log(`lost the coordinator (${err.message}); retrying`);
+          connected = false;
+        } else {
+          this.log(`error: ${(err as Error).message}`);
+        }
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private async work(task: AgentTask): Promise<void> {
+    this.log(
+      `round ${task.round} of ${task.runId}: training ${task.model}, ${task.epochs} epoch(s)`,
+    );
+    const bytes = new Uint8Array(
+      await (
+        await this.client.call("GET", `/api/agent/tasks/${task.taskId}/weights`, { signed: true })
+      ).arrayBuffer(),
+    );
+    const start = bytesToWeights(bytes);
+    if (start.length !== task.parameterCount) {
+      throw new Error(
+        `the global model has ${start.length} parameters, the task says ${task.parameterCount}`,
+      );
+    }
+    let lastSent = 0;
+    const result = await this.pool!.train({
+      model: task.model,
+      weights: start,
+      indices: this.indices,
+      epochs: task.epochs,
+      batchSize: task.batchSize,
+      learningRate: task.learningRate,
+      seed: task.seed,
+      ...(task.proxMu ? { proxMu: task.proxMu } : {}),
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastSent < 500 && p.batch < p.batches) return;
+        lastSent = now;
+        void this.client
+          .call("POST", `/api/agent/tasks/${task.taskId}/progress`, { body: p, signed: true })
+          .catch(() => undefined);
+      },
+    });
+    const updateHash = hashWeights(result.weights);
+    const signed = await signUpdate(
+      this.opts.account,
+      {
+        chainId: task.domain.chainId,
+        verifyingContract: task.domain.verifyingContract as `0x${string}`,
+      },
+      {
+        runId: task.chainRunId as `0x${string}`,
+        round: task.round,
+        updateHash,
+        samples: result.numSamples,
+      },
+    );
+    try {
+      await this.client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
+        raw: weightsToBytes(result.weights),
+        signed: true,
+        headers: {
+          [AGENT_HEADERS.update]: encodeUpdateHeader({
+            runId: signed.runId,
+            round: signed.round,
+            updateHash: signed.updateHash,
+            samples: signed.samples,
+            signature: signed.signature,
+            trainLoss: result.trainLoss,
+          }),
+        },
+      });
+      this.log(
+        `round ${task.round}: sent update (${result.numSamples} samples, train loss ${result.trainLoss.toFixed(4)}, ${(result.durationMs / 1000).toFixed(1)} s)`,
+      );
+    } catch (err) {
+      if (err instanceof CoordinatorError && err.code === "task_closed") {
+        this.log(`round ${task.round}: too late, the round closed without this update`);
+        return;
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,201 @@
+import express, { Router, type Request } from "express";
+import { z } from "zod";
+import {
+  AGENT_CLOCK_SKEW_MS,
+  AGENT_HEADERS,
+  AgentHello,
+  AgentProgress,
+  NodeIdSchema,
+  agentRequestSigner,
+  bytesToWeights,
+  decodeUpdateHeader,
+  weightsToBytes,
+} from "../nodes/agent-protocol.js";
+import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
+import { nodesRepo } from "../store/repos/nodes-repo.js";
+import type { SqlDatabase } from "../store/sql-database.js";
+import { HttpError } from "./http-errors.js";
+
+export interface AgentRouteDeps {
+  db: SqlDatabase;
+  hub: RemoteNodeHub;
+  /** The EIP-712 domain nodes sign registrations and updates for (from the deployment). */
+  domain: () => { chainId: number; verifyingContract: `0x${string}` } | undefined;
+}
+
+const TaskId = z.string().regex(/^task-[0-9a-f]{16}$/, "expected a task id");
+const PollQuery = z.object({
+  waitMs: z.coerce.number().int().min(0).max(60_000).default(20_000),
+});
+
+/**
+ * The node agents' API (`/api/agent/…`): no admin token, but every call is signed by the node's
+ * registered wallet, and every update by its EIP-712 update signature (checked by the round).
+ */
+export function agentRoutes(deps: AgentRouteDeps): Router {
+  const router = Router();
+  const { db, hub } = deps;
+  const lastWrite = new Map<string, number>();
+
+  /** Checks the request's signature against the node's registered wallet. */
+  async function authenticate(req: Request): Promise<{ nodeId: string; wallet: `0x${string}` }> {
+    const nodeId = NodeIdSchema.safeParse(req.header(AGENT_HEADERS.node));
+    const time = Number(req.header(AGENT_HEADERS.time));
+    const signature = req.header(AGENT_HEADERS.signature);
+    if (!nodeId.success || !Number.isInteger(time) || !signature?.startsWith("0x")) {
+      throw new HttpError(
+        401,
+        "agent_unauthenticated",
+        `agent calls need ${AGENT_HEADERS.node}, ${AGENT_HEADERS.time} and ${AGENT_HEADERS.signature} headers`,
+      );
+    }
+    if (Math.abs(Date.now() - time) > AGENT_CLOCK_SKEW_MS) {
+      throw new HttpError(
+        401,
+        "agent_clock_skew",
+        `the request time is more than ${AGENT_CLOCK_SKEW_MS / 1000} s from the coordinator's clock`,
+      );
+    }
+    const node = await nodesRepo.get(db, nodeId.data);
+    if (!node) {
+      throw new HttpError(
+        404,
+        "node_not_registered",
+        `node ${nodeId.data} is not registered: POST /api/nodes first`,
+      );
+    }
+    const signer = await agentRequestSigner(
+      nodeId.data,
+      req.method,
+      req.baseUrl + req.path,
+      time,
+      signature as `0x${string}`,
+    );
+    if (!signer || signer.toLowerCase() !== node.wallet.toLowerCase()) {
+      throw new HttpError(
+        401,
+        "agent_bad_signature",
+        `the request was not signed by ${node.wallet}, the wallet of ${nodeId.data}`,
+      );
+    }
+    const now = Date.now();
+    if (now - (lastWrite.get(nodeId.data) ?? 0) > 5_000) {
+      lastWrite.set(nodeId.data, now);
+      await nodesRepo.setStatus(
+        db,
+        nodeId.data,
+        hub.get(nodeId.data)?.taskId ? "training" : "idle",
+      );
+    }
+    return { nodeId: nodeId.data, wallet: node.wallet as `0x${string}` };
+  }
+
+  router.get("/agent/domain", (_req, res) => {
+    const d = deps.domain();
+    if (!d) throw new HttpError(503, "chain_not_ready", "no contract deployment yet");
+    res.json(d);
+  });
+
+  router.post("/agent/hello", async (req, res) => {
+    const { nodeId, wallet } = await authenticate(req);
+    const hello = AgentHello.parse(req.body);
+    hub.seen(nodeId, wallet, hello);
+    res.json({ nodeId, wallet, online: true });
+  });
+
+  router.get("/agent/task", async (req, res) => {
+    const { nodeId, wallet } = await authenticate(req);
+    if (!hub.get(nodeId)?.hello) {
+      throw new HttpError(409, "agent_hello_first", "POST /api/agent/hello before polling");
+    }
+    hub.seen(nodeId, wallet);
+    const { waitMs } = PollQuery.parse(req.query);
+    let closed = false;
+    const endPoll = hub.openPoll(nodeId);
+    req.on("close", () => {
+      closed = true;
+      endPoll();
+    });
+    let task;
+    try {
+      task = await hub.nextTask(nodeId, waitMs);
+    } finally {
+      endPoll();
+    }
+    if (closed) return;
+    hub.seen(nodeId, wallet);
+    if (!task) {
+      res.status(204).end();
+      return;
+    }
+    res.json(task);
+  });
+
+  router.get("/agent/tasks/:taskId/weights", async (req, res) => {
+    const { nodeId } = await authenticate(req);
+    const t = hub.taskFor(TaskId.parse(req.params.taskId), nodeId);
+    if (!t) throw new HttpError(404, "task_not_found", "no such open task for this node");
+    res.type("application/octet-stream").send(Buffer.from(weightsToBytes(t.weights)));
+  });
+
+  router.post("/agent/tasks/:taskId/progress", async (req, res) => {
+    const { nodeId, wallet } = await authenticate(req);
+    hub.seen(nodeId, wallet);
+    const p = AgentProgress.parse(req.body);
+    if (!hub.progress(TaskId.parse(req.params.taskId), nodeId, p)) {
+      throw new HttpError(409, "task_closed", "this task's round is over");
+    }
+    res.status(204).end();
+  });
+
+  router.post(
+    "/agent/tasks/:taskId/update",
+    express.raw({ type: "application/octet-stream", limit: "64mb" }),
+    async (req, res) => {
+      const { nodeId, wallet } = await authenticate(req);
+      hub.seen(nodeId, wallet);
+      const taskId = TaskId.parse(req.params.taskId);
+      const raw = req.header(AGENT_HEADERS.update);
+      if (!raw) {
+        throw new HttpError(400, "update_header_missing", `missing ${AGENT_HEADERS.update} header`);
+      }
+      const meta = decodeUpdateHeader(raw);
+      if (!Buffer.isBuffer(req.body)) {
+        throw new HttpError(
+          415,
+          "update_body_type",
+          "send the weights as application/octet-stream (little-endian float32)",
+        );
+      }
+      let weights: Float32Array;
+      try {
+        weights = bytesToWeights(req.body);
+      } catch (err) {
+        throw new HttpError(400, "update_body_invalid", (err as Error).message);
+      }
+      const accepted = hub.submit(
+        taskId,
+        nodeId,
+        weights,
+        {
+          runId: meta.runId as `0x${string}`,
+          round: meta.round,
+          updateHash: meta.updateHash as `0x${string}`,
+          samples: meta.samples,
+          signature: meta.signature as `0x${string}`,
+        },
+        meta.trainLoss,
+      );
+      if (!accepted) {
+        throw new HttpError(
+          409,
+          "task_closed",
+          "this task's round is over (the update came after the round timeout)",
+        );
+      }
+      res.status(202).json({ received: true });
+    },
+  );
+
+  return router;
+}

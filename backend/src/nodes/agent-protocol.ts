@@ -1,0 +1,145 @@
+// The wire protocol between the coordinator and remote node agents (`npm run node`), shared by
+// both sides. Agents poll for work over HTTP; every request names its node and is signed by that
+// node's registered wallet (EIP-191), and every update carries its own EIP-712 signature over the
+// hash of its bytes (see update-signing.ts), which the coordinator verifies before aggregating.
+import { z } from "zod";
+import { recoverMessageAddress, type Hex, type LocalAccount } from "viem";
+import { ModelKind, DatasetName } from "../api/schemas.js";
+
+export const AGENT_HEADERS = {
+  node: "x-fedledger-node",
+  time: "x-fedledger-time",
+  signature: "x-fedledger-signature",
+  update: "x-fedledger-update",
+} as const;
+
+/** How far an agent's clock may be from the coordinator's. */
+export const AGENT_CLOCK_SKEW_MS = 120_000;
+/** A node counts as online while it polled or sent a heartbeat this recently. */
+export const AGENT_ONLINE_MS = 30_000;
+
+/** The text an agent signs for one request: its node id, the call and the time. */
+export function agentRequestMessage(nodeId: string, method: string, path: string, time: number) {
+  return `FedLedger agent request\nnode: ${nodeId}\ncall: ${method.toUpperCase()} ${path}\ntime: ${time}`;
+}
+
+export async function signAgentRequest(
+  account: LocalAccount,
+  nodeId: string,
+  method: string,
+  path: string,
+  time = Date.now(),
+): Promise<Record<string, string>> {
+  const signature = await account.signMessage({
+    message: agentRequestMessage(nodeId, method, path, time),
+  });
+  return {
+    [AGENT_HEADERS.node]: nodeId,
+    [AGENT_HEADERS.time]: String(time),
+    [AGENT_HEADERS.signature]: signature,
+  };
+}
+
+export async function agentRequestSigner(
+  nodeId: string,
+  method: string,
+  path: string,
+  time: number,
+  signature: Hex,
+): Promise<`0x${string}` | undefined> {
+  try {
+    return await recoverMessageAddress({
+      message: agentRequestMessage(nodeId, method, path, time),
+      signature,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+export const NodeIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{1,64}$/, "node ids are 1-64 characters of a-z A-Z 0-9 _ . -");
+
+/** What an agent says about itself when it polls: its data, never the data itself. */
+export const AgentHello = z
+  .object({
+    /** Where its data comes from, e.g. "mnist:0-600" or "idx:/data/site-a". */
+    data: z.string().max(300),
+    samples: z.number().int().min(1),
+    histogram: z.array(z.number().int().min(0)).length(10),
+    backend: z.string().max(40),
+  })
+  .strict();
+export type AgentHello = z.infer<typeof AgentHello>;
+
+/** One round's training task for one node. Weights are fetched separately (binary). */
+export const AgentTask = z.object({
+  taskId: z.string(),
+  runId: z.string(),
+  chainRunId: z.string(),
+  round: z.number().int().min(1),
+  model: ModelKind,
+  dataset: DatasetName,
+  parameterCount: z.number().int().positive(),
+  epochs: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  learningRate: z.number().positive(),
+  seed: z.number().int().min(0),
+  proxMu: z.number().min(0).optional(),
+  /** EIP-712 domain the update must be signed for. */
+  domain: z.object({ chainId: z.number().int(), verifyingContract: z.string() }),
+  /** Unix ms after which the coordinator no longer waits for this update. */
+  deadline: z.number().int(),
+});
+export type AgentTask = z.infer<typeof AgentTask>;
+
+export const AgentProgress = z
+  .object({
+    epoch: z.number().int().min(0),
+    batch: z.number().int().min(0),
+    batches: z.number().int().min(0),
+    loss: z.number(),
+  })
+  .strict();
+
+/** Metadata of an update (header x-fedledger-update, base64url JSON); the body is the weights. */
+export const AgentUpdateHeader = z
+  .object({
+    runId: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+    round: z.number().int().min(1),
+    updateHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+    samples: z.number().int().min(1),
+    signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
+    trainLoss: z.number(),
+  })
+  .strict();
+export type AgentUpdateHeader = z.infer<typeof AgentUpdateHeader>;
+
+export function encodeUpdateHeader(h: AgentUpdateHeader): string {
+  return Buffer.from(JSON.stringify(h)).toString("base64url");
+}
+
+export function decodeUpdateHeader(value: string): AgentUpdateHeader {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
+  } catch {
+    throw new z.ZodError([
+      { code: "custom", path: [AGENT_HEADERS.update], message: "not base64url JSON", input: value },
+    ]);
+  }
+  return AgentUpdateHeader.parse(parsed);
+}
+
+/** Weights on the wire: little-endian float32 bytes. */
+export function weightsToBytes(w: Float32Array): Uint8Array {
+  return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+}
+
+export function bytesToWeights(b: Uint8Array): Float32Array {
+  if (b.byteLength % 4 !== 0) throw new RangeError("weights must be a whole number of float32s");
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}

@@ -1,0 +1,20 @@
+import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
+import type { RemoteTaskContext } from "./remote-node-hub.js";
+import type { NodeSubmission } from "./simulated-node.js";
+import type { UpdateDomain } from "./update-signing.js";
+
+/** What the round executor needs of a node taking part in a round: simulated or remote. */
+export interface Participant {
+  readonly id: string;
+  readonly wallet: `0x${string}`;
+  fit(
+    engine: TrainingEngine,
+    task: Omit<TrainTask, "indices">,
+    ctx: {
+      runId: `0x${string}`;
+      round: number;
+      domain: UpdateDomain;
+      remote?: RemoteTaskContext;
+    },
+  ): Promise<NodeSubmission>;
+}

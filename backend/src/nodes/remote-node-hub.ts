@@ -1,0 +1,264 @@
+import { randomBytes } from "node:crypto";
+import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
+import type { ModelKind } from "../runs/engine-port.js";
+import type { DatasetName } from "../engine/index.js";
+import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
+import type { Participant } from "./participant.js";
+import type { NodeSubmission } from "./simulated-node.js";
+import type { SignedUpdate, UpdateDomain } from "./update-signing.js";
+
+/** Grace between an agent's long polls (it re-polls at once after each answer). */
+const BETWEEN_POLLS_MS = 3_000;
+
+export interface RemoteNodeState {
+  nodeId: string;
+  wallet: `0x${string}`;
+  lastSeen: number;
+  hello?: AgentHello;
+  /** The task the node is working on, if any. */
+  taskId?: string;
+}
+
+interface PendingTask {
+  task: AgentTask;
+  nodeId: string;
+  wallet: `0x${string}`;
+  weights: Float32Array;
+  handedOut: boolean;
+  onProgress?: TrainTask["onProgress"];
+  resolve: (s: NodeSubmission) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The coordinator's side of remote node agents: who is online, which task each node has, and the
+ * hand-over of tasks (long polling) and updates. A round's participants that are remote are
+ * RemoteParticipants; their fit() resolves when the node's signed update arrives. Nothing here
+ * is trusted: the round executor validates every update (shape, finiteness, hash, signature).
+ */
+export class RemoteNodeHub {
+  private readonly nodes = new Map<string, RemoteNodeState>();
+  private readonly tasks = new Map<string, PendingTask>();
+  private readonly waiters = new Map<string, () => void>();
+  /** Long polls open now, per node: a live agent always has one unless it is training. */
+  private readonly polling = new Map<string, number>();
+
+  /** Marks a node seen (every authenticated agent call does). */
+  seen(nodeId: string, wallet: `0x${string}`, hello?: AgentHello): RemoteNodeState {
+    const prev = this.nodes.get(nodeId);
+    const state: RemoteNodeState = {
+      ...prev,
+      nodeId,
+      wallet,
+      lastSeen: Date.now(),
+      ...(hello ? { hello } : {}),
+    };
+    this.nodes.set(nodeId, state);
+    return state;
+  }
+
+  get(nodeId: string): RemoteNodeState | undefined {
+    return this.nodes.get(nodeId);
+  }
+
+  /**
+   * Nodes that announced their data and are live: polling now, working on a task, or seen in the
+   * last few seconds (between two polls); never one silent for AGENT_ONLINE_MS. Sorted by id.
+   */
+  online(now = Date.now()): RemoteNodeState[] {
+    return [...this.nodes.values()]
+      .filter(
+        (n) =>
+          n.hello &&
+          now - n.lastSeen <= AGENT_ONLINE_MS &&
+          ((this.polling.get(n.nodeId) ?? 0) > 0 ||
+            n.taskId !== undefined ||
+            now - n.lastSeen <= BETWEEN_POLLS_MS),
+      )
+      .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  }
+
+  /** Tracks an open long poll of a node; call the returned function when it ends. */
+  openPoll(nodeId: string): () => void {
+    this.polling.set(nodeId, (this.polling.get(nodeId) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.polling.get(nodeId) ?? 1) - 1;
+      if (n <= 0) this.polling.delete(nodeId);
+      else this.polling.set(nodeId, n);
+      const node = this.nodes.get(nodeId);
+      if (node) node.lastSeen = Date.now();
+    };
+  }
+
+  participant(node: RemoteNodeState): Participant {
+    return new RemoteParticipant(this, node.nodeId, node.wallet, node.hello?.samples ?? 0);
+  }
+
+  /** Queues a task for a node; resolves with its submission. */
+  assign(
+    nodeId: string,
+    wallet: `0x${string}`,
+    task: Omit<AgentTask, "taskId">,
+    weights: Float32Array,
+    onProgress?: TrainTask["onProgress"],
+  ): Promise<NodeSubmission> {
+    // A node works on one task at a time: a newer one replaces an abandoned older one.
+    for (const [id, t] of this.tasks) {
+      if (t.nodeId === nodeId) {
+        this.tasks.delete(id);
+        t.reject(new Error("superseded by a newer task"));
+      }
+    }
+    const taskId = `task-${randomBytes(8).toString("hex")}`;
+    return new Promise<NodeSubmission>((resolve, reject) => {
+      this.tasks.set(taskId, {
+        task: { ...task, taskId },
+        nodeId,
+        wallet,
+        weights,
+        handedOut: false,
+        ...(onProgress ? { onProgress } : {}),
+        resolve,
+        reject,
+      });
+      this.waiters.get(nodeId)?.();
+    });
+  }
+
+  /** The node's pending task, waiting up to waitMs for one (long poll). */
+  async nextTask(nodeId: string, waitMs: number): Promise<AgentTask | undefined> {
+    const find = () => {
+      for (const t of this.tasks.values()) if (t.nodeId === nodeId) return t;
+      return undefined;
+    };
+    let t = find();
+    if (!t && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.get(nodeId)?.();
+        this.waiters.set(nodeId, done);
+      });
+      if (this.waiters.get(nodeId)) this.waiters.delete(nodeId);
+      t = find();
+    }
+    if (!t) return undefined;
+    t.handedOut = true;
+    const node = this.nodes.get(nodeId);
+    if (node) node.taskId = t.task.taskId;
+    return t.task;
+  }
+
+  taskFor(taskId: string, nodeId: string): PendingTask | undefined {
+    const t = this.tasks.get(taskId);
+    return t && t.nodeId === nodeId ? t : undefined;
+  }
+
+  progress(taskId: string, nodeId: string, p: Parameters<NonNullable<TrainTask["onProgress"]>>[0]) {
+    const t = this.taskFor(taskId, nodeId);
+    if (!t) return false;
+    try {
+      t.onProgress?.(p);
+    } catch {
+      /* a listener's problem is not the agent's */
+    }
+    return true;
+  }
+
+  /** Hands a node's update to the round waiting for it. */
+  submit(
+    taskId: string,
+    nodeId: string,
+    weights: Float32Array,
+    signed: SignedUpdate,
+    trainLoss: number,
+  ): boolean {
+    const t = this.taskFor(taskId, nodeId);
+    if (!t) return false;
+    this.tasks.delete(taskId);
+    const node = this.nodes.get(nodeId);
+    if (node) delete node.taskId;
+    t.resolve({ nodeId, wallet: t.wallet, weights, signed, reportedTrainLoss: trainLoss });
+    return true;
+  }
+
+  /** Drops the tasks of a finished round (stragglers' late updates are then refused). */
+  closeRound(runId: string, round: number): void {
+    for (const [id, t] of this.tasks) {
+      if (t.task.runId === runId && t.task.round === round) {
+        this.tasks.delete(id);
+        const node = this.nodes.get(t.nodeId);
+        if (node?.taskId === id) delete node.taskId;
+        t.reject(new Error("the round closed before this node's update arrived"));
+      }
+    }
+  }
+
+  close(): void {
+    for (const [id, t] of this.tasks) {
+      this.tasks.delete(id);
+      t.reject(new Error("coordinator shutting down"));
+    }
+    for (const w of this.waiters.values()) w();
+    this.waiters.clear();
+  }
+}
+
+/** Run-level facts a remote task carries. */
+export interface RemoteTaskContext {
+  runId: string;
+  dataset: DatasetName;
+  model: ModelKind;
+  parameterCount: number;
+  deadline: number;
+}
+
+class RemoteParticipant implements Participant {
+  readonly remote = true;
+  constructor(
+    private readonly hub: RemoteNodeHub,
+    readonly id: string,
+    readonly wallet: `0x${string}`,
+    readonly samples: number,
+  ) {}
+
+  fit(
+    _engine: TrainingEngine,
+    task: Omit<TrainTask, "indices">,
+    ctx: {
+      runId: `0x${string}`;
+      round: number;
+      domain: UpdateDomain;
+      remote?: RemoteTaskContext;
+    },
+  ): Promise<NodeSubmission> {
+    if (!ctx.remote) return Promise.reject(new Error("remote task context missing"));
+    return this.hub.assign(
+      this.id,
+      this.wallet,
+      {
+        runId: ctx.remote.runId,
+        chainRunId: ctx.runId,
+        round: ctx.round,
+        model: task.model,
+        dataset: ctx.remote.dataset,
+        parameterCount: ctx.remote.parameterCount,
+        epochs: task.epochs,
+        batchSize: task.batchSize,
+        learningRate: task.learningRate,
+        seed: task.seed,
+        ...(task.proxMu ? { proxMu: task.proxMu } : {}),
+        domain: ctx.domain,
+        deadline: ctx.remote.deadline,
+      },
+      task.weights,
+      task.onProgress,
+    );
+  }
+}

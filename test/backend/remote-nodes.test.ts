@@ -1,0 +1,220 @@
+// Remote node agents as separate processes on loopback (`npm run node`), against a coordinator
+// on a real chain: registration, signed polling, local training, signed updates, rewards.
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { privateKeyToAccount } from "viem/accounts";
+import type {
+  ContributionRecord,
+  CreateRunRequest,
+  RoundRecord,
+  RunSummary,
+} from "../../backend/src/api/schemas.js";
+import { loadConfig } from "../../backend/src/config.js";
+import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
+import { signAgentRequest } from "../../backend/src/nodes/agent-protocol.js";
+import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
+import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
+import { api, listen, type TestServer } from "../helpers/http.js";
+import { HARDHAT_DEV_KEYS, root, startAgent, tsxBin, type Child } from "../helpers/processes.js";
+
+const execFileAsync = promisify(execFile);
+
+async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined | false>,
+  ms = 180_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const remoteRun: CreateRunRequest = {
+  dataset: "synthetic",
+  model: "2nn",
+  partition: { kind: "iid" },
+  nodeSource: "remote",
+  numNodes: 3,
+  fraction: 1,
+  rounds: 3,
+  localEpochs: 2,
+  batchSize: 20,
+  learningRate: 0.05,
+  strategy: { name: "fedavg" },
+  roundTimeoutMs: 60_000,
+  seed: 5,
+};
+
+describe("remote node agents (separate processes)", function () {
+  this.timeout(600_000);
+  let chain: LocalChain;
+  let coord: Coordinator;
+  let server: TestServer;
+  let env: Record<string, string>;
+  const agents: Child[] = [];
+  const ids = ["agent-a", "agent-b", "agent-c"];
+  const keys = [HARDHAT_DEV_KEYS[5]!, HARDHAT_DEV_KEYS[6]!, HARDHAT_DEV_KEYS[7]!];
+  const slices = ["synthetic:0-600", "synthetic:600-1200", "synthetic:1200-1800"];
+
+  before(async () => {
+    chain = await startLocalChain();
+    env = {
+      CHAIN_RPC_URL: chain.rpcUrl,
+      DEPLOYMENT_FILE: chain.deploymentFile,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-remote-")),
+    };
+    coord = await createCoordinator(loadConfig(env), {
+      engineFactory: runEngineFactory({ workers: 1 }),
+      engineInfo: describeEngine,
+      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
+    });
+    await coord.start();
+    server = await listen(coord.app);
+    for (let i = 0; i < 3; i++) agents.push(startAgent(server.url, ids[i]!, keys[i]!, slices[i]!));
+    await Promise.all(agents.map((a) => a.waitFor(/connected to/)));
+  });
+
+  after(async () => {
+    await Promise.all(agents.map((a) => a.kill("SIGKILL")));
+    await server?.close();
+    await coord?.close();
+    await chain?.stop();
+  });
+
+  async function finished(id: string): Promise<{ run: RunSummary; rounds: RoundRecord[] }> {
+    const run = await until(`run ${id} to complete`, async () => {
+      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
+      if (r.body.status === "failed") throw new Error(`run failed: ${r.body.error}`);
+      return r.body.status === "completed" && r.body;
+    });
+    const rounds = await until(`rounds of ${id} on chain`, async () => {
+      const r = await api<RoundRecord[]>(server.url, "GET", `/api/runs/${id}/rounds`);
+      return (
+        r.body.every((x) => x.txHash !== null || x.updates.every((u) => !u.accepted)) && r.body
+      );
+    });
+    return { run, rounds };
+  }
+
+  it("agents register with their wallets, train on their own data, and earn on chain", async () => {
+    const nodes = await api<{ id: string; kind: string; wallet: string }[]>(
+      server.url,
+      "GET",
+      "/api/nodes",
+    );
+    for (let i = 0; i < 3; i++) {
+      const n = nodes.body.find((x) => x.id === ids[i]);
+      expect(n?.kind).to.equal("remote");
+      expect(n?.wallet.toLowerCase()).to.equal(privateKeyToAccount(keys[i]!).address.toLowerCase());
+    }
+    const created = await api<RunSummary>(server.url, "POST", "/api/runs", remoteRun);
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const { run, rounds } = await finished(created.body.id);
+    expect(rounds).to.have.length(3);
+    for (const r of rounds) {
+      expect([...r.participants].sort()).to.deep.equal(ids);
+      expect(r.updates.every((u) => u.accepted)).to.equal(true);
+    }
+    expect(rounds[2]!.testAccuracy!).to.be.greaterThan(rounds[0]!.testAccuracy!);
+    // The run's node view comes from what the agents announced: sizes and label counts only.
+    const runNodes = await api<{ nodeId: string; samples: number; histogram: number[] }[]>(
+      server.url,
+      "GET",
+      `/api/runs/${run.id}/nodes`,
+    );
+    expect(runNodes.body.map((n) => n.samples)).to.deep.equal([600, 600, 600]);
+    expect(runNodes.body[0]!.histogram.reduce((a, b) => a + b, 0)).to.equal(600);
+
+    const contributions = await api<ContributionRecord[]>(
+      server.url,
+      "GET",
+      `/api/contributions?run=${run.id}`,
+    );
+    expect(contributions.body).to.have.length(9);
+    const walletA = privateKeyToAccount(keys[0]!).address;
+    const rewards = await api<{ recordedWei: string }>(
+      server.url,
+      "GET",
+      `/api/rewards/${walletA}`,
+    );
+    const earnedA = contributions.body
+      .filter((c) => c.nodeId === "agent-a")
+      .reduce((s, c) => s + BigInt(c.rewardWei), 0n);
+    expect(BigInt(rewards.body.recordedWei)).to.equal(earnedA);
+    const { stdout } = await execFileAsync(
+      tsxBin,
+      [path.join(root, "scripts", "audit.ts"), "--run", run.id],
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+      },
+    );
+    expect(stdout).to.contain("verdict: PASS");
+  });
+
+  it("refuses agent calls that the node's wallet did not sign", async () => {
+    const stranger = privateKeyToAccount(HARDHAT_DEV_KEYS[4]!);
+    const headers = await signAgentRequest(stranger, "agent-a", "POST", "/api/agent/hello");
+    const res = await api<{ error: { code: string } }>(
+      server.url,
+      "POST",
+      "/api/agent/hello",
+      { data: "synthetic:0-10", samples: 10, histogram: new Array(10).fill(1), backend: "wasm" },
+      headers,
+    );
+    expect(res.status).to.equal(401);
+    expect(res.body.error.code).to.equal("agent_bad_signature");
+    const unsigned = await api<{ error: { code: string } }>(server.url, "GET", "/api/agent/task");
+    expect(unsigned.status).to.equal(401);
+  });
+
+  it("a node killed mid-round: the round completes after the straggler timeout and it earns nothing", async () => {
+    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+      ...remoteRun,
+      rounds: 3,
+      localEpochs: 40,
+      roundTimeoutMs: 20_000,
+      minNodes: 2,
+      seed: 6,
+    });
+    expect(created.status).to.equal(201);
+    const id = created.body.id;
+    // Kill agent-c as soon as it reports training progress in round 2.
+    await new Promise<void>((resolve) => {
+      const off = coord.events.subscribe(id, (e) => {
+        if (e.type === "node-progress" && e.round === 2 && e.nodeId === "agent-c") {
+          off();
+          resolve();
+        }
+      });
+    });
+    await agents[2]!.kill("SIGKILL");
+    const { rounds } = await finished(id);
+    expect(rounds.map((r) => r.round)).to.deep.equal([1, 2, 3]);
+    expect(rounds[0]!.updates.filter((u) => u.accepted)).to.have.length(3);
+    const r2 = rounds[1]!;
+    const c2 = r2.updates.find((u) => u.nodeId === "agent-c")!;
+    expect(c2.accepted).to.equal(false);
+    expect(c2.reason).to.match(/round timeout/);
+    expect(c2.reward ?? "0").to.equal("0");
+    expect(r2.updates.filter((u) => u.accepted)).to.have.length(2);
+    // Round 3 goes on with the two live nodes (3 wanted, minNodes 2, after a short grace).
+    expect([...rounds[2]!.participants].sort()).to.deep.equal(["agent-a", "agent-b"]);
+    const contributions = await api<ContributionRecord[]>(
+      server.url,
+      "GET",
+      `/api/contributions?run=${id}`,
+    );
+    expect(contributions.body.filter((c) => c.nodeId === "agent-c" && c.round >= 2)).to.have.length(
+      0,
+    );
+  });
+});
