@@ -160,6 +160,28 @@ describe("remote node agents (separate processes)", function () {
     expect(stdout).to.contain("verdict: PASS");
   });
 
+  it("with privacy, agents clip and noise their deltas before signing and the run accounts epsilon", async () => {
+    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+      ...remoteRun,
+      rounds: 2,
+      seed: 9,
+      privacy: { clipNorm: 0.5, noiseMultiplier: 0.1 },
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const { run, rounds } = await finished(created.body.id);
+    for (const r of rounds) {
+      expect(r.updates.every((u) => u.accepted)).to.equal(true);
+      // Three noised deltas in the average: only if every agent reported its clipping bit, which
+      // it does after clipping and noising its delta.
+      expect(r.privacy!.aggregateNoiseMultiplier).to.be.within(
+        0.1 * Math.sqrt(3) - 1e-9,
+        0.1 * Math.sqrt(3) + 1e-9,
+      );
+    }
+    expect(run.privacy!.rounds).to.equal(2);
+    expect(run.privacy!.epsilon).to.be.a("number").and.greaterThan(0);
+  });
+
   it("refuses agent calls that the node's wallet did not sign", async () => {
     const stranger = privateKeyToAccount(HARDHAT_DEV_KEYS[4]!);
     const headers = await signAgentRequest(stranger, "agent-a", "POST", "/api/agent/hello");

@@ -1,3 +1,4 @@
+import { privatizeUpdate } from "../nodes/private-update.js";
 import type { LocalAccount } from "viem";
 import { TrainingPool, labelHistogram, loadDataset, type EngineInfo } from "../engine/index.js";
 import {
@@ -186,7 +187,11 @@ export class NodeAgent {
           .catch(() => undefined);
       },
     });
-    const updateHash = hashWeights(result.weights);
+    // With privacy, clip and noise the delta here: nothing unnoised leaves this machine.
+    const sent = task.privacy
+      ? privatizeUpdate(start, result.weights, task.privacy)
+      : { weights: result.weights, unclipped: undefined };
+    const updateHash = hashWeights(sent.weights);
     const signed = await signUpdate(
       this.opts.account,
       {
@@ -202,7 +207,7 @@ export class NodeAgent {
     );
     try {
       await this.client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
-        raw: weightsToBytes(result.weights),
+        raw: weightsToBytes(sent.weights),
         signed: true,
         headers: {
           [AGENT_HEADERS.update]: encodeUpdateHeader({
@@ -212,6 +217,7 @@ export class NodeAgent {
             samples: signed.samples,
             signature: signed.signature,
             trainLoss: result.trainLoss,
+            ...(sent.unclipped === undefined ? {} : { unclipped: sent.unclipped }),
           }),
         },
       });

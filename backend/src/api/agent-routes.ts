@@ -185,6 +185,7 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
           signature: meta.signature as `0x${string}`,
         },
         meta.trainLoss,
+        meta.unclipped,
       );
       if (!accepted) {
         throw new HttpError(

@@ -64,7 +64,14 @@ export const StrategySpec = z.discriminatedUnion("name", [
 ]);
 
 export const RewardPolicySpec = z.object({
-  policy: z.enum(["loss-improvement", "leave-one-out", "shapley-mc"]).default("loss-improvement"),
+  /**
+   * loss-improvement, leave-one-out and shapley-mc score each node's own update on the
+   * coordinator's validation split; aggregate-loss pays every aggregated node by its samples when
+   * the round's aggregate lowered the validation loss (the only one secure aggregation allows).
+   */
+  policy: z
+    .enum(["loss-improvement", "leave-one-out", "shapley-mc", "aggregate-loss"])
+    .default("loss-improvement"),
   poolPerRound: TokenAmount.default("100"),
   /** Monte-Carlo permutations for shapley-mc. */
   permutations: z.number().int().min(1).max(1000).default(20),
@@ -76,6 +83,51 @@ export const ByzantineSpec = z.object({
   attack: z.enum(["sign-flip", "scale"]),
   scale: z.number().min(-1000).max(1000).default(-4),
 });
+
+/**
+ * User-level differential privacy (DP-FedAvg): every node clips its model delta to L2 norm
+ * clipNorm and adds Gaussian noise of std noiseMultiplier x clipNorm before signing and sending it;
+ * the coordinator averages the deltas with equal weights and accounts the rounds with a Renyi DP
+ * accountant (epsilon at delta reported per round and per run).
+ */
+export const PrivacySpec = z
+  .object({
+    /** C: the L2 clip norm of a node's delta (the initial one with adaptive clipping). */
+    clipNorm: z.number().positive().max(1e6),
+    /** z: per-node noise std is z x C; the mean of n deltas then has noise multiplier z sqrt(n). */
+    noiseMultiplier: z.number().min(0).max(100),
+    /** Adaptive clipping (Andrew et al. 2021): C tracks this quantile of the delta norms. */
+    adaptiveClipping: z
+      .object({
+        targetQuantile: z.number().min(0).max(1).default(0.5),
+        learningRate: z.number().min(0).max(10).default(0.2),
+      })
+      .strict()
+      .optional(),
+    /** The delta of (epsilon, delta)-DP. */
+    delta: z.number().gt(0).lt(0.1).default(1e-5),
+  })
+  .strict();
+
+/**
+ * How updates are summed: "plain" (the coordinator sees each node's update, needed for per-node
+ * rewards and robust strategies) or "secure" (pairwise-masked secure aggregation, SecAgg+: the
+ * coordinator learns only the sum of the surviving nodes' updates).
+ */
+export const AggregationSpec = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("plain") }).strict(),
+  z
+    .object({
+      mode: z.literal("secure"),
+      /** R: each coordinate of a node's (scaled) delta is clipped to [-R, R] before masking. */
+      clipRange: z.number().positive().max(1e6).default(1),
+      /** SecAgg+: mask with this many neighbours instead of every other node. */
+      neighbours: z.number().int().min(2).max(1000).optional(),
+    })
+    .strict(),
+]);
+
+const ROBUST = new Set(["krum", "median", "trimmed-mean"]);
 
 export const CreateRunRequest = z
   .object({
@@ -98,6 +150,8 @@ export const CreateRunRequest = z
       permutations: 20,
     }),
     byzantine: ByzantineSpec.optional(),
+    privacy: PrivacySpec.optional(),
+    aggregation: AggregationSpec.default({ mode: "plain" }),
     /**
      * Who trains: "simulated" nodes on the coordinator's workers (each with its data shard and a
      * Hardhat dev wallet), or "remote" node agents (`npm run node`) with their own data and keys;
@@ -122,6 +176,26 @@ export const CreateRunRequest = z
   .refine((r) => !(r.byzantine && r.nodeSource === "remote"), {
     message:
       "byzantine attackers are simulated nodes; remove byzantine or use nodeSource simulated",
+    path: ["byzantine"],
+  })
+  .refine((r) => r.aggregation.mode === "plain" || !ROBUST.has(r.strategy.name), {
+    message:
+      "robust strategies (krum, median, trimmed-mean) need every node's update; secure aggregation reveals only their sum",
+    path: ["strategy"],
+  })
+  .refine((r) => r.aggregation.mode === "plain" || r.reward.policy === "aggregate-loss", {
+    message:
+      "secure aggregation hides each node's update, so per-node loss rewards cannot be measured: use reward.policy aggregate-loss",
+    path: ["reward", "policy"],
+  })
+  .refine((r) => r.aggregation.mode === "plain" || r.nodeSource === "simulated", {
+    message:
+      "secure aggregation runs in-process for simulated nodes; remote agents do not speak the masking protocol yet",
+    path: ["aggregation"],
+  })
+  .refine((r) => r.aggregation.mode === "plain" || !r.byzantine, {
+    message:
+      "secure aggregation cannot see (or reject) poisoned updates; drop byzantine or use plain aggregation",
     path: ["byzantine"],
   });
 
@@ -167,6 +241,43 @@ export interface RunSummary {
   createdAt: number;
   updatedAt: number;
   latest: { round: number; testLoss: number; testAccuracy: number } | null;
+  /** With privacy: the budget spent so far (null without privacy or before the first round). */
+  privacy: PrivacyReport | null;
+}
+
+/** The privacy budget a run has spent after some rounds, from its Renyi DP accountant. */
+export interface PrivacyReport {
+  /** Rounds accounted. */
+  rounds: number;
+  delta: number;
+  /**
+   * Against anyone who sees only the global models (a third party, the ledger's model hashes):
+   * the noise of the averaged deltas, amplified by the sampling of nodes per round. null: no
+   * finite bound (noise multiplier 0: nodes only clip).
+   */
+  epsilon: number | null;
+  /**
+   * Against the coordinator, for the node that took part in the most rounds: it sees each noised
+   * delta (plain aggregation) or only their sum (secure aggregation), without sampling
+   * amplification; accounted as if the node took part in every round (an upper bound).
+   */
+  coordinatorEpsilon: number | null;
+  /** The clip norm the next round uses (changes with adaptive clipping). */
+  clipNorm: number;
+  noiseMultiplier: number;
+}
+
+/** What a round did for privacy. */
+export interface RoundPrivacy {
+  clipNorm: number;
+  noiseMultiplier: number;
+  /** Noise multiplier of the averaged delta (z x sqrt(noised deltas aggregated)). */
+  aggregateNoiseMultiplier: number;
+  /** Fraction of nodes whose delta was within the clip norm (noised, with adaptive clipping). */
+  unclippedFraction: number;
+  /** The run's budget after this round (see PrivacyReport). */
+  epsilon: number | null;
+  coordinatorEpsilon: number | null;
 }
 
 export interface UpdateOutcome {
@@ -201,6 +312,9 @@ export interface RoundRecord {
   updates: UpdateOutcome[];
   modelHash: string | null;
   txHash: string | null;
+  /** How the round summed updates. */
+  aggregation?: "plain" | "secure";
+  privacy?: RoundPrivacy | null;
 }
 
 export interface NodeSummary {

@@ -54,3 +54,31 @@ export async function validateUpdate(
   }
   return { accepted: true };
 }
+
+/**
+ * The checks possible when the coordinator does not see the update (secure aggregation): right
+ * run and round, a sane sample count, and the node's own wallet signed its commitment (the hash
+ * of the update it masks and the sample count its weight in the mean is taken from).
+ */
+export async function validateCommitment(
+  u: Omit<IncomingUpdate, "weights">,
+  expect: { runId: `0x${string}`; round: number; domain: UpdateDomain },
+): Promise<Verdict> {
+  if (
+    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
+    u.signed.round !== expect.round
+  ) {
+    return { accepted: false, reason: "update is for another run or round" };
+  }
+  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
+    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
+  }
+  const signer = await recoverUpdateSigner(expect.domain, u.signed);
+  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
+    return {
+      accepted: false,
+      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
+    };
+  }
+  return { accepted: true };
+}

@@ -87,6 +87,10 @@ export const AgentTask = z.object({
   learningRate: z.number().positive(),
   seed: z.number().int().min(0),
   proxMu: z.number().min(0).optional(),
+  /** DP-FedAvg: clip the delta to clipNorm and add N(0, (noiseMultiplier x clipNorm)^2) noise. */
+  privacy: z
+    .object({ clipNorm: z.number().positive(), noiseMultiplier: z.number().min(0) })
+    .optional(),
   /** EIP-712 domain the update must be signed for. */
   domain: z.object({ chainId: z.number().int(), verifyingContract: z.string() }),
   /** Unix ms after which the coordinator no longer waits for this update. */
@@ -112,6 +116,8 @@ export const AgentUpdateHeader = z
     samples: z.number().int().min(1),
     signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
     trainLoss: z.number(),
+    /** With privacy: whether the delta's norm was within the clip norm. */
+    unclipped: z.boolean().optional(),
   })
   .strict();
 export type AgentUpdateHeader = z.infer<typeof AgentUpdateHeader>;

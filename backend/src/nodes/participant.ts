@@ -1,7 +1,6 @@
 import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
 import type { RemoteTaskContext } from "./remote-node-hub.js";
-import type { NodeSubmission } from "./simulated-node.js";
-import type { UpdateDomain } from "./update-signing.js";
+import type { FitContext, NodeSubmission } from "./simulated-node.js";
 
 /** What the round executor needs of a node taking part in a round: simulated or remote. */
 export interface Participant {
@@ -10,11 +9,6 @@ export interface Participant {
   fit(
     engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,
-    ctx: {
-      runId: `0x${string}`;
-      round: number;
-      domain: UpdateDomain;
-      remote?: RemoteTaskContext;
-    },
+    ctx: FitContext & { remote?: RemoteTaskContext },
   ): Promise<NodeSubmission>;
 }

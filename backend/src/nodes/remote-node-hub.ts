@@ -4,8 +4,8 @@ import type { ModelKind } from "../runs/engine-port.js";
 import type { DatasetName } from "../engine/index.js";
 import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
 import type { Participant } from "./participant.js";
-import type { NodeSubmission } from "./simulated-node.js";
-import type { SignedUpdate, UpdateDomain } from "./update-signing.js";
+import type { FitContext, NodeSubmission } from "./simulated-node.js";
+import type { SignedUpdate } from "./update-signing.js";
 
 /** Grace between an agent's long polls (it re-polls at once after each answer). */
 const BETWEEN_POLLS_MS = 3_000;
@@ -178,13 +178,21 @@ export class RemoteNodeHub {
     weights: Float32Array,
     signed: SignedUpdate,
     trainLoss: number,
+    unclipped?: boolean,
   ): boolean {
     const t = this.taskFor(taskId, nodeId);
     if (!t) return false;
     this.tasks.delete(taskId);
     const node = this.nodes.get(nodeId);
     if (node) delete node.taskId;
-    t.resolve({ nodeId, wallet: t.wallet, weights, signed, reportedTrainLoss: trainLoss });
+    t.resolve({
+      nodeId,
+      wallet: t.wallet,
+      weights,
+      signed,
+      reportedTrainLoss: trainLoss,
+      ...(unclipped === undefined ? {} : { unclipped }),
+    });
     return true;
   }
 
@@ -231,12 +239,7 @@ class RemoteParticipant implements Participant {
   fit(
     _engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,
-    ctx: {
-      runId: `0x${string}`;
-      round: number;
-      domain: UpdateDomain;
-      remote?: RemoteTaskContext;
-    },
+    ctx: FitContext & { remote?: RemoteTaskContext },
   ): Promise<NodeSubmission> {
     if (!ctx.remote) return Promise.reject(new Error("remote task context missing"));
     return this.hub.assign(
@@ -254,6 +257,14 @@ class RemoteParticipant implements Participant {
         learningRate: task.learningRate,
         seed: task.seed,
         ...(task.proxMu ? { proxMu: task.proxMu } : {}),
+        ...(ctx.privacy
+          ? {
+              privacy: {
+                clipNorm: ctx.privacy.clipNorm,
+                noiseMultiplier: ctx.privacy.noiseMultiplier,
+              },
+            }
+          : {}),
         domain: ctx.domain,
         deadline: ctx.remote.deadline,
       },

@@ -2,6 +2,8 @@ import type { LocalAccount } from "viem";
 import type { ByzantineSpec } from "../api/schemas.js";
 import type { z } from "zod";
 import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
+import { seededNormalSource } from "../privacy/index.js";
+import { privatizeUpdate, type UpdatePrivacy } from "./private-update.js";
 import { hashWeights, signUpdate, type SignedUpdate, type UpdateDomain } from "./update-signing.js";
 
 export type Attack = z.output<typeof ByzantineSpec>;
@@ -12,6 +14,17 @@ export interface NodeSubmission {
   weights: Float32Array;
   signed: SignedUpdate;
   reportedTrainLoss: number;
+  /** With privacy: whether the node's delta was within the clip norm (for adaptive clipping). */
+  unclipped?: boolean;
+}
+
+/** What a node is told with its task besides the training parameters. */
+export interface FitContext {
+  runId: `0x${string}`;
+  round: number;
+  domain: UpdateDomain;
+  /** DP-FedAvg: clip and noise the delta before signing; `noiseSeed` seeds simulated noise. */
+  privacy?: UpdatePrivacy & { noiseSeed: number };
 }
 
 /**
@@ -35,12 +48,24 @@ export class SimulatedNode {
   async fit(
     engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,
-    ctx: { runId: `0x${string}`; round: number; domain: UpdateDomain },
+    ctx: FitContext,
   ): Promise<NodeSubmission> {
     const result = await engine.train({ ...task, indices: this.indices });
-    const weights = this.attack
-      ? poison(task.weights, result.weights, this.attack)
-      : result.weights;
+    let weights = result.weights;
+    let unclipped: boolean | undefined;
+    if (this.attack) {
+      // An attacker does not follow the protocol: no clipping, no noise.
+      weights = poison(task.weights, result.weights, this.attack);
+    } else if (ctx.privacy) {
+      const p = privatizeUpdate(
+        task.weights,
+        result.weights,
+        ctx.privacy,
+        seededNormalSource(ctx.privacy.noiseSeed),
+      );
+      weights = p.weights;
+      unclipped = p.unclipped;
+    }
     const signed = await signUpdate(this.account, ctx.domain, {
       runId: ctx.runId,
       round: ctx.round,
@@ -53,6 +78,7 @@ export class SimulatedNode {
       weights,
       signed,
       reportedTrainLoss: result.trainLoss,
+      ...(unclipped === undefined ? {} : { unclipped }),
     };
   }
 }

@@ -19,6 +19,8 @@ export interface ScoreInput {
   evaluate: ValidationLosses;
   permutations: number;
   seed: number;
+  /** aggregate-loss: the round's new global model (default: the updates' FedAvg mean). */
+  aggregate?: Float32Array;
 }
 
 /**
@@ -48,6 +50,10 @@ export async function scoreContributions(input: ScoreInput): Promise<NodeScore[]
     }
     case "shapley-mc":
       return shapleyMonteCarlo(input);
+    case "aggregate-loss": {
+      const [before, after] = await evaluate([start, input.aggregate ?? weightedMean(updates)]);
+      return updates.map((u) => ({ nodeId: u.nodeId, lossBefore: before!, lossAfter: after! }));
+    }
   }
 }
 

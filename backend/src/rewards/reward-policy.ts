@@ -1,6 +1,6 @@
 import { decodeAbiParameters, encodeAbiParameters, keccak256, parseUnits, toBytes } from "viem";
 
-export type PolicyName = "loss-improvement" | "leave-one-out" | "shapley-mc";
+export type PolicyName = "loss-improvement" | "leave-one-out" | "shapley-mc" | "aggregate-loss";
 
 /**
  * The public reward formula. It is stored on chain per run (policy id + ABI-encoded parameters),
@@ -15,6 +15,9 @@ export type PolicyName = "loss-improvement" | "leave-one-out" | "shapley-mc";
  * - loss-improvement: loss of the round's start model, and of that model with only i's update.
  * - leave-one-out: loss of the aggregate without i, and of the aggregate of everyone.
  * - shapley-mc: loss of the start model, and that loss minus i's Monte-Carlo Shapley value.
+ * - aggregate-loss: loss of the start model, and of the round's aggregate (the same for every
+ *   node of the round): the pool goes to the aggregated nodes by samples when the round helped.
+ *   The only policy secure aggregation allows, since nobody sees a node's update alone.
  */
 export interface RewardPolicy {
   name: PolicyName;
@@ -33,7 +36,12 @@ const PARAMS = [
   { name: "seed", type: "uint32" },
 ] as const;
 
-const POLICY_NAMES: readonly PolicyName[] = ["loss-improvement", "leave-one-out", "shapley-mc"];
+const POLICY_NAMES: readonly PolicyName[] = [
+  "loss-improvement",
+  "leave-one-out",
+  "shapley-mc",
+  "aggregate-loss",
+];
 
 export function policyId(name: PolicyName): `0x${string}` {
   return keccak256(toBytes(`fedledger.reward.${name}.v1`));
@@ -51,7 +59,7 @@ export function makePolicy(
   return {
     name,
     poolPerRoundWei: parseUnits(poolPerRound, 18),
-    sampleWeighted: name === "loss-improvement",
+    sampleWeighted: name === "loss-improvement" || name === "aggregate-loss",
     ...opts,
   };
 }

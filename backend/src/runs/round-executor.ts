@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 import type { ContributionRecord, RoundRecord, RunConfig, UpdateOutcome } from "../api/schemas.js";
-import { validateUpdate } from "../fl/update-validation.js";
+import { validateCommitment, validateUpdate } from "../fl/update-validation.js";
 import type { ClientUpdate, Strategy } from "../fl/strategies/strategy.js";
 import type { NodeSubmission } from "../nodes/simulated-node.js";
 import type { Participant } from "../nodes/participant.js";
@@ -17,6 +17,8 @@ import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import type { TrainingEngine } from "./engine-port.js";
 import type { RunEvents } from "./run-events.js";
+import type { RunPrivacy } from "./run-privacy.js";
+import { secureMean } from "./secure-round.js";
 
 export interface RunState {
   runId: string;
@@ -34,6 +36,10 @@ export interface RunState {
   parameterCount: number;
   /** The current global model; replaced after every round. */
   global: Float32Array;
+  /** DP-FedAvg accounting and clip norm, when the run has privacy. */
+  privacy?: RunPrivacy;
+  /** Nodes the run samples from (the sampling rate's denominator). */
+  nodeCount: number;
 }
 
 export interface RoundDeps {
@@ -93,6 +99,8 @@ async function runRound(
 
   const start = state.global;
   const fit = state.strategy.configureFit();
+  const secure = config.aggregation.mode === "secure";
+  const privacy = state.privacy?.roundParams();
   const deadline = started + config.roundTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMEOUT>((resolve) => {
@@ -130,6 +138,14 @@ async function runRound(
             runId: state.chainRunId,
             round,
             domain: state.domain,
+            ...(privacy
+              ? {
+                  privacy: {
+                    ...privacy,
+                    noiseSeed: (config.seed * 48_271 + round * 7_919 + k * 104_729) >>> 0,
+                  },
+                }
+              : {}),
             ...(state.remote ? { remote: { ...state.remote, deadline } } : {}),
           },
         )
@@ -173,15 +189,22 @@ async function runRound(
       updates.push({ ...base, reason: o.error ?? "no update" });
       continue;
     }
-    const verdict = await validateUpdate(
-      { nodeId: s.nodeId, wallet: o.node.wallet, weights: s.weights, signed: s.signed },
-      {
-        runId: state.chainRunId,
-        round,
-        parameterCount: state.parameterCount,
-        domain: state.domain,
-      },
-    );
+    // With secure aggregation the coordinator never looks at an update: it checks what the
+    // node signed, and the masking protocol gets the update.
+    const verdict = secure
+      ? await validateCommitment(
+          { nodeId: s.nodeId, wallet: o.node.wallet, signed: s.signed },
+          { runId: state.chainRunId, round, domain: state.domain },
+        )
+      : await validateUpdate(
+          { nodeId: s.nodeId, wallet: o.node.wallet, weights: s.weights, signed: s.signed },
+          {
+            runId: state.chainRunId,
+            round,
+            parameterCount: state.parameterCount,
+            domain: state.domain,
+          },
+        );
     const outcome: UpdateOutcome = verdict.accepted
       ? { ...base, accepted: true }
       : { ...base, reason: verdict.reason };
@@ -197,15 +220,41 @@ async function runRound(
     });
   }
 
-  // Aggregate what passed validation; a robust strategy may leave more out.
+  // Aggregate what passed validation; a robust strategy may leave more out. With privacy the
+  // clipped, noised deltas are averaged with equal weights (DP-FedAvg), otherwise by samples.
+  const maxSamples = Math.max(1, ...accepted.map(({ s }) => s.signed.samples));
   const clientUpdates: ClientUpdate[] = accepted.map(({ s }) => ({
     nodeId: s.nodeId,
     weights: s.weights,
-    numSamples: s.signed.samples,
+    numSamples: privacy ? 1 : s.signed.samples,
   }));
   let next = start;
   let kept = accepted;
-  if (clientUpdates.length > 0) {
+  if (clientUpdates.length > 0 && secure) {
+    const spec = config.aggregation.mode === "secure" ? config.aggregation : undefined;
+    const mean = secureMean(
+      `${state.chainRunId}/round-${round}`,
+      start,
+      accepted.map(({ s }) => ({
+        nodeId: s.nodeId,
+        weights: s.weights,
+        weight: privacy ? 1 : s.signed.samples / maxSamples,
+      })),
+      { clipRange: spec!.clipRange, neighbours: spec!.neighbours },
+    );
+    // The server optimizer (FedAvgM, FedAdam, ...) steps on the securely averaged model.
+    next = state.strategy.aggregate(start, [
+      { nodeId: "secure-aggregate", weights: mean.weights, numSamples: 1 },
+    ]).weights;
+    const survivors = new Set(mean.survivors);
+    for (const { outcome } of accepted) {
+      if (!survivors.has(outcome.nodeId)) {
+        outcome.accepted = false;
+        outcome.reason = "dropped out of secure aggregation before its masked input was summed";
+      }
+    }
+    kept = accepted.filter(({ outcome }) => outcome.accepted);
+  } else if (clientUpdates.length > 0) {
     const agg = state.strategy.aggregate(start, clientUpdates);
     next = agg.weights;
     const excluded = new Map(agg.excluded.map((e) => [e.nodeId, e.reason]));
@@ -223,11 +272,13 @@ async function runRound(
   const scores = await scoreContributions({
     policy: state.policy.name,
     start,
+    // Secure aggregation: no update is looked at; aggregate-loss scores only the aggregate.
     updates: kept.map(({ s }) => ({
       nodeId: s.nodeId,
-      weights: s.weights,
+      weights: secure ? next : s.weights,
       numSamples: s.signed.samples,
     })),
+    aggregate: next,
     evaluate: async (models) =>
       (await deps.engine.evaluateMany(config.model, models, "validation")).map((e) => e.loss),
     permutations: state.policy.permutations,
@@ -265,6 +316,13 @@ async function runRound(
       ? await deps.engine.evaluateMany(config.model, [next], "validation")
       : [undefined];
   const modelHash = hashWeights(next);
+  const roundPrivacy = state.privacy?.afterRound({
+    selected: chosen.length,
+    nodes: state.nodeCount,
+    aggregated: kept.filter(({ s }) => s.unclipped !== undefined).length,
+    unclippedBits: kept.flatMap(({ s }) => (s.unclipped === undefined ? [] : [s.unclipped])),
+    secure,
+  });
   const finished = Date.now();
   const record: RoundRecord = {
     runId: state.runId,
@@ -281,6 +339,8 @@ async function runRound(
     updates,
     modelHash,
     txHash: null,
+    aggregation: secure ? "secure" : "plain",
+    privacy: roundPrivacy ?? null,
   };
   const payload: RecordRoundPayload = {
     chainRunId: state.chainRunId,
@@ -304,6 +364,7 @@ async function runRound(
       modelHash,
       weights: next,
       optimizerState: state.strategy.saveState(),
+      ...(state.privacy ? { privacyState: state.privacy.toJSON() } : {}),
     });
     if (contributions.length > 0) {
       await outboxRepo.enqueue(tx, {

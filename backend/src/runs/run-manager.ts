@@ -23,6 +23,7 @@ import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { selectParticipants } from "./participant-selection.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
 import { executeRound, type RunState } from "./round-executor.js";
+import { RunPrivacy, type RunPrivacyState } from "./run-privacy.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 import type { RunEvents } from "./run-events.js";
 
@@ -122,6 +123,17 @@ export class RunManager {
       latest:
         latest && latest.testLoss !== null && latest.testAccuracy !== null
           ? { round: latest.round, testLoss: latest.testLoss, testAccuracy: latest.testAccuracy }
+          : null,
+      privacy:
+        run.config.privacy && latest?.privacy
+          ? {
+              rounds: latest.round,
+              delta: run.config.privacy.delta,
+              epsilon: latest.privacy.epsilon,
+              coordinatorEpsilon: latest.privacy.coordinatorEpsilon,
+              clipNorm: latest.privacy.clipNorm,
+              noiseMultiplier: latest.privacy.noiseMultiplier,
+            }
           : null,
     };
   }
@@ -344,6 +356,16 @@ export class RunManager {
       domain,
       parameterCount: engine.parameterCount,
       global: checkpoint?.weights ?? engine.initialWeights(config.seed),
+      nodeCount: config.numNodes,
+      ...(config.privacy
+        ? {
+            privacy: RunPrivacy.start(
+              config.privacy,
+              Math.max(1, Math.round(config.fraction * config.numNodes)),
+              checkpoint?.privacyState as RunPrivacyState | undefined,
+            ),
+          }
+        : {}),
     };
   }
 }

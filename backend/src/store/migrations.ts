@@ -114,6 +114,14 @@ CREATE TABLE store_meta (
 );
 `,
   },
+  {
+    version: 3,
+    name: "privacy and secure aggregation: a run's privacy accounting with its checkpoint, round details",
+    sql: `
+ALTER TABLE checkpoints ADD COLUMN privacy_state TEXT;
+ALTER TABLE rounds ADD COLUMN details TEXT;
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {

@@ -5,6 +5,8 @@ export interface Checkpoint {
   modelHash: string;
   weights: Float32Array;
   optimizerState: Float32Array[] | null;
+  /** The run's privacy accounting (JSON-safe), when it has privacy. */
+  privacyState?: unknown;
 }
 
 function toBytes(a: Float32Array): Uint8Array {
@@ -47,10 +49,11 @@ function unpackState(bytes: Uint8Array): Float32Array[] {
 export const checkpointsRepo = {
   async save(db: SqlExecutor, runId: string, c: Checkpoint): Promise<void> {
     const state = c.optimizerState ? packState(c.optimizerState) : null;
-    const params = [runId, c.round, c.modelHash, toBytes(c.weights), state, Date.now()];
+    const privacy = c.privacyState === undefined ? null : JSON.stringify(c.privacyState);
+    const params = [runId, c.round, c.modelHash, toBytes(c.weights), state, Date.now(), privacy];
     await db.execute("DELETE FROM checkpoints WHERE run_id = $1", [runId]);
     await db.execute(
-      "INSERT INTO checkpoints (run_id, round, model_hash, weights, optimizer_state, saved_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      "INSERT INTO checkpoints (run_id, round, model_hash, weights, optimizer_state, saved_at, privacy_state) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       params,
     );
   },
@@ -60,15 +63,18 @@ export const checkpointsRepo = {
       model_hash: string;
       weights: Uint8Array;
       optimizer_state: Uint8Array | null;
-    }>("SELECT round, model_hash, weights, optimizer_state FROM checkpoints WHERE run_id = $1", [
-      runId,
-    ]);
+      privacy_state: string | null;
+    }>(
+      "SELECT round, model_hash, weights, optimizer_state, privacy_state FROM checkpoints WHERE run_id = $1",
+      [runId],
+    );
     if (!row) return undefined;
     return {
       round: Number(row.round),
       modelHash: row.model_hash,
       weights: toFloats(row.weights),
       optimizerState: row.optimizer_state ? unpackState(row.optimizer_state) : null,
+      ...(row.privacy_state ? { privacyState: JSON.parse(row.privacy_state) as unknown } : {}),
     };
   },
 };

@@ -17,6 +17,8 @@ interface RoundRow {
   updates: string;
   model_hash: string | null;
   tx_hash: string | null;
+  /** JSON: { aggregation, privacy } (migration 3; null before it). */
+  details: string | null;
 }
 
 function fromRow(r: RoundRow): RoundRecord {
@@ -35,6 +37,7 @@ function fromRow(r: RoundRow): RoundRecord {
     updates: JSON.parse(r.updates) as UpdateOutcome[],
     modelHash: r.model_hash,
     txHash: r.tx_hash,
+    ...(r.details ? (JSON.parse(r.details) as Pick<RoundRecord, "aggregation" | "privacy">) : {}),
   };
 }
 
@@ -58,7 +61,8 @@ export const roundsRepo = {
   async finish(db: SqlExecutor, r: RoundRecord): Promise<void> {
     await db.execute(
       `UPDATE rounds SET status = $3, finished_at = $4, duration_ms = $5, test_loss = $6, test_accuracy = $7,
-         validation_loss_before = $8, validation_loss_after = $9, updates = $10, model_hash = $11
+         validation_loss_before = $8, validation_loss_after = $9, updates = $10, model_hash = $11,
+         details = $12
        WHERE run_id = $1 AND round = $2`,
       [
         r.runId,
@@ -72,6 +76,7 @@ export const roundsRepo = {
         r.validationLossAfter,
         JSON.stringify(r.updates),
         r.modelHash,
+        JSON.stringify({ aggregation: r.aggregation ?? "plain", privacy: r.privacy ?? null }),
       ],
     );
   },

@@ -15,10 +15,11 @@ interface RunRow {
   updated_at: number;
 }
 
-export type StoredRun = Omit<RunSummary, "latest">;
+export type StoredRun = Omit<RunSummary, "latest" | "privacy">;
 
 function fromRow(r: RunRow): StoredRun {
-  const config = JSON.parse(r.config) as RunConfig;
+  // Runs stored before a field existed get its default.
+  const config = { aggregation: { mode: "plain" }, ...JSON.parse(r.config) } as RunConfig;
   return {
     id: r.id,
     name: r.name,
