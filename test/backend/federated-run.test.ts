@@ -119,6 +119,18 @@ describe("a federated run end to end on a real chain", function () {
       expect(r.txHash).to.match(/^0x[0-9a-f]{64}$/);
     }
 
+    // The simulated nodes that trained are idle again, last seen during the run.
+    const nodes = await api<{ id: string; status: string; lastSeen: number | null }[]>(
+      server.url,
+      "GET",
+      "/api/nodes",
+    );
+    for (const id of rounds[0]!.participants) {
+      const n = nodes.body.find((x) => x.id === id)!;
+      expect(n.status).to.equal("idle");
+      expect(n.lastSeen).to.be.at.least(run.createdAt);
+    }
+
     // Contributions in the API equal the Transfer-from-zero mints on chain, node by node.
     const contributions = await api<ContributionRecord[]>(
       server.url,

@@ -3,6 +3,7 @@ import type { PublicClient } from "viem";
 import { z } from "zod";
 import type { Deployment } from "../chain/deployment.js";
 import { readRewards } from "../chain/reward-reader.js";
+import { AGENT_ONLINE_MS } from "../nodes/agent-protocol.js";
 import type { NodeRegistrar } from "../nodes/node-registrar.js";
 import { contributionsRepo } from "../store/repos/contributions-repo.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
@@ -31,10 +32,15 @@ export function nodeRoutes(deps: NodeRouteDeps): Router {
       nodesRepo.list(db),
       contributionsRepo.totalsByNode(db),
     ]);
+    const now = Date.now();
     return nodes.map((n) => {
       const t = totals.get(n.id);
+      // A remote agent that stopped calling is offline, whatever it last said.
+      const silent =
+        n.kind === "remote" && (n.lastSeen === null || now - n.lastSeen > AGENT_ONLINE_MS);
       return {
         ...n,
+        ...(silent && n.status !== "registered" ? { status: "offline" as const } : {}),
         totals: {
           contributions: t?.contributions ?? 0,
           rewardWei: (t?.rewardWei ?? 0n).toString(),

@@ -11,6 +11,7 @@ import { lossToFixed } from "../rewards/fixed-point.js";
 import { splitRewards, type RewardPolicy } from "../rewards/reward-policy.js";
 import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
 import { contributionsRepo } from "../store/repos/contributions-repo.js";
+import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
@@ -78,10 +79,13 @@ export async function executeRound(
 ): Promise<RoundRecord | undefined> {
   const chosen = await state.chooseParticipants(round);
   if (!chosen) return undefined;
+  const ids = chosen.map((n) => n.id);
+  await nodesRepo.setStatusMany(deps.db, ids, "training");
   try {
     return await runRound(state, round, deps, chosen, Date.now());
   } finally {
     state.closeRound?.(round);
+    await nodesRepo.setStatusMany(deps.db, ids, "idle").catch(() => undefined);
   }
 }
 

@@ -75,6 +75,7 @@ export function policyFor(config: RunConfig): RewardPolicy {
 /** Starts, pauses, resumes and stops runs; resumes unfinished runs after a restart. */
 export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
+  private readonly nodeInfoCache = new Map<string, RunNodeInfo[]>();
   private closed = false;
 
   constructor(private readonly deps: RunManagerDeps) {}
@@ -178,9 +179,16 @@ export class RunManager {
     if (run.config.nodeSource === "remote") return this.remoteNodeInfo();
     const active = this.active.get(id);
     if (active?.nodeInfo) return active.nodeInfo;
+    // A finished run's nodes never change: describe them once (it needs the dataset loaded).
+    const cached = this.nodeInfoCache.get(id);
+    if (cached) return cached;
     const engine = await this.deps.engineFactory(run.config);
     try {
-      return describeNodes(run.config, engine);
+      const info = describeNodes(run.config, engine);
+      this.nodeInfoCache.set(id, info);
+      if (this.nodeInfoCache.size > 32)
+        this.nodeInfoCache.delete(this.nodeInfoCache.keys().next().value!);
+      return info;
     } finally {
       await engine.close();
     }

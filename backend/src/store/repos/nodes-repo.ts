@@ -61,6 +61,17 @@ export const nodesRepo = {
       Date.now(),
     ]);
   },
+  /** Marks a round's participants training or idle, and seen now (unknown ids are ignored). */
+  async setStatusMany(db: SqlExecutor, ids: readonly string[], status: NodeSummary["status"]) {
+    const now = Date.now();
+    for (const id of ids) {
+      await db.execute("UPDATE nodes SET status = $2, last_seen = $3 WHERE id = $1", [
+        id,
+        status,
+        now,
+      ]);
+    }
+  },
   async setRegistrationTx(db: SqlExecutor, id: string, tx: string): Promise<void> {
     await db.execute("UPDATE nodes SET registration_tx = $2 WHERE id = $1", [id, tx]);
   },
