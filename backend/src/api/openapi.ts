@@ -2,6 +2,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import express, { Router } from "express";
 import { z } from "zod";
+import {
+  AgentHello,
+  AgentProgress,
+  AgentTask,
+  AgentUpdateHeader,
+} from "../nodes/agent-protocol.js";
 import { ContributionsQuery, CreateRunRequest, RegisterNodeRequest } from "./schemas.js";
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
@@ -35,6 +41,8 @@ const runId = {
   schema: { type: "string", pattern: "^run-[0-9a-f]{10}$" },
 };
 const admin = [{ adminToken: [] }];
+const agent = [{ nodeId: [], nodeTime: [], nodeSignature: [] }];
+const taskId = { name: "taskId", in: "path", required: true, schema: { type: "string" } };
 
 /** The OpenAPI 3.1 description of the coordinator's API, generated from the zod schemas. */
 export function openApiDocument(): Record<string, unknown> {
@@ -48,7 +56,14 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: "/" }],
     components: {
-      securitySchemes: { adminToken: { type: "http", scheme: "bearer" } },
+      securitySchemes: {
+        adminToken: { type: "http", scheme: "bearer" },
+        // Node agents sign every call with their wallet (EIP-191 personal_sign) over
+        // "FedLedger agent request\nnode: <id>\ncall: <METHOD> <path>\ntime: <unix ms>".
+        nodeId: { type: "apiKey", in: "header", name: "x-fedledger-node" },
+        nodeTime: { type: "apiKey", in: "header", name: "x-fedledger-time" },
+        nodeSignature: { type: "apiKey", in: "header", name: "x-fedledger-signature" },
+      },
     },
     paths: {
       "/api/health": {
@@ -154,6 +169,94 @@ export function openApiDocument(): Record<string, unknown> {
             (json(ContributionsQuery) as { properties: Record<string, unknown> }).properties,
           ).map(([name, schema]) => ({ name, in: "query", required: false, schema })),
           responses: { 200: ok("ContributionRecord[]"), 400: errorResponse },
+        },
+      },
+      "/api/agent/domain": {
+        get: {
+          summary:
+            "Node agents: the EIP-712 domain (chain id, ledger) to sign registrations and updates for",
+          responses: { 200: ok("{ chainId, verifyingContract }"), 503: errorResponse },
+        },
+      },
+      "/api/agent/hello": {
+        post: {
+          summary:
+            "Node agents: announce the node's data (sample count, label histogram) and engine",
+          security: agent,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: json(AgentHello) } },
+          },
+          responses: {
+            200: ok("{ nodeId, wallet, online }"),
+            400: errorResponse,
+            401: errorResponse,
+          },
+        },
+      },
+      "/api/agent/task": {
+        get: {
+          summary: "Node agents: long-poll for the node's next round task (204 when none came)",
+          security: agent,
+          parameters: [
+            { name: "waitMs", in: "query", required: false, schema: { type: "integer" } },
+          ],
+          responses: {
+            200: {
+              description: "A task",
+              content: { "application/json": { schema: json(AgentTask) } },
+            },
+            204: { description: "No task within waitMs" },
+            401: errorResponse,
+            409: errorResponse,
+          },
+        },
+      },
+      "/api/agent/tasks/{taskId}/weights": {
+        get: {
+          summary: "Node agents: the round's global model, little-endian float32",
+          security: agent,
+          parameters: [taskId],
+          responses: {
+            200: { description: "Weights", content: { "application/octet-stream": {} } },
+            401: errorResponse,
+            404: errorResponse,
+          },
+        },
+      },
+      "/api/agent/tasks/{taskId}/progress": {
+        post: {
+          summary: "Node agents: training progress (shown live on the dashboard)",
+          security: agent,
+          parameters: [taskId],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: json(AgentProgress) } },
+          },
+          responses: { 204: { description: "Accepted" }, 400: errorResponse, 401: errorResponse },
+        },
+      },
+      "/api/agent/tasks/{taskId}/update": {
+        post: {
+          summary:
+            "Node agents: the trained update (float32 body) with its EIP-712-signed metadata in x-fedledger-update (base64url JSON)",
+          security: agent,
+          parameters: [
+            taskId,
+            {
+              name: "x-fedledger-update",
+              in: "header",
+              required: true,
+              schema: json(AgentUpdateHeader),
+            },
+          ],
+          requestBody: { required: true, content: { "application/octet-stream": {} } },
+          responses: {
+            202: ok("Received for the round (validated when the round aggregates)"),
+            400: errorResponse,
+            401: errorResponse,
+            409: errorResponse,
+          },
         },
       },
       "/api/rewards/{address}": {
