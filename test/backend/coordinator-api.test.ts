@@ -12,6 +12,7 @@ import { outboxRepo } from "../../backend/src/store/repos/outbox-repo.js";
 import { HARDHAT_ACCOUNT_0_KEY } from "../../backend/src/coordinator.js";
 import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
 import { api, listen, type TestServer } from "../helpers/http.js";
+import { until } from "../helpers/until.js";
 
 const notTraining = () => Promise.reject(new Error("this suite starts no training"));
 
@@ -30,20 +31,6 @@ async function coordinatorFor(
     engineInfo: async () => ({ backend: "none" }),
     outbox: { baseDelayMs: 50, maxDelayMs: 200, idleMs: 50 },
   });
-}
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("coordinator API on a real chain", function () {

@@ -2,11 +2,6 @@
 // coordinator with the TensorFlow.js engine on worker threads, real training on the seeded
 // synthetic dataset, rewards minted on chain through the outbox, and the audit CLI.
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { createPublicClient, http, parseAbiItem, type Address } from "viem";
 import type {
   ContributionRecord,
@@ -14,29 +9,17 @@ import type {
   RoundRecord,
   RunSummary,
 } from "../../backend/src/api/schemas.js";
-import { loadConfig } from "../../backend/src/config.js";
-import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
-import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
+import { type Coordinator } from "../../backend/src/coordinator.js";
 import { rewardTokenAbi } from "../../chain/generated/abis.js";
-import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
+import { type LocalChain } from "../helpers/local-chain.js";
+import {
+  finishedRun,
+  runAudit,
+  startCoordinator,
+  startCoordinatorStack,
+} from "../helpers/coordinator-stack.js";
 import { api, listen, type TestServer } from "../helpers/http.js";
-
-const execFileAsync = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "..", "..");
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false>,
-  ms = 240_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { until } from "../helpers/until.js";
 
 const baseRun: CreateRunRequest = {
   dataset: "synthetic",
@@ -61,19 +44,10 @@ describe("a federated run end to end on a real chain", function () {
   let env: Record<string, string>;
 
   before(async () => {
-    chain = await startLocalChain();
-    env = {
-      CHAIN_RPC_URL: chain.rpcUrl,
-      DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-run-")),
-    };
-    coord = await createCoordinator(loadConfig(env), {
-      engineFactory: runEngineFactory({ workers: 2 }),
-      engineInfo: describeEngine,
-      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
-    });
-    await coord.start();
-    server = await listen(coord.app);
+    ({ chain, coord, server, env } = await startCoordinatorStack({
+      dataDirPrefix: "fl-run-",
+      workers: 2,
+    }));
   });
 
   after(async () => {
@@ -88,20 +62,8 @@ describe("a federated run end to end on a real chain", function () {
   }> {
     const created = await api<RunSummary>(server.url, "POST", "/api/runs", req);
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
-    const id = created.body.id;
-    const run = await until(`run ${id} to complete`, async () => {
-      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
-      if (r.body.status === "failed") throw new Error(`run failed: ${r.body.error}`);
-      return r.body.status === "completed" && r.body;
-    });
     // Every round with contributions reaches the chain through the outbox.
-    const rounds = await until(`rounds of ${id} to be recorded`, async () => {
-      const r = await api<RoundRecord[]>(server.url, "GET", `/api/runs/${id}/rounds`);
-      return (
-        r.body.every((x) => x.txHash !== null || x.updates.every((u) => !u.accepted)) && r.body
-      );
-    });
-    return { run, rounds };
+    return finishedRun(server.url, created.body.id);
   }
 
   it("trains, rewards on chain, and passes the audit", async () => {
@@ -186,11 +148,7 @@ describe("a federated run end to end on a real chain", function () {
     ).to.equal(rewarded);
 
     // The audit CLI re-derives everything from chain events and agrees with the store.
-    const { stdout } = await execFileAsync(
-      path.join(root, "node_modules", ".bin", "tsx"),
-      [path.join(root, "scripts", "audit.ts"), "--run", run.id],
-      { cwd: root, env: { ...process.env, ...env } },
-    );
+    const stdout = await runAudit(env, ["--run", run.id]);
     expect(stdout).to.contain("verdict: PASS");
     expect(stdout).not.to.contain("FAIL");
   });
@@ -213,12 +171,7 @@ describe("a federated run end to end on a real chain", function () {
     const before = (await api<RunSummary>(server.url, "GET", `/api/runs/${id}`).catch(() => null))
       ?.body;
     expect(before).to.equal(undefined);
-    coord = await createCoordinator(loadConfig(env), {
-      engineFactory: runEngineFactory({ workers: 2 }),
-      engineInfo: describeEngine,
-      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
-    });
-    await coord.start();
+    coord = await startCoordinator(env);
     server = await listen(coord.app);
     const run = await until(`run ${id} to complete after the restart`, async () => {
       const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
@@ -238,11 +191,7 @@ describe("a federated run end to end on a real chain", function () {
       `/api/contributions?run=${id}`,
     );
     expect(contributions.body).to.have.length(20);
-    const { stdout } = await execFileAsync(
-      path.join(root, "node_modules", ".bin", "tsx"),
-      [path.join(root, "scripts", "audit.ts"), "--run", id],
-      { cwd: root, env: { ...process.env, ...env } },
-    );
+    const stdout = await runAudit(env, ["--run", id]);
     expect(stdout).to.contain("verdict: PASS");
   });
 

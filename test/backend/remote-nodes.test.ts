@@ -1,41 +1,18 @@
 // Remote node agents as separate processes on loopback (`npm run node`), against a coordinator
 // on a real chain: registration, signed polling, local training, signed updates, rewards.
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { privateKeyToAccount } from "viem/accounts";
 import type {
   ContributionRecord,
   CreateRunRequest,
-  RoundRecord,
   RunSummary,
 } from "../../backend/src/api/schemas.js";
-import { loadConfig } from "../../backend/src/config.js";
-import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
+import { type Coordinator } from "../../backend/src/coordinator.js";
 import { signAgentRequest } from "../../backend/src/nodes/agent-protocol.js";
-import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
-import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
-import { api, listen, type TestServer } from "../helpers/http.js";
-import { HARDHAT_DEV_KEYS, root, startAgent, tsxBin, type Child } from "../helpers/processes.js";
-
-const execFileAsync = promisify(execFile);
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false>,
-  ms = 180_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { type LocalChain } from "../helpers/local-chain.js";
+import { finishedRun, runAudit, startCoordinatorStack } from "../helpers/coordinator-stack.js";
+import { api, type TestServer } from "../helpers/http.js";
+import { HARDHAT_DEV_KEYS, startAgents, type Child } from "../helpers/processes.js";
 
 const remoteRun: CreateRunRequest = {
   dataset: "synthetic",
@@ -65,21 +42,11 @@ describe("remote node agents (separate processes)", function () {
   const slices = ["synthetic:0-600", "synthetic:600-1200", "synthetic:1200-1800"];
 
   before(async () => {
-    chain = await startLocalChain();
-    env = {
-      CHAIN_RPC_URL: chain.rpcUrl,
-      DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-remote-")),
-    };
-    coord = await createCoordinator(loadConfig(env), {
-      engineFactory: runEngineFactory({ workers: 1 }),
-      engineInfo: describeEngine,
-      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
-    });
-    await coord.start();
-    server = await listen(coord.app);
-    for (let i = 0; i < 3; i++) agents.push(startAgent(server.url, ids[i]!, keys[i]!, slices[i]!));
-    await Promise.all(agents.map((a) => a.waitFor(/connected to/)));
+    ({ chain, coord, server, env } = await startCoordinatorStack({
+      dataDirPrefix: "fl-remote-",
+      workers: 1,
+    }));
+    agents.push(...(await startAgents(server.url, ids, keys, slices)));
   });
 
   after(async () => {
@@ -89,20 +56,7 @@ describe("remote node agents (separate processes)", function () {
     await chain?.stop();
   });
 
-  async function finished(id: string): Promise<{ run: RunSummary; rounds: RoundRecord[] }> {
-    const run = await until(`run ${id} to complete`, async () => {
-      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
-      if (r.body.status === "failed") throw new Error(`run failed: ${r.body.error}`);
-      return r.body.status === "completed" && r.body;
-    });
-    const rounds = await until(`rounds of ${id} on chain`, async () => {
-      const r = await api<RoundRecord[]>(server.url, "GET", `/api/runs/${id}/rounds`);
-      return (
-        r.body.every((x) => x.txHash !== null || x.updates.every((u) => !u.accepted)) && r.body
-      );
-    });
-    return { run, rounds };
-  }
+  const finished = (id: string) => finishedRun(server.url, id);
 
   it("agents register with their wallets, train on their own data, and earn on chain", async () => {
     const nodes = await api<{ id: string; kind: string; wallet: string }[]>(
@@ -149,15 +103,7 @@ describe("remote node agents (separate processes)", function () {
       .filter((c) => c.nodeId === "agent-a")
       .reduce((s, c) => s + BigInt(c.rewardWei), 0n);
     expect(BigInt(rewards.body.recordedWei)).to.equal(earnedA);
-    const { stdout } = await execFileAsync(
-      tsxBin,
-      [path.join(root, "scripts", "audit.ts"), "--run", run.id],
-      {
-        cwd: root,
-        env: { ...process.env, ...env },
-      },
-    );
-    expect(stdout).to.contain("verdict: PASS");
+    expect(await runAudit(env, ["--run", run.id])).to.contain("verdict: PASS");
   });
 
   it("with privacy, agents clip and noise their deltas before signing and the run accounts epsilon", async () => {
@@ -202,8 +148,8 @@ describe("remote node agents (separate processes)", function () {
     const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
       ...remoteRun,
       rounds: 3,
-      localEpochs: 40,
-      roundTimeoutMs: 20_000,
+      localEpochs: 20,
+      roundTimeoutMs: 30_000,
       minNodes: 2,
       seed: 6,
     });

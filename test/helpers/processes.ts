@@ -102,3 +102,15 @@ export function startAgent(
     nodeId,
   ]);
 }
+
+/** Node agents i = 0.. with ids[i], keys[i] and slices[i], resolved once each has connected. */
+export async function startAgents(
+  coordinatorUrl: string,
+  ids: readonly string[],
+  keys: readonly string[],
+  slices: readonly string[],
+): Promise<Child[]> {
+  const agents = ids.map((id, i) => startAgent(coordinatorUrl, id, keys[i]!, slices[i]!));
+  await Promise.all(agents.map((a) => a.waitFor(/connected to/)));
+  return agents;
+}
