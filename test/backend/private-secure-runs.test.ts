@@ -3,27 +3,16 @@
 // (SecAgg), the coordinator accounts epsilon per round, rewards reach a real chain and the audit
 // re-derives them from chain events.
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import type {
   ContributionRecord,
   CreateRunRequest,
-  RoundRecord,
   RunSummary,
 } from "../../backend/src/api/schemas.js";
-import { loadConfig } from "../../backend/src/config.js";
-import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
+import { type Coordinator } from "../../backend/src/coordinator.js";
 import { RdpAccountant } from "../../backend/src/privacy/index.js";
-import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
-import { api, listen, type TestServer } from "../helpers/http.js";
-import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
-import { tsxBin } from "../helpers/processes.js";
-
-const execFileAsync = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "..", "..");
+import { finishedRun, runAudit, startCoordinatorStack } from "../helpers/coordinator-stack.js";
+import { api, type TestServer } from "../helpers/http.js";
+import { type LocalChain } from "../helpers/local-chain.js";
 
 const base: CreateRunRequest = {
   dataset: "synthetic",
@@ -47,19 +36,10 @@ describe("privacy and secure aggregation in runs", function () {
   let env: Record<string, string>;
 
   before(async () => {
-    chain = await startLocalChain();
-    env = {
-      CHAIN_RPC_URL: chain.rpcUrl,
-      DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-private-")),
-    };
-    coord = await createCoordinator(loadConfig(env), {
-      engineFactory: runEngineFactory({ workers: 2 }),
-      engineInfo: describeEngine,
-      outbox: { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
-    });
-    await coord.start();
-    server = await listen(coord.app);
+    ({ chain, coord, server, env } = await startCoordinatorStack({
+      dataDirPrefix: "fl-private-",
+      workers: 2,
+    }));
   });
 
   after(async () => {
@@ -71,30 +51,10 @@ describe("privacy and secure aggregation in runs", function () {
   async function complete(req: CreateRunRequest) {
     const created = await api<RunSummary>(server.url, "POST", "/api/runs", req);
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
-    const id = created.body.id;
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      const run = (await api<RunSummary>(server.url, "GET", `/api/runs/${id}`)).body;
-      if (run.status === "failed") throw new Error(`run failed: ${run.error}`);
-      const rounds = (await api<RoundRecord[]>(server.url, "GET", `/api/runs/${id}/rounds`)).body;
-      if (run.status === "completed" && rounds.every((r) => r.txHash !== null))
-        return { run, rounds };
-      if (Date.now() > deadline) throw new Error(`run ${id} did not finish`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    return finishedRun(server.url, created.body.id);
   }
 
-  async function audit(runId: string): Promise<string> {
-    const { stdout } = await execFileAsync(
-      tsxBin,
-      [path.join(root, "scripts", "audit.ts"), "--run", runId],
-      {
-        cwd: root,
-        env: { ...process.env, ...env },
-      },
-    );
-    return stdout;
-  }
+  const audit = (runId: string) => runAudit(env, ["--run", runId]);
 
   it("DP-FedAvg with adaptive clipping: epsilon grows every round, the clip norm adapts, rewards audit", async () => {
     const { run, rounds } = await complete({
@@ -187,7 +147,7 @@ describe("privacy and secure aggregation in runs", function () {
     expect(await audit(secure.run.id)).to.contain("verdict: PASS");
   });
 
-  it("refuses secure aggregation with per-node rewards, robust strategies or remote nodes", async () => {
+  it("refuses secure aggregation with per-node rewards, robust strategies or byzantine nodes", async () => {
     const secure = { aggregation: { mode: "secure" as const, clipRange: 1 } };
     const perNode = await api<{ error: { code: string; message: string } }>(
       server.url,
@@ -205,13 +165,15 @@ describe("privacy and secure aggregation in runs", function () {
     });
     expect(krum.status).to.equal(400);
     expect(krum.body.error.message).to.match(/robust strategies/);
-    const remote = await api<{ error: { message: string } }>(server.url, "POST", "/api/runs", {
+    // Remote agents speak the masking protocol (remote-secagg.test.ts), but cannot be byzantine.
+    const byzantine = await api<{ error: { message: string } }>(server.url, "POST", "/api/runs", {
       ...base,
       ...secure,
       reward: { policy: "aggregate-loss" },
-      nodeSource: "remote",
+      byzantine: { fraction: 0.2, attack: "sign-flip" },
     });
-    expect(remote.status).to.equal(400);
+    expect(byzantine.status).to.equal(400);
+    expect(byzantine.body.error.message).to.match(/poisoned updates/);
     const badPrivacy = await api(server.url, "POST", "/api/runs", {
       ...base,
       privacy: { clipNorm: -1, noiseMultiplier: 1 },

@@ -6,9 +6,22 @@ import {
   AgentTask,
   bytesToWeights,
   encodeUpdateHeader,
+  hashMaskedInput,
+  secureInputWeight,
+  secureSessionId,
   weightsToBytes,
   type AgentHello,
+  type AgentSecureCommitment,
+  type SecAggPoll,
 } from "../nodes/agent-protocol.js";
+import { modelDelta } from "../privacy/index.js";
+import {
+  KeyRosterMessageSchema,
+  SecAggClient,
+  SecAggError,
+  ShareDeliveryMessageSchema,
+  UnmaskRequestMessageSchema,
+} from "../secagg/index.js";
 import { signRegistration } from "../nodes/node-registration.js";
 import { hashWeights, signUpdate } from "../nodes/update-signing.js";
 import type { AgentData } from "./agent-data.js";
@@ -153,6 +166,18 @@ export class NodeAgent {
     }
   }
 
+  /** EIP-712 signature of this node's wallet over the task's run and round, a hash and samples. */
+  private signTaskUpdate(task: AgentTask, updateHash: `0x${string}`, samples: number) {
+    return signUpdate(
+      this.opts.account,
+      {
+        chainId: task.domain.chainId,
+        verifyingContract: task.domain.verifyingContract as `0x${string}`,
+      },
+      { runId: task.chainRunId as `0x${string}`, round: task.round, updateHash, samples },
+    );
+  }
+
   private async work(task: AgentTask): Promise<void> {
     this.log(
       `round ${task.round} of ${task.runId}: training ${task.model}, ${task.epochs} epoch(s)`,
@@ -191,20 +216,11 @@ export class NodeAgent {
     const sent = task.privacy
       ? privatizeUpdate(start, result.weights, task.privacy)
       : { weights: result.weights, unclipped: undefined };
-    const updateHash = hashWeights(sent.weights);
-    const signed = await signUpdate(
-      this.opts.account,
-      {
-        chainId: task.domain.chainId,
-        verifyingContract: task.domain.verifyingContract as `0x${string}`,
-      },
-      {
-        runId: task.chainRunId as `0x${string}`,
-        round: task.round,
-        updateHash,
-        samples: result.numSamples,
-      },
-    );
+    if (task.secure) {
+      await this.secureAggregate(task, start, sent, result);
+      return;
+    }
+    const signed = await this.signTaskUpdate(task, hashWeights(sent.weights), result.numSamples);
     try {
       await this.client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
         raw: weightsToBytes(sent.weights),
@@ -227,6 +243,87 @@ export class NodeAgent {
     } catch (err) {
       if (err instanceof CoordinatorError && err.code === "task_closed") {
         this.log(`round ${task.round}: too late, the round closed without this update`);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Secure aggregation: instead of sending its update, the agent runs the four SecAgg stages with
+   * the coordinator (advertise keys, share keys, masked input, unmasking) so that the coordinator
+   * only learns the sum of the round's masked inputs. It masks weight x delta (see
+   * AgentSecureTask) and signs its sample count with the hash of its masked input.
+   */
+  private async secureAggregate(
+    task: AgentTask,
+    start: Float32Array,
+    sent: { weights: Float32Array; unclipped: boolean | undefined },
+    result: { numSamples: number; trainLoss: number },
+  ): Promise<void> {
+    const secure = task.secure!;
+    const config = secure.config;
+    if (config.sessionId !== secureSessionId(task.chainRunId, task.round)) {
+      throw new Error(`secure session ${config.sessionId} is not this run and round's`);
+    }
+    if (config.vectorLength !== task.parameterCount) {
+      throw new Error(
+        `secure session masks ${config.vectorLength} values, the model has ${task.parameterCount}`,
+      );
+    }
+    const base = `/api/agent/tasks/${task.taskId}/secagg`;
+    const post = (kind: string, body: unknown) =>
+      this.client.call("POST", `${base}/${kind}`, { body, signed: true });
+    const poll = async (kind: SecAggPoll): Promise<unknown> => {
+      for (;;) {
+        const res = await this.client.call("GET", `${base}/${kind}?waitMs=20000`, {
+          signed: true,
+          timeoutMs: 40_000,
+        });
+        if (res.status !== 204) return res.json();
+      }
+    };
+    const delta = modelDelta(sent.weights, start);
+    const weight = secureInputWeight(secure.weighting, result.numSamples);
+    for (let j = 0; j < delta.length; j++) delta[j] = delta[j]! * weight;
+    const client = new SecAggClient(this.opts.nodeId, config);
+    try {
+      await post("advertise-keys", client.advertiseKeys());
+      const roster = KeyRosterMessageSchema.parse(await poll("roster"));
+      await post("share-keys", client.shareKeys(roster));
+      this.log(`round ${task.round}: shared keys with ${roster.clients.length - 1} peer(s)`);
+      const delivery = ShareDeliveryMessageSchema.parse(await poll("delivery"));
+      const masked = client.maskInput(delivery, delta);
+      const signed = await this.signTaskUpdate(
+        task,
+        hashMaskedInput(masked.maskedInput),
+        result.numSamples,
+      );
+      const commitment: AgentSecureCommitment = {
+        runId: signed.runId,
+        round: signed.round,
+        updateHash: signed.updateHash,
+        samples: signed.samples,
+        signature: signed.signature,
+        trainLoss: result.trainLoss,
+        ...(sent.unclipped === undefined ? {} : { unclipped: sent.unclipped }),
+      };
+      await post("masked-input", { message: masked, commitment });
+      this.log(`round ${task.round}: sent masked input (${result.numSamples} samples)`);
+      const request = UnmaskRequestMessageSchema.parse(await poll("unmask-request"));
+      await post("unmasking", client.unmask(request));
+      this.log(
+        `round ${task.round}: unmasking sent (${request.survivors.length} survivor(s), train loss ${result.trainLoss.toFixed(4)})`,
+      );
+    } catch (err) {
+      if (
+        err instanceof SecAggError ||
+        (err instanceof CoordinatorError &&
+          (err.code.startsWith("secagg_") || ["task_not_found", "task_closed"].includes(err.code)))
+      ) {
+        this.log(
+          `round ${task.round}: secure aggregation went on without this node (${err.message})`,
+        );
         return;
       }
       throw err;

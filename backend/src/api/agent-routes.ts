@@ -6,12 +6,15 @@ import {
   AgentHello,
   AgentProgress,
   NodeIdSchema,
+  SECAGG_POLLS,
+  SECAGG_POSTS,
   agentRequestSigner,
   bytesToWeights,
   decodeUpdateHeader,
   weightsToBytes,
 } from "../nodes/agent-protocol.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
+import { SecAggCallRefused } from "../nodes/remote-secagg-session.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { HttpError } from "./http-errors.js";
@@ -197,6 +200,47 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
       res.status(202).json({ received: true });
     },
   );
+
+  // Secure aggregation (tasks with `secure`): the agent posts its SecAgg messages and long-polls
+  // for the coordinator's answers; see remote-secagg-session.ts for the stages.
+  async function secureTask(req: Request) {
+    const { nodeId, wallet } = await authenticate(req);
+    hub.seen(nodeId, wallet);
+    const taskId = TaskId.parse(req.params.taskId);
+    const t = hub.taskFor(taskId, nodeId);
+    if (!t) throw new HttpError(404, "task_not_found", "no such open task for this node");
+    if (!t.session) {
+      throw new HttpError(409, "task_not_secure", "this task does not use secure aggregation");
+    }
+    return { nodeId, taskId, session: t.session };
+  }
+  const refused = (err: unknown): never => {
+    if (err instanceof SecAggCallRefused) throw new HttpError(409, err.code, err.message);
+    throw err;
+  };
+
+  router.post("/agent/tasks/:taskId/secagg/:message", async (req, res) => {
+    const kind = z.enum(SECAGG_POSTS).parse(req.params.message);
+    const { nodeId, taskId, session } = await secureTask(req);
+    const submission = await session.receive(nodeId, kind, req.body).catch(refused);
+    if (submission) hub.submitSecure(taskId, nodeId, submission);
+    res.status(202).json({ received: true });
+  });
+
+  router.get("/agent/tasks/:taskId/secagg/:message", async (req, res) => {
+    const kind = z.enum(SECAGG_POLLS).parse(req.params.message);
+    const { nodeId, session } = await secureTask(req);
+    const { waitMs } = PollQuery.parse(req.query);
+    let closed = false;
+    req.on("close", () => (closed = true));
+    const message = await session.poll(nodeId, kind, waitMs).catch(refused);
+    if (closed) return;
+    if (!message) {
+      res.status(204).end();
+      return;
+    }
+    res.json(message);
+  });
 
   return router;
 }

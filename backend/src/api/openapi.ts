@@ -5,9 +5,21 @@ import { z } from "zod";
 import {
   AgentHello,
   AgentProgress,
+  AgentSecureCommitment,
   AgentTask,
   AgentUpdateHeader,
+  SECAGG_POLLS,
+  SECAGG_POSTS,
 } from "../nodes/agent-protocol.js";
+import {
+  AdvertiseKeysMessageSchema,
+  KeyRosterMessageSchema,
+  MaskedInputMessageSchema,
+  ShareDeliveryMessageSchema,
+  ShareKeysMessageSchema,
+  UnmaskingMessageSchema,
+  UnmaskRequestMessageSchema,
+} from "../secagg/index.js";
 import { ContributionsQuery, CreateRunRequest, RegisterNodeRequest } from "./schemas.js";
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
@@ -255,6 +267,74 @@ export function openApiDocument(): Record<string, unknown> {
             202: ok("Received for the round (validated when the round aggregates)"),
             400: errorResponse,
             401: errorResponse,
+            409: errorResponse,
+          },
+        },
+      },
+      "/api/agent/tasks/{taskId}/secagg/{message}": {
+        post: {
+          summary:
+            "Node agents, secure rounds: a SecAgg message (advertise-keys, share-keys, masked-input with the node's EIP-712-signed commitment to its sample count and the keccak256 of its masked input's bytes, unmasking)",
+          security: agent,
+          parameters: [
+            taskId,
+            { name: "message", in: "path", required: true, schema: json(z.enum(SECAGG_POSTS)) },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  oneOf: [
+                    json(AdvertiseKeysMessageSchema),
+                    json(ShareKeysMessageSchema),
+                    json(
+                      z.object({
+                        message: MaskedInputMessageSchema,
+                        commitment: AgentSecureCommitment,
+                      }),
+                    ),
+                    json(UnmaskingMessageSchema),
+                  ],
+                },
+              },
+            },
+          },
+          responses: {
+            202: ok("Accepted into the round's secure aggregation"),
+            400: errorResponse,
+            401: errorResponse,
+            404: errorResponse,
+            409: errorResponse,
+          },
+        },
+        get: {
+          summary:
+            "Node agents, secure rounds: long-poll for the coordinator's SecAgg message (roster, delivery, unmask-request); 204 when the stage has not closed within waitMs, 409 when the node was left out or the session failed",
+          security: agent,
+          parameters: [
+            taskId,
+            { name: "message", in: "path", required: true, schema: json(z.enum(SECAGG_POLLS)) },
+            { name: "waitMs", in: "query", required: false, schema: { type: "integer" } },
+          ],
+          responses: {
+            200: {
+              description: "The server's message for this node",
+              content: {
+                "application/json": {
+                  schema: {
+                    oneOf: [
+                      json(KeyRosterMessageSchema),
+                      json(ShareDeliveryMessageSchema),
+                      json(UnmaskRequestMessageSchema),
+                    ],
+                  },
+                },
+              },
+            },
+            204: { description: "Not yet" },
+            401: errorResponse,
+            404: errorResponse,
             409: errorResponse,
           },
         },

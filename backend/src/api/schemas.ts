@@ -123,6 +123,12 @@ export const AggregationSpec = z.discriminatedUnion("mode", [
       clipRange: z.number().positive().max(1e6).default(1),
       /** SecAgg+: mask with this many neighbours instead of every other node. */
       neighbours: z.number().int().min(2).max(1000).optional(),
+      /**
+       * Remote agents: how long each masking stage after the key advertisement (which waits for
+       * training, up to roundTimeoutMs) waits for slow agents before going on without them
+       * (default 30 s); agents that drop out are survived while enough of them remain.
+       */
+      stageTimeoutMs: z.number().int().min(500).max(600_000).optional(),
     })
     .strict(),
 ]);
@@ -187,11 +193,6 @@ export const CreateRunRequest = z
     message:
       "secure aggregation hides each node's update, so per-node loss rewards cannot be measured: use reward.policy aggregate-loss",
     path: ["reward", "policy"],
-  })
-  .refine((r) => r.aggregation.mode === "plain" || r.nodeSource === "simulated", {
-    message:
-      "secure aggregation runs in-process for simulated nodes; remote agents do not speak the masking protocol yet",
-    path: ["aggregation"],
   })
   .refine((r) => r.aggregation.mode === "plain" || !r.byzantine, {
     message:

@@ -3,8 +3,9 @@
 // node's registered wallet (EIP-191), and every update carries its own EIP-712 signature over the
 // hash of its bytes (see update-signing.ts), which the coordinator verifies before aggregating.
 import { z } from "zod";
-import { recoverMessageAddress, type Hex, type LocalAccount } from "viem";
+import { keccak256, recoverMessageAddress, type Hex, type LocalAccount } from "viem";
 import { ModelKind, DatasetName } from "../api/schemas.js";
+import { SecAggConfigSchema } from "../secagg/index.js";
 
 export const AGENT_HEADERS = {
   node: "x-fedledger-node",
@@ -73,6 +74,26 @@ export const AgentHello = z
   .strict();
 export type AgentHello = z.infer<typeof AgentHello>;
 
+/**
+ * The secure-aggregation part of a round task. The agent runs SecAggClient over the
+ * /api/agent/tasks/{taskId}/secagg/… endpoints with this session config (its sessionId is
+ * `${chainRunId}/round-${round}`, its vectorLength the model's parameter count) and masks
+ * weight x (its trained model - the global model), where weight is
+ *  - "samples": its own sample count / `normaliser`, a public cap the coordinator takes from the
+ *    sample counts the round's agents announced (FedAvg: the coordinator divides the unmasked sum
+ *    by the survivors' signed sample counts / normaliser), or
+ *  - "equal": 1, with differential privacy (DP-FedAvg averages clipped, noised deltas equally).
+ * It signs (EIP-712, update-signing.ts) its sample count and keccak256 of its masked input's bytes.
+ */
+export const AgentSecureTask = z.object({
+  config: SecAggConfigSchema,
+  weighting: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("samples"), normaliser: z.number().int().min(1) }),
+    z.object({ kind: z.literal("equal") }),
+  ]),
+});
+export type AgentSecureTask = z.infer<typeof AgentSecureTask>;
+
 /** One round's training task for one node. Weights are fetched separately (binary). */
 export const AgentTask = z.object({
   taskId: z.string(),
@@ -95,8 +116,34 @@ export const AgentTask = z.object({
   domain: z.object({ chainId: z.number().int(), verifyingContract: z.string() }),
   /** Unix ms after which the coordinator no longer waits for this update. */
   deadline: z.number().int(),
+  /** Secure aggregation: mask the (weighted) delta with SecAgg instead of sending the update. */
+  secure: AgentSecureTask.optional(),
 });
 export type AgentTask = z.infer<typeof AgentTask>;
+
+/** The weight an agent applies to its delta before masking (see AgentSecureTask). */
+export function secureInputWeight(
+  weighting: AgentSecureTask["weighting"],
+  samples: number,
+): number {
+  return weighting.kind === "equal" ? 1 : samples / weighting.normaliser;
+}
+
+/** The session id of a round's secure aggregation: it binds the masks to the run and round. */
+export function secureSessionId(chainRunId: string, round: number): string {
+  return `${chainRunId.toLowerCase()}/round-${round}`;
+}
+
+/** keccak256 of a masked input's bytes (the base64 of its little-endian uint32 words). */
+export function hashMaskedInput(maskedInputBase64: string): `0x${string}` {
+  return keccak256(new Uint8Array(Buffer.from(maskedInputBase64, "base64")));
+}
+
+/** The SecAgg messages agents post, and the server messages they long-poll for, by URL name. */
+export const SECAGG_POSTS = ["advertise-keys", "share-keys", "masked-input", "unmasking"] as const;
+export const SECAGG_POLLS = ["roster", "delivery", "unmask-request"] as const;
+export type SecAggPost = (typeof SECAGG_POSTS)[number];
+export type SecAggPoll = (typeof SECAGG_POLLS)[number];
 
 export const AgentProgress = z
   .object({
@@ -121,6 +168,13 @@ export const AgentUpdateHeader = z
   })
   .strict();
 export type AgentUpdateHeader = z.infer<typeof AgentUpdateHeader>;
+
+/**
+ * The metadata an agent signs and sends with its masked input: the same fields as an update's
+ * header, with updateHash = hashMaskedInput(maskedInput), keccak256 of the masked vector's bytes.
+ */
+export const AgentSecureCommitment = AgentUpdateHeader;
+export type AgentSecureCommitment = z.infer<typeof AgentSecureCommitment>;
 
 export function encodeUpdateHeader(h: AgentUpdateHeader): string {
   return Buffer.from(JSON.stringify(h)).toString("base64url");

@@ -6,6 +6,8 @@ import type { FitContext, NodeSubmission } from "./simulated-node.js";
 export interface Participant {
   readonly id: string;
   readonly wallet: `0x${string}`;
+  /** Remote agents: the sample count the agent announced (a public, self-reported figure). */
+  readonly samples?: number;
   fit(
     engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,

@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
 import type { ModelKind } from "../runs/engine-port.js";
 import type { DatasetName } from "../engine/index.js";
-import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
+import {
+  AGENT_ONLINE_MS,
+  type AgentHello,
+  type AgentSecureTask,
+  type AgentTask,
+} from "./agent-protocol.js";
 import type { Participant } from "./participant.js";
+import type { RemoteSecAggSession } from "./remote-secagg-session.js";
 import type { FitContext, NodeSubmission } from "./simulated-node.js";
 import type { SignedUpdate } from "./update-signing.js";
 
@@ -26,6 +32,8 @@ interface PendingTask {
   weights: Float32Array;
   handedOut: boolean;
   onProgress?: TrainTask["onProgress"];
+  /** Secure aggregation: the round's session (the task stays open until the round closes). */
+  session?: RemoteSecAggSession;
   resolve: (s: NodeSubmission) => void;
   reject: (e: Error) => void;
 }
@@ -104,6 +112,7 @@ export class RemoteNodeHub {
     task: Omit<AgentTask, "taskId">,
     weights: Float32Array,
     onProgress?: TrainTask["onProgress"],
+    session?: RemoteSecAggSession,
   ): Promise<NodeSubmission> {
     // A node works on one task at a time: a newer one replaces an abandoned older one.
     for (const [id, t] of this.tasks) {
@@ -121,6 +130,7 @@ export class RemoteNodeHub {
         weights,
         handedOut: false,
         ...(onProgress ? { onProgress } : {}),
+        ...(session ? { session } : {}),
         resolve,
         reject,
       });
@@ -130,8 +140,11 @@ export class RemoteNodeHub {
 
   /** The node's pending task, waiting up to waitMs for one (long poll). */
   async nextTask(nodeId: string, waitMs: number): Promise<AgentTask | undefined> {
+    // A secure task is handed out once: its SecAgg keys live only in the agent that took it.
     const find = () => {
-      for (const t of this.tasks.values()) if (t.nodeId === nodeId) return t;
+      for (const t of this.tasks.values()) {
+        if (t.nodeId === nodeId && !(t.session && t.handedOut)) return t;
+      }
       return undefined;
     };
     let t = find();
@@ -196,6 +209,17 @@ export class RemoteNodeHub {
     return true;
   }
 
+  /**
+   * Secure aggregation: the node's masked input and signed commitment were accepted; the round
+   * gets its submission (without weights), and the task stays open for the unmasking stage.
+   */
+  submitSecure(taskId: string, nodeId: string, submission: NodeSubmission): boolean {
+    const t = this.taskFor(taskId, nodeId);
+    if (!t) return false;
+    t.resolve(submission);
+    return true;
+  }
+
   /** Drops the tasks of a finished round (stragglers' late updates are then refused). */
   closeRound(runId: string, round: number): void {
     for (const [id, t] of this.tasks) {
@@ -225,6 +249,8 @@ export interface RemoteTaskContext {
   model: ModelKind;
   parameterCount: number;
   deadline: number;
+  /** Secure aggregation: what the agents are told, and the round's session. */
+  secure?: { task: AgentSecureTask; session: RemoteSecAggSession };
 }
 
 class RemoteParticipant implements Participant {
@@ -267,9 +293,11 @@ class RemoteParticipant implements Participant {
           : {}),
         domain: ctx.domain,
         deadline: ctx.remote.deadline,
+        ...(ctx.remote.secure ? { secure: ctx.remote.secure.task } : {}),
       },
       task.weights,
       task.onProgress,
+      ctx.remote.secure?.session,
     );
   }
 }

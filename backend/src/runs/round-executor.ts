@@ -5,6 +5,7 @@ import type { ClientUpdate, Strategy } from "../fl/strategies/strategy.js";
 import type { NodeSubmission } from "../nodes/simulated-node.js";
 import type { Participant } from "../nodes/participant.js";
 import type { RemoteTaskContext } from "../nodes/remote-node-hub.js";
+import { secureSessionId } from "../nodes/agent-protocol.js";
 import { hashWeights, type UpdateDomain } from "../nodes/update-signing.js";
 import { scoreContributions } from "../rewards/contribution-scorer.js";
 import { lossToFixed } from "../rewards/fixed-point.js";
@@ -19,7 +20,12 @@ import type { SqlDatabase } from "../store/sql-database.js";
 import type { TrainingEngine } from "./engine-port.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunPrivacy } from "./run-privacy.js";
-import { secureMean } from "./secure-round.js";
+import {
+  remoteSecureFits,
+  type FitOutcome,
+  type RemoteSecureOutcome,
+} from "./remote-secure-round.js";
+import { meanFromSum, secureMean, type SecureMean } from "./secure-round.js";
 
 export interface RunState {
   runId: string;
@@ -66,6 +72,8 @@ export interface RecordRoundPayload {
 
 const TIMEOUT = Symbol("timeout");
 
+type RemoteSecureContext = NonNullable<RemoteTaskContext["secure"]>;
+
 /**
  * One federated round: sample nodes, train them, verify their signed updates, aggregate, evaluate,
  * score every accepted update on the coordinator's validation split, split the reward pool, and
@@ -106,76 +114,88 @@ async function runRound(
   const secure = config.aggregation.mode === "secure";
   const privacy = state.privacy?.roundParams();
   const deadline = started + config.roundTimeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, deadline - Date.now()));
-  });
-
-  const outcomes = await Promise.all(
-    chosen.map(async (node, k) => {
-      let lastProgress = 0;
-      const work = node
-        .fit(
-          deps.engine,
-          {
-            model: config.model,
-            weights: start,
-            epochs: config.localEpochs,
-            batchSize: config.batchSize,
-            learningRate: config.learningRate,
-            seed: (config.seed * 7_919 + round * 104_729 + k) >>> 0,
-            ...(fit.proxMu ? { proxMu: fit.proxMu } : {}),
-            onProgress: (p) => {
-              const now = Date.now();
-              if (now - lastProgress < 250 && p.batch < p.batches) return;
-              lastProgress = now;
-              void deps.events.publish({
-                type: "node-progress",
-                runId: state.runId,
-                round,
-                nodeId: node.id,
-                ...p,
-              });
-            },
-          },
-          {
-            runId: state.chainRunId,
+  const fitNode = (node: Participant, k: number, secureCtx?: RemoteSecureContext) => {
+    let lastProgress = 0;
+    return node.fit(
+      deps.engine,
+      {
+        model: config.model,
+        weights: start,
+        epochs: config.localEpochs,
+        batchSize: config.batchSize,
+        learningRate: config.learningRate,
+        seed: (config.seed * 7_919 + round * 104_729 + k) >>> 0,
+        ...(fit.proxMu ? { proxMu: fit.proxMu } : {}),
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - lastProgress < 250 && p.batch < p.batches) return;
+          lastProgress = now;
+          void deps.events.publish({
+            type: "node-progress",
+            runId: state.runId,
             round,
-            domain: state.domain,
-            ...(privacy
-              ? {
-                  privacy: {
-                    ...privacy,
-                    noiseSeed: (config.seed * 48_271 + round * 7_919 + k * 104_729) >>> 0,
-                  },
-                }
-              : {}),
-            ...(state.remote ? { remote: { ...state.remote, deadline } } : {}),
-          },
-        )
-        .then(
-          (s) => ({
-            node,
-            submission: s as NodeSubmission | undefined,
-            error: undefined as string | undefined,
-          }),
+            nodeId: node.id,
+            ...p,
+          });
+        },
+      },
+      {
+        runId: state.chainRunId,
+        round,
+        domain: state.domain,
+        ...(privacy
+          ? {
+              privacy: {
+                ...privacy,
+                noiseSeed: (config.seed * 48_271 + round * 7_919 + k * 104_729) >>> 0,
+              },
+            }
+          : {}),
+        ...(state.remote
+          ? {
+              remote: {
+                ...state.remote,
+                deadline,
+                ...(secureCtx ? { secure: secureCtx } : {}),
+              },
+            }
+          : {}),
+      },
+    );
+  };
+
+  let outcomes: FitOutcome[];
+  let remoteSecure: RemoteSecureOutcome | undefined;
+  if (secure && state.remote) {
+    remoteSecure = await remoteSecureFits(state, round, deps, chosen, deadline, !!privacy, fitNode);
+    outcomes = remoteSecure.outcomes;
+  } else {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, deadline - Date.now()));
+    });
+    outcomes = await Promise.all(
+      chosen.map(async (node, k): Promise<FitOutcome> => {
+        const work = fitNode(node, k).then(
+          (s) => ({ node, submission: s as NodeSubmission | undefined, error: undefined }),
           (err: unknown) => ({
             node,
             submission: undefined,
             error: `training failed: ${(err as Error).message}`,
           }),
         );
-      const r = await Promise.race([work, timeout]);
-      if (r === TIMEOUT)
-        return {
-          node,
-          submission: undefined,
-          error: `no update within the round timeout (${config.roundTimeoutMs} ms)`,
-        };
-      return r;
-    }),
-  );
-  clearTimeout(timer);
+        const r = await Promise.race([work, timeout]);
+        if (r === TIMEOUT)
+          return {
+            node,
+            submission: undefined,
+            error: `no update within the round timeout (${config.roundTimeoutMs} ms)`,
+          };
+        return r;
+      }),
+    );
+    clearTimeout(timer);
+  }
 
   const updates: UpdateOutcome[] = [];
   const accepted: { s: NodeSubmission; outcome: UpdateOutcome }[] = [];
@@ -236,25 +256,48 @@ async function runRound(
   let kept = accepted;
   if (clientUpdates.length > 0 && secure) {
     const spec = config.aggregation.mode === "secure" ? config.aggregation : undefined;
-    const mean = secureMean(
-      `${state.chainRunId}/round-${round}`,
-      start,
-      accepted.map(({ s }) => ({
-        nodeId: s.nodeId,
-        weights: s.weights,
-        weight: privacy ? 1 : s.signed.samples / maxSamples,
-      })),
-      { clipRange: spec!.clipRange, neighbours: spec!.neighbours },
-    );
+    let mean: SecureMean | undefined;
+    if (remoteSecure) {
+      // Remote agents masked weight x delta themselves; divide the sum by the survivors' weights,
+      // taken from the sample counts they signed.
+      const result = remoteSecure.result;
+      if (result) {
+        const byId = new Map(accepted.map(({ s }) => [s.nodeId, s]));
+        const total = result.survivors.reduce(
+          (sum, id) => sum + remoteSecure!.weightOf(byId.get(id)!.signed.samples),
+          0,
+        );
+        mean = {
+          weights: meanFromSum(start, result.sum, total),
+          survivors: result.survivors,
+          dropped: result.dropped,
+        };
+      }
+    } else {
+      mean = secureMean(
+        secureSessionId(state.chainRunId, round),
+        start,
+        accepted.map(({ s }) => ({
+          nodeId: s.nodeId,
+          weights: s.weights,
+          weight: privacy ? 1 : s.signed.samples / maxSamples,
+        })),
+        { clipRange: spec!.clipRange, neighbours: spec!.neighbours },
+      );
+    }
     // The server optimizer (FedAvgM, FedAdam, ...) steps on the securely averaged model.
-    next = state.strategy.aggregate(start, [
-      { nodeId: "secure-aggregate", weights: mean.weights, numSamples: 1 },
-    ]).weights;
-    const survivors = new Set(mean.survivors);
+    if (mean) {
+      next = state.strategy.aggregate(start, [
+        { nodeId: "secure-aggregate", weights: mean.weights, numSamples: 1 },
+      ]).weights;
+    }
+    const survivors = new Set(mean?.survivors ?? []);
     for (const { outcome } of accepted) {
       if (!survivors.has(outcome.nodeId)) {
         outcome.accepted = false;
-        outcome.reason = "dropped out of secure aggregation before its masked input was summed";
+        outcome.reason = mean
+          ? "dropped out of secure aggregation before its masked input was summed"
+          : `secure aggregation failed: ${remoteSecure?.failure ?? "no result"}`;
       }
     }
     kept = accepted.filter(({ outcome }) => outcome.accepted);

@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { modelDelta } from "../privacy/index.js";
-import { maxShareHolders, parseConfig, runSecureAggregation } from "../secagg/index.js";
+import {
+  maxShareHolders,
+  parseConfig,
+  runSecureAggregation,
+  type SecAggConfig,
+} from "../secagg/index.js";
 
 export interface SecureInput {
   nodeId: string;
@@ -33,18 +38,7 @@ export function secureMean(
   opts: { clipRange: number; neighbours?: number | undefined },
 ): SecureMean {
   if (inputs.length === 0) throw new Error("secure aggregation needs at least one input");
-  const maxClients = inputs.length;
-  const neighbours =
-    opts.neighbours !== undefined && opts.neighbours < maxClients - 1 ? opts.neighbours : undefined;
-  const holders = maxShareHolders({ maxClients, neighbours });
-  const config = parseConfig({
-    sessionId,
-    threshold: Math.floor(holders / 2) + 1,
-    vectorLength: start.length,
-    clipRange: opts.clipRange,
-    maxClients,
-    ...(neighbours !== undefined ? { neighbours, graphSeed: randomBytes(32).toString("hex") } : {}),
-  });
+  const config = secureSessionConfig(sessionId, inputs.length, start.length, opts);
   const byId = new Map(inputs.map((i) => [i.nodeId, i]));
   const vectors = new Map(
     inputs.map((i) => {
@@ -55,7 +49,40 @@ export function secureMean(
   );
   const result = runSecureAggregation({ config, inputs: vectors, wire: "json" });
   const total = result.survivors.reduce((s, id) => s + byId.get(id)!.weight, 0);
+  return {
+    weights: meanFromSum(start, result.sum, total),
+    survivors: result.survivors,
+    dropped: result.dropped,
+  };
+}
+
+/**
+ * A round's SecAgg config for `clients` nodes: maxClients = the nodes selected, the threshold the
+ * smallest strict majority of each node's share holders (it survives the most dropouts), and with
+ * `neighbours` below clients - 1 a SecAgg+ graph from a fresh random seed.
+ */
+export function secureSessionConfig(
+  sessionId: string,
+  clients: number,
+  vectorLength: number,
+  opts: { clipRange: number; neighbours?: number | undefined },
+): SecAggConfig {
+  const neighbours =
+    opts.neighbours !== undefined && opts.neighbours < clients - 1 ? opts.neighbours : undefined;
+  const holders = maxShareHolders({ maxClients: clients, neighbours });
+  return parseConfig({
+    sessionId,
+    threshold: Math.floor(holders / 2) + 1,
+    vectorLength,
+    clipRange: opts.clipRange,
+    maxClients: clients,
+    ...(neighbours !== undefined ? { neighbours, graphSeed: randomBytes(32).toString("hex") } : {}),
+  });
+}
+
+/** start + sum / totalWeight: the weighted mean delta of the survivors applied to the model. */
+export function meanFromSum(start: Float32Array, sum: Float32Array, totalWeight: number) {
   const weights = new Float32Array(start.length);
-  for (let j = 0; j < weights.length; j++) weights[j] = start[j]! + result.sum[j]! / total;
-  return { weights, survivors: result.survivors, dropped: result.dropped };
+  for (let j = 0; j < weights.length; j++) weights[j] = start[j]! + sum[j]! / totalWeight;
+  return weights;
 }

@@ -42,7 +42,10 @@
  * a public cap N on samples per node, node k sends (n_k / N) * delta_k (clipped to [-R, R]) and
  * signs n_k; the coordinator divides the sum by sum_{k in survivors} n_k / N, which is FedAvg's
  * sample-weighted mean delta over the survivors. Choose maxClients = the nodes selected for the
- * round, and a threshold within thresholdBounds(maxShareHolders(config)).
+ * round, and a threshold within thresholdBounds(maxShareHolders(config)). Simulated nodes run the
+ * four rounds in the coordinator's process (runs/secure-round.ts); remote node agents run
+ * SecAggClient themselves over their signed agent calls (nodes/remote-secagg-session.ts, with N
+ * the largest sample count the round's agents announced, or equal weights under DP).
  *
  * Rewards. FedLedger's reward policies (loss-improvement, leave-one-out, Shapley) score each node
  * by evaluating its update alone, or in subsets, on the coordinator's validation split. Secure
