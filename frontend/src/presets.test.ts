@@ -40,6 +40,22 @@ describe("run presets", () => {
     expect(attackers).toBeLessThanOrEqual(r.strategy.name === "krum" ? (r.strategy.f ?? 0) : 0);
   });
 
+  it("DP-FedAvg clips and noises on the nodes and reports epsilon at delta 1e-5", () => {
+    const r = requestFromPreset("dp-fedavg");
+    expect(r.privacy).toEqual({ clipNorm: 1, noiseMultiplier: 0.1, delta: 1e-5 });
+    expect(r.aggregation).toBeUndefined();
+    expect(CreateRunRequest.parse(r).aggregation).toEqual({ mode: "plain" });
+  });
+
+  it("Secure aggregation pairs SecAgg with the aggregate-loss policy and a plain strategy", () => {
+    const r = requestFromPreset("secure-aggregation");
+    expect(r.aggregation).toEqual({ mode: "secure", clipRange: 1 });
+    expect(r.reward?.policy).toBe("aggregate-loss");
+    expect(r.strategy).toEqual({ name: "fedavg" });
+    expect(r.byzantine).toBeUndefined();
+    expect(CreateRunRequest.parse(r).nodeSource).toBe("simulated");
+  });
+
   it("returns copies that can be edited without touching the preset", () => {
     const a = requestFromPreset("quick-demo");
     a.numNodes = 99;
@@ -68,6 +84,50 @@ describe("validateRunRequest", () => {
     };
     const w = validateRunRequest(shards);
     expect(w.ok).toBe(false);
+  });
+
+  it("mirrors the coordinator's secure-aggregation rules at the fields to change", () => {
+    const secure = { mode: "secure" as const, clipRange: 1 };
+    const cases: [Partial<CreateRunRequest>, string][] = [
+      [{ reward: { policy: "loss-improvement" } }, "reward.policy"],
+      [{ strategy: { name: "median" } }, "strategy"],
+      [{ byzantine: { fraction: 0.2, attack: "scale" } }, "byzantine.fraction"],
+    ];
+    for (const [patch, field] of cases) {
+      const req: CreateRunRequest = {
+        ...requestFromPreset("secure-aggregation"),
+        aggregation: secure,
+        ...patch,
+      };
+      // The coordinator refuses it too.
+      expect(CreateRunRequest.safeParse(req).success, field).toBe(false);
+      const v = validateRunRequest(req);
+      expect(v.ok).toBe(false);
+      if (!v.ok) expect(Object.keys(v.errors), field).toEqual([field]);
+    }
+    // Shown even while another field does not parse (zod skips refinements then).
+    const broken = validateRunRequest({
+      ...requestFromPreset("secure-aggregation"),
+      numNodes: 0,
+      reward: { policy: "shapley-mc" },
+    });
+    expect(broken.ok).toBe(false);
+    if (!broken.ok)
+      expect(Object.keys(broken.errors).sort()).toEqual(["numNodes", "reward.policy"]);
+  });
+
+  it("drops an empty neighbour count and unset privacy fields", () => {
+    const v = validateRunRequest({
+      ...requestFromPreset("dp-fedavg"),
+      privacy: { clipNorm: 1, noiseMultiplier: 0, delta: 1e-5, adaptiveClipping: undefined },
+      aggregation: { mode: "secure", clipRange: 1, neighbours: Number.NaN },
+      reward: { policy: "aggregate-loss" },
+    });
+    expect(v.ok).toBe(true);
+    if (v.ok) {
+      expect(Object.keys(v.request.privacy!)).not.toContain("adaptiveClipping");
+      expect(v.request.aggregation).toEqual({ mode: "secure", clipRange: 1 });
+    }
   });
 
   it("drops empty optional fields", () => {

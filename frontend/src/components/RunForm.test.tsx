@@ -49,6 +49,37 @@ describe("RunForm", () => {
     expect(alerts.some((t) => t?.includes("decimal token amount"))).toBe(true);
   });
 
+  it("starts a run for remote node agents with its minimum, round and stage timeouts", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
+    expect(screen.queryByLabelText("Min nodes")).toBeNull();
+    fireEvent.change(screen.getByLabelText("Node source"), { target: { value: "remote" } });
+    fireEvent.change(screen.getByLabelText("Min nodes"), { target: { value: "2" } });
+    fireEvent.change(screen.getByLabelText("Round timeout (s)"), { target: { value: "90" } });
+    fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "secure" } });
+    fireEvent.change(screen.getByLabelText("Contribution score"), {
+      target: { value: "aggregate-loss" },
+    });
+    fireEvent.change(screen.getByLabelText("Stage timeout (s)"), { target: { value: "20" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    const req = submitted(onSubmit);
+    expect(req).toMatchObject({ nodeSource: "remote", minNodes: 2, roundTimeoutMs: 90_000 });
+    expect(req.aggregation).toEqual({ mode: "secure", clipRange: 1, stageTimeoutMs: 20_000 });
+  });
+
+  it("drops the remote-only settings when switched back to simulated nodes", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
+    fireEvent.change(screen.getByLabelText("Node source"), { target: { value: "remote" } });
+    fireEvent.change(screen.getByLabelText("Min nodes"), { target: { value: "2" } });
+    fireEvent.change(screen.getByLabelText("Node source"), { target: { value: "simulated" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    const req = submitted(onSubmit);
+    expect(req.nodeSource).toBe("simulated");
+    expect(req).not.toHaveProperty("minNodes");
+    expect(req).not.toHaveProperty("roundTimeoutMs");
+  });
+
   it("shows how many nodes train per round", () => {
     render(<RunForm onSubmit={vi.fn()} initialPreset="fedavg-iid" />);
     expect(screen.getByText("10 node(s) per round")).toBeTruthy();
@@ -57,5 +88,102 @@ describe("RunForm", () => {
   it("shows the coordinator's refusal", () => {
     render(<RunForm onSubmit={vi.fn()} serverError="numNodes: too big" />);
     expect(screen.getByRole("alert").textContent).toContain("numNodes: too big");
+  });
+});
+
+describe("RunForm privacy and aggregation", () => {
+  it("switches DP-FedAvg on with fixed or adaptive clipping and submits its settings", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
+    expect(screen.queryByLabelText("Clip norm (C)")).toBeNull();
+    fireEvent.change(screen.getByLabelText("Differential privacy"), { target: { value: "on" } });
+    fireEvent.change(screen.getByLabelText("Clip norm (C)"), { target: { value: "0.5" } });
+    fireEvent.change(screen.getByLabelText("Noise multiplier (z)"), { target: { value: "1.2" } });
+    fireEvent.change(screen.getByLabelText("Clipping"), { target: { value: "adaptive" } });
+    fireEvent.change(screen.getByLabelText("Target quantile"), { target: { value: "0.7" } });
+    fireEvent.change(screen.getByLabelText("δ (delta)"), { target: { value: "0.0001" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(submitted(onSubmit).privacy).toEqual({
+      clipNorm: 0.5,
+      noiseMultiplier: 1.2,
+      adaptiveClipping: { targetQuantile: 0.7, learningRate: 0.2 },
+      delta: 1e-4,
+    });
+  });
+
+  it("drops adaptive clipping and DP from the request when switched off, and restores DP", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="dp-fedavg" />);
+    fireEvent.change(screen.getByLabelText("Noise multiplier (z)"), { target: { value: "0.5" } });
+    fireEvent.change(screen.getByLabelText("Clipping"), { target: { value: "adaptive" } });
+    fireEvent.change(screen.getByLabelText("Clipping"), { target: { value: "fixed" } });
+    fireEvent.change(screen.getByLabelText("Differential privacy"), { target: { value: "off" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(submitted(onSubmit)).not.toHaveProperty("privacy");
+    fireEvent.change(screen.getByLabelText("Differential privacy"), { target: { value: "on" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    const again = onSubmit.mock.calls[1]![0] as CreateRunRequest;
+    expect(again.privacy).toEqual({ clipNorm: 1, noiseMultiplier: 0.5, delta: 1e-5 });
+    expect(Object.keys(again.privacy!)).not.toContain("adaptiveClipping");
+  });
+
+  it("says at once that secure aggregation needs aggregate-loss rewards, and submits once chosen", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
+    fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "secure" } });
+    const policy = screen.getByLabelText("Contribution score");
+    expect(policy.getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getAllByRole("alert").map((a) => a.textContent)).toContain(
+      "Secure aggregation hides each node's update, so per-node loss rewards cannot be measured: choose Aggregate loss.",
+    );
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(onSubmit).not.toHaveBeenCalled();
+
+    fireEvent.change(policy, { target: { value: "aggregate-loss" } });
+    expect(screen.getByText(/the only policy secure aggregation allows/)).toBeTruthy();
+    fireEvent.change(screen.getByLabelText("Clip range (R)"), { target: { value: "0.5" } });
+    fireEvent.change(screen.getByLabelText("Neighbours"), { target: { value: "3" } });
+    fireEvent.change(screen.getByLabelText("Neighbours"), { target: { value: "" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    const req = submitted(onSubmit);
+    expect(req.aggregation).toEqual({ mode: "secure", clipRange: 0.5 });
+    expect(Object.keys(req.aggregation!)).not.toContain("neighbours");
+    expect(req.reward?.policy).toBe("aggregate-loss");
+  });
+
+  it("refuses robust strategies and Byzantine nodes with secure aggregation, at their fields", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="byzantine" />);
+    fireEvent.change(screen.getByLabelText("Contribution score"), {
+      target: { value: "aggregate-loss" },
+    });
+    fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "secure" } });
+    expect(screen.getByLabelText("Strategy").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByLabelText("Byzantine nodes (fraction)").getAttribute("aria-invalid")).toBe(
+      "true",
+    );
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(onSubmit).not.toHaveBeenCalled();
+
+    fireEvent.change(screen.getByLabelText("Strategy"), { target: { value: "fedavg" } });
+    fireEvent.change(screen.getByLabelText("Byzantine nodes (fraction)"), {
+      target: { value: "0" },
+    });
+    expect(screen.queryAllByRole("alert")).toEqual([]);
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(submitted(onSubmit)).toMatchObject({
+      strategy: { name: "fedavg" },
+      aggregation: { mode: "secure", clipRange: 1 },
+      reward: { policy: "aggregate-loss" },
+    });
+  });
+
+  it("switching back to plain aggregation clears the conflict", () => {
+    render(<RunForm onSubmit={vi.fn()} initialPreset="quick-demo" />);
+    fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "secure" } });
+    expect(screen.getAllByRole("alert")).toHaveLength(1);
+    fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "plain" } });
+    expect(screen.queryAllByRole("alert")).toEqual([]);
+    expect(screen.queryByLabelText("Clip range (R)")).toBeNull();
   });
 });

@@ -1,11 +1,24 @@
 import { cloneElement, useId, useMemo, useState, type FormEvent, type ReactElement } from "react";
 import type { CreateRunRequest } from "../../../backend/src/api/schemas";
 import { RUN_PRESETS, presetById, requestFromPreset } from "../presets";
-import { participantsPerRound, validateRunRequest, type FieldErrors } from "../run-request";
+import { POLICY_NAMES, POLICY_TEXT } from "../reward-policies";
+import {
+  aggregationConflicts,
+  participantsPerRound,
+  validateRunRequest,
+  type FieldErrors,
+} from "../run-request";
 
 type Strategy = CreateRunRequest["strategy"];
 type StrategyName = Strategy["name"];
 type Partition = CreateRunRequest["partition"];
+type Privacy = NonNullable<CreateRunRequest["privacy"]>;
+type Aggregation = NonNullable<CreateRunRequest["aggregation"]>;
+type PolicyName = NonNullable<NonNullable<CreateRunRequest["reward"]>["policy"]>;
+
+/** What switching differential privacy on starts from (the DP-FedAvg preset's settings). */
+const DEFAULT_PRIVACY: Privacy = { clipNorm: 1, noiseMultiplier: 0.1, delta: 1e-5 };
+const DEFAULT_ADAPTIVE = { targetQuantile: 0.5, learningRate: 0.2 };
 
 const STRATEGIES: { name: StrategyName; label: string; make: () => Strategy }[] = [
   { name: "fedavg", label: "FedAvg", make: () => ({ name: "fedavg" }) },
@@ -107,7 +120,14 @@ export function RunForm(props: RunFormProps) {
   const [req, setReq] = useState<CreateRunRequest>(() => requestFromPreset(presetId));
   const [touched, setTouched] = useState(false);
   const validation = useMemo(() => validateRunRequest(req), [req]);
-  const errors: FieldErrors = touched && !validation.ok ? validation.errors : {};
+  // Secure aggregation's incompatible choices show at once, not only after a submit.
+  const conflicts = useMemo(() => aggregationConflicts(req), [req]);
+  const errors: FieldErrors = {
+    ...(touched && !validation.ok ? validation.errors : {}),
+    ...conflicts,
+  };
+  // The privacy settings to restore when DP is switched off and on again.
+  const [lastPrivacy, setLastPrivacy] = useState<Privacy>(DEFAULT_PRIVACY);
   const set = (patch: Partial<CreateRunRequest>) => setReq((r) => ({ ...r, ...patch }));
   const setStrategy = (patch: Record<string, number>) =>
     setReq((r) => ({ ...r, strategy: { ...r.strategy, ...patch } as Strategy }));
@@ -117,6 +137,7 @@ export function RunForm(props: RunFormProps) {
   const choosePreset = (id: string) => {
     setPresetId(id);
     setReq(requestFromPreset(id));
+    setLastPrivacy(DEFAULT_PRIVACY);
     setTouched(false);
   };
 
@@ -136,8 +157,55 @@ export function RunForm(props: RunFormProps) {
     if (validation.ok) props.onSubmit(validation.request);
   };
 
+  const setPrivacy = (patch: Partial<Privacy>) =>
+    setReq((r) => (r.privacy ? { ...r, privacy: { ...r.privacy, ...patch } } : r));
+  const setAdaptive = (patch: Partial<typeof DEFAULT_ADAPTIVE>) =>
+    setReq((r) =>
+      r.privacy?.adaptiveClipping
+        ? {
+            ...r,
+            privacy: {
+              ...r.privacy,
+              adaptiveClipping: { ...r.privacy.adaptiveClipping, ...patch },
+            },
+          }
+        : r,
+    );
+  const toggleDp = (on: boolean) => {
+    if (on) set({ privacy: structuredClone(lastPrivacy) });
+    else {
+      if (req.privacy) setLastPrivacy(req.privacy);
+      set({ privacy: undefined });
+    }
+  };
+  const remote = req.nodeSource === "remote";
+  const setNodeSource = (source: "simulated" | "remote") =>
+    setReq((r) => {
+      if (source === "remote") return { ...r, nodeSource: "remote" };
+      // Remote-only settings go with the choice.
+      const { minNodes: _m, roundTimeoutMs: _t, ...rest } = r;
+      const aggregation =
+        rest.aggregation?.mode === "secure"
+          ? (({ stageTimeoutMs: _s, ...a }) => a)(rest.aggregation)
+          : rest.aggregation;
+      return { ...rest, nodeSource: "simulated", ...(aggregation ? { aggregation } : {}) };
+    });
+  const setAggregationMode = (mode: Aggregation["mode"]) =>
+    set({ aggregation: mode === "secure" ? { mode, clipRange: 1 } : { mode } });
+  const setSecure = (patch: {
+    clipRange?: number;
+    neighbours?: number | undefined;
+    stageTimeoutMs?: number | undefined;
+  }) =>
+    setReq((r) =>
+      r.aggregation?.mode === "secure" ? { ...r, aggregation: { ...r.aggregation, ...patch } } : r,
+    );
+
   const s = req.strategy;
   const reward = req.reward ?? { policy: "loss-improvement", poolPerRound: "100" };
+  const policy: PolicyName = reward.policy ?? "loss-improvement";
+  const privacy = req.privacy;
+  const aggregation = req.aggregation ?? { mode: "plain" };
 
   return (
     <form className="run-form" onSubmit={submit} noValidate aria-label="Configure a run">
@@ -235,6 +303,54 @@ export function RunForm(props: RunFormProps) {
       <fieldset>
         <legend>Federation</legend>
         <div className="form-grid">
+          <Field
+            label="Node source"
+            error={errors.nodeSource}
+            hint={
+              remote
+                ? "Node agents (npm run node) train on their own data; the dataset gives the model and the coordinator's test and validation data"
+                : "Simulated nodes train in the coordinator's workers on partitions of the dataset"
+            }
+          >
+            <select
+              name="nodeSource"
+              value={remote ? "remote" : "simulated"}
+              onChange={(e) => setNodeSource(e.target.value as "simulated" | "remote")}
+            >
+              <option value="simulated">Simulated nodes</option>
+              <option value="remote">Remote node agents</option>
+            </select>
+          </Field>
+          {remote && (
+            <>
+              <Field
+                label="Min nodes"
+                error={errors.minNodes}
+                hint="A round starts with this many agents online (empty: all it wants)"
+              >
+                <NumberInput
+                  name="minNodes"
+                  value={req.minNodes}
+                  step={1}
+                  min={1}
+                  onChange={(v) => set({ minNodes: Number.isNaN(v) ? undefined : v })}
+                />
+              </Field>
+              <Field
+                label="Round timeout (s)"
+                error={errors.roundTimeoutMs}
+                hint="After this, a round aggregates what arrived; late nodes earn nothing"
+              >
+                <NumberInput
+                  name="roundTimeoutSeconds"
+                  value={(req.roundTimeoutMs ?? 600_000) / 1000}
+                  step={1}
+                  min={1}
+                  onChange={(v) => set({ roundTimeoutMs: Math.round(v * 1000) })}
+                />
+              </Field>
+            </>
+          )}
           <Field label="Nodes" error={errors.numNodes}>
             <NumberInput
               name="numNodes"
@@ -431,24 +547,213 @@ export function RunForm(props: RunFormProps) {
       </fieldset>
 
       <fieldset>
+        <legend>Privacy and aggregation</legend>
+        <div className="form-grid">
+          <Field
+            label="Differential privacy"
+            hint={
+              privacy
+                ? "Each node clips its update and adds Gaussian noise before signing it; ε is reported per round."
+                : undefined
+            }
+          >
+            <select
+              name="dp"
+              value={privacy ? "on" : "off"}
+              onChange={(e) => toggleDp(e.target.value === "on")}
+            >
+              <option value="off">Off</option>
+              <option value="on">DP-FedAvg (noise on the nodes)</option>
+            </select>
+          </Field>
+          {privacy && (
+            <>
+              <Field
+                label="Clip norm (C)"
+                error={errors["privacy.clipNorm"]}
+                hint={privacy.adaptiveClipping ? "The initial one" : "L2 norm of a node's update"}
+              >
+                <NumberInput
+                  name="clipNorm"
+                  value={privacy.clipNorm}
+                  step={0.1}
+                  min={0}
+                  onChange={(clipNorm) => setPrivacy({ clipNorm })}
+                />
+              </Field>
+              <Field
+                label="Noise multiplier (z)"
+                error={errors["privacy.noiseMultiplier"]}
+                hint={
+                  privacy.noiseMultiplier === 0
+                    ? "0 = clip only: no finite ε"
+                    : "Per-node noise std is z × C"
+                }
+              >
+                <NumberInput
+                  name="noiseMultiplier"
+                  value={privacy.noiseMultiplier}
+                  step={0.1}
+                  min={0}
+                  onChange={(noiseMultiplier) => setPrivacy({ noiseMultiplier })}
+                />
+              </Field>
+              <Field
+                label="Clipping"
+                hint={
+                  privacy.adaptiveClipping ? "C tracks a quantile of the update norms" : undefined
+                }
+              >
+                <select
+                  name="clipping"
+                  value={privacy.adaptiveClipping ? "adaptive" : "fixed"}
+                  onChange={(e) =>
+                    setPrivacy({
+                      // undefined is dropped from the request (run-request.ts clean)
+                      adaptiveClipping:
+                        e.target.value === "adaptive" ? { ...DEFAULT_ADAPTIVE } : undefined,
+                    })
+                  }
+                >
+                  <option value="fixed">Fixed</option>
+                  <option value="adaptive">Adaptive (quantile)</option>
+                </select>
+              </Field>
+              {privacy.adaptiveClipping && (
+                <>
+                  <Field
+                    label="Target quantile"
+                    error={errors["privacy.adaptiveClipping.targetQuantile"]}
+                  >
+                    <NumberInput
+                      name="targetQuantile"
+                      value={privacy.adaptiveClipping.targetQuantile}
+                      step={0.05}
+                      min={0}
+                      max={1}
+                      onChange={(targetQuantile) => setAdaptive({ targetQuantile })}
+                    />
+                  </Field>
+                  <Field
+                    label="Clip learning rate"
+                    error={errors["privacy.adaptiveClipping.learningRate"]}
+                  >
+                    <NumberInput
+                      name="clipLearningRate"
+                      value={privacy.adaptiveClipping.learningRate}
+                      step={0.05}
+                      min={0}
+                      onChange={(learningRate) => setAdaptive({ learningRate })}
+                    />
+                  </Field>
+                </>
+              )}
+              <Field
+                label="δ (delta)"
+                error={errors["privacy.delta"]}
+                hint="ε is reported at this δ"
+              >
+                <NumberInput
+                  name="delta"
+                  value={privacy.delta}
+                  min={0}
+                  onChange={(delta) => setPrivacy({ delta })}
+                />
+              </Field>
+            </>
+          )}
+          <Field
+            label="Aggregation"
+            error={errors["aggregation.mode"]}
+            hint={
+              aggregation.mode === "secure"
+                ? "The coordinator unmasks only the sum of the updates"
+                : "The coordinator sees each node's update"
+            }
+          >
+            <select
+              name="aggregation"
+              value={aggregation.mode}
+              onChange={(e) => setAggregationMode(e.target.value as Aggregation["mode"])}
+            >
+              <option value="plain">Plain</option>
+              <option value="secure">Secure (SecAgg masking)</option>
+            </select>
+          </Field>
+          {aggregation.mode === "secure" && (
+            <>
+              <Field
+                label="Clip range (R)"
+                error={errors["aggregation.clipRange"]}
+                hint="Each coordinate clipped to [−R, R] before masking"
+              >
+                <NumberInput
+                  name="clipRange"
+                  value={aggregation.clipRange ?? 1}
+                  step={0.1}
+                  min={0}
+                  onChange={(clipRange) => setSecure({ clipRange })}
+                />
+              </Field>
+              <Field
+                label="Neighbours"
+                error={errors["aggregation.neighbours"]}
+                hint="Empty = mask with every other node; a number = SecAgg+"
+              >
+                <NumberInput
+                  name="neighbours"
+                  value={aggregation.neighbours}
+                  step={1}
+                  min={2}
+                  onChange={(v) => setSecure({ neighbours: Number.isNaN(v) ? undefined : v })}
+                />
+              </Field>
+              {remote && (
+                <Field
+                  label="Stage timeout (s)"
+                  error={errors["aggregation.stageTimeoutMs"]}
+                  hint="How long each masking stage waits for slow agents (empty: 30 s)"
+                >
+                  <NumberInput
+                    name="stageTimeoutSeconds"
+                    value={
+                      aggregation.stageTimeoutMs === undefined
+                        ? undefined
+                        : aggregation.stageTimeoutMs / 1000
+                    }
+                    step={1}
+                    min={1}
+                    onChange={(v) =>
+                      setSecure({
+                        stageTimeoutMs: Number.isNaN(v) ? undefined : Math.round(v * 1000),
+                      })
+                    }
+                  />
+                </Field>
+              )}
+            </>
+          )}
+        </div>
+      </fieldset>
+
+      <fieldset>
         <legend>Rewards</legend>
         <div className="form-grid">
-          <Field label="Contribution score" error={errors["reward.policy"]}>
+          <Field
+            label="Contribution score"
+            error={errors["reward.policy"]}
+            hint={POLICY_TEXT[policy].summary}
+          >
             <select
               name="rewardPolicy"
-              value={reward.policy ?? "loss-improvement"}
-              onChange={(e) =>
-                set({
-                  reward: {
-                    ...reward,
-                    policy: e.target.value as "loss-improvement" | "leave-one-out" | "shapley-mc",
-                  },
-                })
-              }
+              value={policy}
+              onChange={(e) => set({ reward: { ...reward, policy: e.target.value as PolicyName } })}
             >
-              <option value="loss-improvement">Loss improvement (sample-weighted)</option>
-              <option value="leave-one-out">Leave-one-out</option>
-              <option value="shapley-mc">Shapley (Monte Carlo)</option>
+              {POLICY_NAMES.map((name) => (
+                <option key={name} value={name}>
+                  {POLICY_TEXT[name].label}
+                </option>
+              ))}
             </select>
           </Field>
           <Field label="Tokens per round" error={errors["reward.poolPerRound"]}>
@@ -511,6 +816,9 @@ const FIELD_PATHS = new Set([
   "partition",
   "partition.alpha",
   "partition.shardsPerNode",
+  "nodeSource",
+  "minNodes",
+  "roundTimeoutMs",
   "numNodes",
   "fraction",
   "rounds",
@@ -526,6 +834,15 @@ const FIELD_PATHS = new Set([
   "strategy.beta",
   "byzantine.fraction",
   "byzantine.attack",
+  "privacy.clipNorm",
+  "privacy.noiseMultiplier",
+  "privacy.adaptiveClipping.targetQuantile",
+  "privacy.adaptiveClipping.learningRate",
+  "privacy.delta",
+  "aggregation.mode",
+  "aggregation.clipRange",
+  "aggregation.neighbours",
+  "aggregation.stageTimeoutMs",
   "reward.policy",
   "reward.poolPerRound",
   "reward.permutations",

@@ -8,6 +8,7 @@ import { useLedger } from "../chain/use-ledger";
 import { useTokenSymbol } from "../chain/use-token";
 import { chainName } from "../chain/wagmi-config";
 import { formatNumber, formatTokens, fromFixed18, shortHex } from "../format";
+import { POLICY_NAMES, POLICY_TEXT } from "../reward-policies";
 import { navigate, type Route } from "../router";
 
 const firstLine = (m: string) => (m.split("\n")[0] ?? m).replace(/\.+$/, "");
@@ -19,14 +20,28 @@ function Formula({ run, symbol }: { run: ChainRun | undefined; symbol: string })
       <h2>Reward formula</h2>
       <pre className="formula-text">
         {`score_i  = w_i × max(0, lossBefore_i − lossAfter_i)
-w_i      = samples_i  (sample-weighted policies), else 1
+w_i      = samples_i  (sample-weighted: loss-improvement, aggregate-loss), else 1
 reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`}
       </pre>
       <p className="muted small">
         Losses are measured by the coordinator on its own validation split (never reported by nodes)
         and recorded on chain as 18-decimal fixed point. The policy and its parameters are
         registered on chain with each run (RunRegistered), so anyone can re-derive every reward
-        below from the events alone, as this page does.
+        below from the events alone, as this page does. What lossBefore and lossAfter are depends on
+        the policy:
+      </p>
+      <dl className="kv small" data-testid="policy-losses">
+        {POLICY_NAMES.map((name) => (
+          <div className="kv-row" key={name}>
+            <dt className="mono">{name}</dt>
+            <dd>{POLICY_TEXT[name].losses}</dd>
+          </div>
+        ))}
+      </dl>
+      <p className="muted small">
+        aggregate-loss is what secure aggregation runs pay: the coordinator sees only the sum of the
+        updates, so it pays every node in the sum by its signed sample count when the round helped,
+        not for the quality of its own update, which nobody can measure.
       </p>
       {p ? (
         <dl className="kv" data-testid="run-policy">
@@ -36,6 +51,8 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
           <dd>
             {formatTokens(p.poolPerRoundWei)} {symbol}
           </dd>
+          <dt>Losses</dt>
+          <dd>{POLICY_TEXT[p.name].losses}</dd>
           <dt>Sample-weighted</dt>
           <dd>{p.sampleWeighted ? "yes" : "no"}</dd>
           <dt>Validation samples</dt>

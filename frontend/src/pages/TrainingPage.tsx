@@ -11,6 +11,7 @@ import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import { RunForm } from "../components/RunForm";
 import { RunLog } from "../components/RunLog";
+import { RunPrivacy, aggregationOf } from "../components/RunPrivacy";
 import { StatusBadge } from "../components/StatusBadge";
 import { TxLink } from "../components/ChainLink";
 import { formatDuration, formatNumber, formatPercent, formatTokens } from "../format";
@@ -192,7 +193,8 @@ function RunView({ run }: { run: RunSummary }) {
         <p className="muted small mono">
           {run.id} · {run.config.dataset} · {run.config.model} · {run.config.partition.kind} ·{" "}
           {run.config.strategy.name} · {run.config.numNodes} nodes, C = {run.config.fraction}, E ={" "}
-          {run.config.localEpochs}, B = {run.config.batchSize}
+          {run.config.localEpochs}, B = {run.config.batchSize} · {aggregationOf(run.config).mode}{" "}
+          aggregation{run.config.privacy ? " · DP-FedAvg" : ""}
         </p>
         <RunControls run={{ ...run, status }} />
         {(progress.error ?? run.error) && (
@@ -242,6 +244,8 @@ function RunView({ run }: { run: RunSummary }) {
           />
         </section>
       </div>
+
+      <RunPrivacy run={run} rounds={rounds.data} />
 
       <div className="grid-2">
         <section className="card">
