@@ -487,6 +487,8 @@ describe("dashboard (headless Chromium)", function () {
         batchSize: 32,
         learningRate: 0.1,
         strategy: { name: "fedavg" },
+        // With DP, so the Training page has a privacy budget to show (next test).
+        privacy: { clipNorm: 1, noiseMultiplier: 0.1, delta: 1e-5 },
         seed: 2,
       };
       const res = await fetch(`${coordinator.url}/api/runs`, {
@@ -543,6 +545,21 @@ describe("dashboard (headless Chromium)", function () {
       expect(rpcCalls.methods(chain.rpcUrl)).to.include("eth_getLogs");
       expect(rpcCalls.strayOrigins(chain.rpcUrl)).to.deep.equal([]);
       await shot(page, "ledger");
+    });
+
+    it("shows a DP run's privacy budget as the coordinator's accountant reports it", async () => {
+      const run = await api<RunSummary>(`/runs/${apiRun.id}`);
+      expect(run.privacy, "the API's privacy report").to.not.equal(null);
+      const epsilon = run.privacy!.epsilon!;
+      expect(epsilon).to.be.greaterThan(0);
+      await page.goto(`${dashboard.url}/#/training?run=${apiRun.id}`);
+      const shown = page.getByTestId("privacy-epsilon");
+      await shown.waitFor();
+      // Three significant digits of the accountant's epsilon at the run's delta.
+      expect(Number(await shown.textContent())).to.equal(Number(epsilon.toPrecision(3)));
+      expect(Number(await page.getByTestId("privacy-rounds").textContent())).to.equal(1);
+      expect(await page.getByTestId("run-dp").textContent()).to.contain("noise multiplier 0.1");
+      await shot(page, "training-privacy");
     });
 
     it("shows the nodes, their label histograms and the leaderboard", async () => {
@@ -695,7 +712,14 @@ describe("dashboard (headless Chromium)", function () {
 
     after(function () {
       if (!process.env.UPDATE_DOC_SCREENSHOTS) return;
-      for (const name of ["overview", "training", "nodes", "ledger", "rewards"]) {
+      for (const name of [
+        "overview",
+        "training",
+        "training-privacy",
+        "nodes",
+        "ledger",
+        "rewards",
+      ]) {
         const file = path.join(artifacts, `${name}.png`);
         if (existsSync(file)) copyFileSync(file, path.join(docScreenshots, `${name}.png`));
       }
