@@ -342,7 +342,8 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * `RegisterNode(bytes32 nodeId,address wallet,uint256 deadline)` in this ledger's domain
      * (name "FedLedger", version "1"). Anyone may relay it. A binding is permanent: each node id and
      * each wallet can be registered once.
-     * @dev Smart-contract wallets are supported through ERC-1271. Emits {NodeRegistered}.
+     * @dev Smart-contract wallets are supported through ERC-1271. Opens the wallet's balance slot on
+     * the {token} ({RewardToken-openAccount}). Emits {NodeRegistered}.
      * @param nodeId The node id (non-zero, not yet registered).
      * @param wallet The node's wallet (not yet registered).
      * @param deadline Last unix timestamp (inclusive) at which the signature is accepted.
@@ -370,6 +371,9 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
         _nodeWallets[nodeId] = wallet;
         _walletNodes[wallet] = nodeId;
         _accounts[wallet].registered = true;
+        // The relayer (usually the coordinator) pays for the wallet's token balance slot now, so the
+        // node's first claim from its own wallet costs what every later claim does.
+        token.openAccount(wallet);
         emit NodeRegistered(nodeId, wallet);
     }
 

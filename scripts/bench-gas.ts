@@ -125,14 +125,15 @@ for (const w of claimers.slice(0, 4)) {
 }
 const asClaimer = (w: Signer) => ledger.connect(w);
 const part = 10n ** 17n;
-const claimFirst = await gasOf(asClaimer(claimers[0]!).claim(part)); // fresh token balance
+const claimFirst = await gasOf(asClaimer(claimers[0]!).claim(part)); // holds no tokens yet
 const claimRepeat = await gasOf(asClaimer(claimers[0]!).claim(part)); // holds tokens already
 const claimAllFirst = await gasOf(asClaimer(claimers[1]!).claimAll());
 await (await asClaimer(claimers[2]!).claim(part)).wait();
 const claimAllRepeat = await gasOf(asClaimer(claimers[2]!).claimAll());
 
-// Reference: a plain ERC-20 transfer of the same token to a wallet that never held any, and to one
-// that does. A first claim pays the same 20,000-gas zero-to-non-zero balance write.
+// Reference: a plain ERC-20 transfer of the same token to a wallet whose balance slot was never
+// opened (20,000-gas zero-to-non-zero write) and to one that holds tokens. Registration opens the
+// node wallet's slot (RewardToken.openAccount), so a node's first claim does not pay that write.
 const token = await ethers.getContractAt("RewardToken", await ledger.token());
 const holder = token.connect(claimers[0]!);
 const transferToFresh = await gasOf(holder.transfer(ethers.Wallet.createRandom().address, 1n));
@@ -185,11 +186,12 @@ const report = {
     },
     claim: {
       limit: TARGET_CLAIM,
-      repeatClaim: claimRepeat,
-      met: claimRepeat <= TARGET_CLAIM,
       firstClaim: claimFirst,
-      firstClaimMet: claimFirst <= TARGET_CLAIM,
-      note: "a wallet's first claim also pays the token's 20,000-gas zero-to-non-zero balance write, as any first ERC-20 receipt does",
+      repeatClaim: claimRepeat,
+      claimAllFirst,
+      claimAllRepeat,
+      met: Math.max(claimFirst, claimRepeat, claimAllFirst, claimAllRepeat) <= TARGET_CLAIM,
+      note: "registration (relayed and paid by the coordinator) opens the node wallet's token balance slot, so a first claim writes a non-zero slot like every later one",
     },
   },
   reference: {

@@ -245,6 +245,18 @@ describe("ContributionLedger", function () {
       expect(await ledger.walletNode(alice.address)).to.equal(nodeIdOf("a"));
     });
 
+    it("opens the wallet's token balance slot, changing no balance and minting nothing", async function () {
+      const { ledger, token, relayer, alice } = await networkHelpers.loadFixture(deployLedger);
+      const deadline = await deadlineIn(600);
+      const sig = await signRegistration(alice, ledger, nodeIdOf("a"), alice.address, deadline);
+      expect(await token.isOpen(alice.address)).to.equal(false);
+      const tx = ledger.connect(relayer).registerNode(nodeIdOf("a"), alice.address, deadline, sig);
+      await expect(tx).to.not.emit(token, "Transfer");
+      expect(await token.isOpen(alice.address)).to.equal(true);
+      expect(await token.balanceOf(alice.address)).to.equal(0n);
+      expect(await token.totalSupply()).to.equal(0n);
+    });
+
     it("accepts a signature made exactly at the deadline", async function () {
       const { ledger, alice } = await networkHelpers.loadFixture(deployLedger);
       const deadline = await deadlineIn(100);
@@ -664,6 +676,16 @@ describe("ContributionLedger", function () {
       );
       expect(await token.balanceOf(stranger.address)).to.equal(0n);
       expect(await ledger.claimable(alice.address)).to.equal(3n * E18);
+    });
+
+    it("a node's first claim costs what a later one does, within the 60,000 gas target", async function () {
+      const { ledger, alice } = await networkHelpers.loadFixture(deployWithRound);
+      const gasOf = async (tx: Promise<ContractTransactionResponse>) =>
+        Number((await (await tx).wait())!.gasUsed);
+      const first = await gasOf(ledger.connect(alice).claim(E18));
+      const second = await gasOf(ledger.connect(alice).claim(E18));
+      expect(first).to.be.at.most(60_000);
+      expect(Math.abs(first - second)).to.be.at.most(100);
     });
 
     it("rejects claim(0)", async function () {

@@ -48,6 +48,56 @@ describe("RewardToken", function () {
     );
   });
 
+  it("lets only the minter open an account, which changes no balance and emits nothing", async function () {
+    const { token, minter, holder, stranger } = await networkHelpers.loadFixture(deployStandalone);
+    await expect(token.connect(stranger).openAccount(holder.address))
+      .to.be.revertedWithCustomError(token, "RewardTokenUnauthorizedMinter")
+      .withArgs(stranger.address);
+    await expect(token.connect(minter).openAccount(holder.address)).to.not.emit(token, "Transfer");
+    expect(await token.isOpen(holder.address)).to.equal(true);
+    expect(await token.balanceOf(holder.address)).to.equal(0n);
+    // Opening an account that holds tokens is a no-op.
+    await token.connect(minter).mint(holder.address, 7n);
+    await token.connect(minter).openAccount(holder.address);
+    expect(await token.balanceOf(holder.address)).to.equal(7n);
+    expect(await token.totalSupply()).to.equal(7n);
+  });
+
+  it("keeps ERC-20 balances through transfers: emptied accounts stay open and read zero", async function () {
+    const { token, minter, holder, stranger } = await networkHelpers.loadFixture(deployStandalone);
+    await token.connect(minter).mint(holder.address, 10n);
+    await expect(token.connect(holder).transfer(stranger.address, 11n))
+      .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+      .withArgs(holder.address, 10n, 11n);
+    await expect(token.connect(holder).transfer(stranger.address, 10n))
+      .to.emit(token, "Transfer")
+      .withArgs(holder.address, stranger.address, 10n);
+    expect(await token.balanceOf(holder.address)).to.equal(0n);
+    expect(await token.balanceOf(stranger.address)).to.equal(10n);
+    expect(await token.isOpen(holder.address)).to.equal(true);
+    expect(await token.isOpen(stranger.address)).to.equal(true);
+    // A transfer to oneself changes nothing; a zero transfer from an empty account is allowed.
+    await token.connect(stranger).transfer(stranger.address, 4n);
+    expect(await token.balanceOf(stranger.address)).to.equal(10n);
+    await token.connect(holder).transfer(stranger.address, 0n);
+    await expect(token.connect(holder).transfer(ethers.ZeroAddress, 0n))
+      .to.be.revertedWithCustomError(token, "ERC20InvalidReceiver")
+      .withArgs(ethers.ZeroAddress);
+    // Receiving again into the emptied, still open, slot.
+    await token.connect(stranger).transfer(holder.address, 3n);
+    expect(await token.balanceOf(holder.address)).to.equal(3n);
+    expect(await token.balanceOf(stranger.address)).to.equal(7n);
+    expect(await token.totalSupply()).to.equal(10n);
+    // transferFrom spends the allowance and checks the balance the same way.
+    await token.connect(holder).approve(minter.address, 5n);
+    await expect(token.connect(minter).transferFrom(holder.address, minter.address, 4n))
+      .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+      .withArgs(holder.address, 3n, 4n);
+    await token.connect(minter).transferFrom(holder.address, minter.address, 3n);
+    expect(await token.allowance(holder.address, minter.address)).to.equal(2n);
+    expect(await token.balanceOf(minter.address)).to.equal(3n);
+  });
+
   it("supports EIP-2612 permits", async function () {
     const { token, minter, holder, stranger } = await networkHelpers.loadFixture(deployStandalone);
     await token.connect(minter).mint(holder.address, 100n);
