@@ -1,7 +1,8 @@
 // Faults a real deployment meets, each on the real stack: the coordinator process killed with
-// SIGKILL in the middle of a round while node agents (separate processes) train, and the chain's
-// RPC endpoint going away and coming back during a run. Nothing may be lost or minted twice, and
-// the audit from chain events must agree with the store afterwards.
+// SIGKILL in the middle of a round while node agents (separate processes) train, the chain's RPC
+// endpoint going away and coming back during a run, and the chain process itself stopped
+// (SIGSTOP) and continued while writes are in flight. Nothing may be lost or minted twice, and the
+// audit from chain events must agree with the store afterwards.
 import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -264,6 +265,62 @@ describe("faults", function () {
       expect(BigInt(report.totalRewardWei)).to.equal(
         contributions.reduce((s, c) => s + BigInt(c.rewardWei), 0n),
       );
+    });
+
+    it("the chain process stopped mid-run and continued: health answers fast, writes sent into the stopped chain land once", async () => {
+      const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+        dataset: "synthetic",
+        model: "2nn",
+        partition: { kind: "iid" },
+        numNodes: 3,
+        fraction: 1,
+        rounds: 4,
+        localEpochs: 1,
+        batchSize: 20,
+        learningRate: 0.05,
+        strategy: { name: "fedavg" },
+        seed: 23,
+      } satisfies CreateRunRequest);
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const id = created.body.id;
+      await until("round 1 on chain", async () =>
+        (await rounds(server.url, id)).some((r) => r.round === 1 && r.txHash !== null),
+      );
+
+      // Connections are accepted by the kernel and never answered: the outbox's writes hang.
+      chain.freeze();
+      try {
+        await completed(server.url, id);
+        const started = Date.now();
+        const health = (
+          await api<{ status: string; chain: { reachable: boolean; error?: string } }>(
+            server.url,
+            "GET",
+            "/api/health",
+          )
+        ).body;
+        expect(Date.now() - started).to.be.below(5_000);
+        expect(health.status).to.equal("degraded");
+        expect(health.chain.reachable).to.equal(false);
+        expect((await rounds(server.url, id)).some((r) => r.txHash === null)).to.equal(true);
+      } finally {
+        chain.thaw();
+      }
+
+      const onChain = await until("the outbox to drain", async () => {
+        const r = await rounds(server.url, id);
+        return r.length === 4 && r.every((x) => x.txHash !== null) && r;
+      });
+      expect(onChain.map((r) => r.round)).to.deep.equal([1, 2, 3, 4]);
+      const contributions = (
+        await api<ContributionRecord[]>(server.url, "GET", `/api/contributions?run=${id}`)
+      ).body;
+      expect(contributions).to.have.length(12);
+      // Exactly one ContributionRecorded event per node and round, whatever was retried.
+      const report = await audit(id, { ...env, CHAIN_RPC_URL: chain.rpcUrl });
+      expect(report.ok, JSON.stringify(report.checks)).to.equal(true);
+      expect(report.rounds).to.equal(4);
+      expect(report.contributions).to.equal(12);
     });
   });
 });

@@ -43,6 +43,10 @@ export interface LocalChain {
   stop(): Promise<void>;
   /** Starts a fresh chain process on the same port (empty state). */
   restart(): Promise<void>;
+  /** Stops the chain process with SIGSTOP: it keeps its state and its socket, and answers nothing. */
+  freeze(): void;
+  /** Continues a frozen chain process (SIGCONT): it answers what it was sent while stopped. */
+  thaw(): void;
 }
 
 function spawnNode(port: number): ChildProcess {
@@ -101,6 +105,12 @@ export async function startLocalChain(): Promise<LocalChain> {
       await stop();
       proc = spawnNode(port);
       await waitReady(rpcUrl, proc);
+    },
+    freeze() {
+      proc.kill("SIGSTOP");
+    },
+    thaw() {
+      proc.kill("SIGCONT");
     },
   };
 }
