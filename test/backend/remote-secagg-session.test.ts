@@ -88,6 +88,12 @@ describe("remote SecAgg session (coordinator side)", function () {
     expect(
       await refusal(session.receive("agent-a", "advertise-keys", clients[1]!.advertiseKeys())),
     ).to.equal("secagg_rejected");
+    // A body that is not the stage's message is a bad request (HTTP 400): it changes nothing and
+    // does not count against the node, which may send a correct one.
+    expect(await refusal(session.receive("agent-b", "advertise-keys", { publicKey: 42 }))).to.equal(
+      "secagg_malformed",
+    );
+    expect(session.refused.has("agent-b")).to.equal(false);
     for (let i = 0; i < 3; i++) {
       await session.receive(ids[i]!, "advertise-keys", clients[i]!.advertiseKeys());
     }
@@ -113,6 +119,10 @@ describe("remote SecAgg session (coordinator side)", function () {
       });
       return { ...signed, trainLoss: 0.5 };
     };
+    // A masked input without its signed commitment is malformed.
+    expect(
+      await refusal(session.receive("agent-b", "masked-input", { message: masked[1] })),
+    ).to.equal("secagg_malformed");
     // Signed by another wallet, or over other bytes: refused before the input is accepted.
     expect(
       await refusal(

@@ -215,7 +215,9 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     return { nodeId, taskId, session: t.session };
   }
   const refused = (err: unknown): never => {
-    if (err instanceof SecAggCallRefused) throw new HttpError(409, err.code, err.message);
+    if (err instanceof SecAggCallRefused) {
+      throw new HttpError(err.code === "secagg_malformed" ? 400 : 409, err.code, err.message);
+    }
     throw err;
   };
 

@@ -4,6 +4,7 @@
 // unmask-request); drive() closes each stage when every expected agent has answered or at the
 // stage's deadline, so agents that drop out at any point are left behind and the library's
 // threshold decides whether the round can still complete.
+import { z } from "zod";
 import { validateCommitment } from "../fl/update-validation.js";
 import {
   AdvertiseKeysMessageSchema,
@@ -28,10 +29,14 @@ import {
 import type { NodeSubmission } from "./simulated-node.js";
 import type { UpdateDomain } from "./update-signing.js";
 
-/** Why an agent's SecAgg call was refused; the route maps it to HTTP 409 (400 for bad input). */
+/**
+ * Why an agent's SecAgg call was refused; the route answers HTTP 400 for `secagg_malformed` (a
+ * body that is not the stage's message: nothing changed, the agent may send a correct one) and 409
+ * for the others (the protocol refused it, or the node or the session is out of the round).
+ */
 export class SecAggCallRefused extends Error {
   constructor(
-    readonly code: "secagg_rejected" | "secagg_excluded" | "secagg_failed",
+    readonly code: "secagg_malformed" | "secagg_rejected" | "secagg_excluded" | "secagg_failed",
     message: string,
   ) {
     super(message);
@@ -127,20 +132,35 @@ export class RemoteSecAggSession {
       return m;
     };
     let submission: NodeSubmission | undefined;
+    const sid = this.config.sessionId;
+    const shape = <T>(schema: z.ZodType<T>, message: unknown): T => {
+      const shaped = schema.safeParse(message);
+      if (!shaped.success) {
+        const issues = shaped.error.issues.map(
+          (x) => `${x.path.join(".") || "body"}: ${x.message}`,
+        );
+        throw new SecAggCallRefused(
+          "secagg_malformed",
+          `not a ${kind} message: ${issues.join("; ")}`,
+        );
+      }
+      return shaped.data;
+    };
+    const parse = <T>(schema: z.ZodType<T>, message: unknown): T =>
+      parseMessage(schema, shape(schema, message), sid);
     try {
-      const sid = this.config.sessionId;
       switch (kind) {
         case "advertise-keys": {
-          const m = owned(parseMessage(AdvertiseKeysMessageSchema, body, sid));
+          const m = owned(parse(AdvertiseKeysMessageSchema, body));
           this.server.receiveAdvertiseKeys(m);
           this.advertised.add(nodeId);
           break;
         }
         case "share-keys":
-          this.server.receiveShareKeys(owned(parseMessage(ShareKeysMessageSchema, body, sid)));
+          this.server.receiveShareKeys(owned(parse(ShareKeysMessageSchema, body)));
           break;
         case "masked-input": {
-          const { message, commitment } = parseMaskedInputBody(body);
+          const { message, commitment } = shape(MaskedInputBody, body);
           const m = owned(parseMessage(MaskedInputMessageSchema, message, sid));
           submission = await this.checkCommitment(nodeId, m.maskedInput, commitment);
           this.server.receiveMaskedInput(m);
@@ -148,7 +168,7 @@ export class RemoteSecAggSession {
           break;
         }
         case "unmasking":
-          this.server.receiveUnmasking(owned(parseMessage(UnmaskingMessageSchema, body, sid)));
+          this.server.receiveUnmasking(owned(parse(UnmaskingMessageSchema, body)));
           break;
       }
     } catch (err) {
@@ -274,16 +294,8 @@ export class RemoteSecAggSession {
 
 class CommitmentRejected extends Error {}
 
-function parseMaskedInputBody(body: unknown): {
-  message: unknown;
-  commitment: AgentSecureCommitment;
-} {
-  const b = body as { message?: unknown; commitment?: unknown } | null;
-  const commitment = AgentSecureCommitment.safeParse(b?.commitment);
-  if (!b || typeof b !== "object" || !commitment.success) {
-    throw new CommitmentRejected(
-      "a masked input is sent as { message, commitment } with the signed commitment (runId, round, updateHash, samples, signature, trainLoss)",
-    );
-  }
-  return { message: b.message, commitment: commitment.data };
-}
+/** A masked input is sent with the node's signed commitment to its bytes and sample count. */
+const MaskedInputBody = z.object({
+  message: MaskedInputMessageSchema,
+  commitment: AgentSecureCommitment,
+});
