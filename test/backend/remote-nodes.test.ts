@@ -128,18 +128,53 @@ describe("remote node agents (separate processes)", function () {
     expect(run.privacy!.epsilon).to.be.a("number").and.greaterThan(0);
   });
 
-  it("refuses agent calls that the node's wallet did not sign", async () => {
+  it("refuses agent calls that the node's wallet did not sign, or whose body was changed", async () => {
+    const hello = {
+      data: "synthetic:0-10",
+      samples: 10,
+      histogram: new Array(10).fill(1),
+      backend: "wasm",
+    };
     const stranger = privateKeyToAccount(HARDHAT_DEV_KEYS[4]!);
-    const headers = await signAgentRequest(stranger, "agent-a", "POST", "/api/agent/hello");
+    const sent = JSON.stringify(hello);
+    const headers = await signAgentRequest(stranger, "agent-a", "POST", "/api/agent/hello", sent);
     const res = await api<{ error: { code: string } }>(
       server.url,
       "POST",
       "/api/agent/hello",
-      { data: "synthetic:0-10", samples: 10, histogram: new Array(10).fill(1), backend: "wasm" },
+      sent,
       headers,
     );
     expect(res.status).to.equal(401);
     expect(res.body.error.code).to.equal("agent_bad_signature");
+    // agent-a's own signature, over a body someone on the way then changed.
+    const owner = privateKeyToAccount(keys[0]!);
+    const path = "/api/agent/tasks/task-0000000000000000/progress";
+    const progress = JSON.stringify({ epoch: 0, batch: 1, batches: 10, loss: 2.3 });
+    const signed = await signAgentRequest(owner, "agent-a", "POST", path, progress);
+    const tampered = await api<{ error: { code: string } }>(
+      server.url,
+      "POST",
+      path,
+      {
+        epoch: 0,
+        batch: 1,
+        batches: 10,
+        loss: 0.01,
+      },
+      signed,
+    );
+    expect(tampered.status).to.equal(401);
+    expect(tampered.body.error.code).to.equal("agent_bad_signature");
+    // The same signature over the bytes it was made for passes (the task itself is unknown).
+    const genuine = await api<{ error: { code: string } }>(
+      server.url,
+      "POST",
+      path,
+      progress,
+      signed,
+    );
+    expect(genuine.body.error.code).to.equal("task_closed");
     const unsigned = await api<{ error: { code: string } }>(server.url, "GET", "/api/agent/task");
     expect(unsigned.status).to.equal(401);
   });

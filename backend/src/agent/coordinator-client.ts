@@ -35,12 +35,6 @@ export class CoordinatorClient {
   async call(method: string, pathAndQuery: string, opts: CallOptions = {}): Promise<Response> {
     const url = new URL(pathAndQuery, this.baseUrl);
     const headers: Record<string, string> = { ...opts.headers };
-    if (opts.signed) {
-      Object.assign(
-        headers,
-        await signAgentRequest(this.account, this.nodeId, method, url.pathname),
-      );
-    }
     let body: Buffer | string | undefined;
     if (opts.raw) {
       headers["content-type"] = "application/octet-stream";
@@ -48,6 +42,12 @@ export class CoordinatorClient {
     } else if (opts.body !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(opts.body);
+    }
+    if (opts.signed) {
+      Object.assign(
+        headers,
+        await signAgentRequest(this.account, this.nodeId, method, url.pathname, body),
+      );
     }
     let res: Response;
     try {

@@ -17,6 +17,7 @@ import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { SecAggCallRefused } from "../nodes/remote-secagg-session.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
+import type { RequestWithRawBody } from "./app.js";
 import { HttpError } from "./http-errors.js";
 
 export interface AgentRouteDeps {
@@ -67,11 +68,14 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
         `node ${nodeId.data} is not registered: POST /api/nodes first`,
       );
     }
+    // The bytes the agent sent: raw for the update upload, the parsed JSON's source otherwise.
+    const body = Buffer.isBuffer(req.body) ? req.body : (req as RequestWithRawBody).rawBody;
     const signer = await agentRequestSigner(
       nodeId.data,
       req.method,
       req.baseUrl + req.path,
       time,
+      body,
       signature as `0x${string}`,
     );
     if (!signer || signer.toLowerCase() !== node.wallet.toLowerCase()) {

@@ -2,6 +2,11 @@ import express, { type Router } from "express";
 import { adminAuth } from "./admin-auth.js";
 import { errorHandler, notFound } from "./http-errors.js";
 
+/** A request whose JSON body was parsed, with the bytes it was parsed from. */
+export interface RequestWithRawBody extends express.Request {
+  rawBody?: Buffer;
+}
+
 export interface AppOptions {
   adminToken: string | undefined;
   /** Routers mounted under /api, in order. */
@@ -18,7 +23,15 @@ export function createApp(opts: AppOptions): express.Express {
     typeof value === "bigint" ? value.toString() : value,
   );
   const api = express.Router();
-  api.use(express.json({ limit: "64mb" }));
+  // Keep the exact JSON bytes: node agents sign them (see agent-routes.ts).
+  api.use(
+    express.json({
+      limit: "64mb",
+      verify: (req, _res, buf) => {
+        (req as RequestWithRawBody).rawBody = buf;
+      },
+    }),
+  );
   api.use(adminAuth(opts.adminToken, opts.tokenExempt ?? (() => false)));
   for (const r of opts.routers) api.use(r);
   api.use(notFound);

@@ -71,10 +71,17 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: {
         adminToken: { type: "http", scheme: "bearer" },
         // Node agents sign every call with their wallet (EIP-191 personal_sign) over
-        // "FedLedger agent request\nnode: <id>\ncall: <METHOD> <path>\ntime: <unix ms>".
+        // "FedLedger agent request\nnode: <id>\ncall: <METHOD> <path>\ntime: <unix ms>\nbody: <keccak256
+        // of the body's bytes, of no bytes without a body>".
         nodeId: { type: "apiKey", in: "header", name: "x-fedledger-node" },
         nodeTime: { type: "apiKey", in: "header", name: "x-fedledger-time" },
-        nodeSignature: { type: "apiKey", in: "header", name: "x-fedledger-signature" },
+        nodeSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "x-fedledger-signature",
+          description:
+            "The node wallet's EIP-191 signature of `FedLedger agent request\\nnode: <id>\\ncall: <METHOD> <path>\\ntime: <unix ms>\\nbody: <keccak256 of the body's bytes>`",
+        },
       },
     },
     paths: {

@@ -1,9 +1,10 @@
 // The wire protocol between the coordinator and remote node agents (`npm run node`), shared by
 // both sides. Agents poll for work over HTTP; every request names its node and is signed by that
-// node's registered wallet (EIP-191), and every update carries its own EIP-712 signature over the
-// hash of its bytes (see update-signing.ts), which the coordinator verifies before aggregating.
+// node's registered wallet (EIP-191) over the call, the time and the keccak256 of the exact body
+// bytes, and every update carries its own EIP-712 signature over the hash of its bytes (see
+// update-signing.ts), which the coordinator verifies before aggregating.
 import { z } from "zod";
-import { keccak256, recoverMessageAddress, type Hex, type LocalAccount } from "viem";
+import { keccak256, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
 import { ModelKind, DatasetName } from "../api/schemas.js";
 import { SecAggConfigSchema } from "../secagg/index.js";
 
@@ -19,9 +20,23 @@ export const AGENT_CLOCK_SKEW_MS = 120_000;
 /** A node counts as online while it polled or sent a heartbeat this recently. */
 export const AGENT_ONLINE_MS = 30_000;
 
-/** The text an agent signs for one request: its node id, the call and the time. */
-export function agentRequestMessage(nodeId: string, method: string, path: string, time: number) {
-  return `FedLedger agent request\nnode: ${nodeId}\ncall: ${method.toUpperCase()} ${path}\ntime: ${time}`;
+/** A request body as the bytes on the wire: a JSON text, raw bytes, or none. */
+export type AgentRequestBody = string | Uint8Array | undefined;
+
+/**
+ * The text an agent signs for one request: its node id, the call, the time and the keccak256 of the
+ * body's bytes (of no bytes for a request without a body), so that nobody on the way can change
+ * what a node sent without breaking its signature.
+ */
+export function agentRequestMessage(
+  nodeId: string,
+  method: string,
+  path: string,
+  time: number,
+  body: AgentRequestBody,
+) {
+  const bytes = typeof body === "string" ? toBytes(body) : (body ?? new Uint8Array(0));
+  return `FedLedger agent request\nnode: ${nodeId}\ncall: ${method.toUpperCase()} ${path}\ntime: ${time}\nbody: ${keccak256(bytes)}`;
 }
 
 export async function signAgentRequest(
@@ -29,10 +44,11 @@ export async function signAgentRequest(
   nodeId: string,
   method: string,
   path: string,
+  body: AgentRequestBody,
   time = Date.now(),
 ): Promise<Record<string, string>> {
   const signature = await account.signMessage({
-    message: agentRequestMessage(nodeId, method, path, time),
+    message: agentRequestMessage(nodeId, method, path, time, body),
   });
   return {
     [AGENT_HEADERS.node]: nodeId,
@@ -46,11 +62,12 @@ export async function agentRequestSigner(
   method: string,
   path: string,
   time: number,
+  body: AgentRequestBody,
   signature: Hex,
 ): Promise<`0x${string}` | undefined> {
   try {
     return await recoverMessageAddress({
-      message: agentRequestMessage(nodeId, method, path, time),
+      message: agentRequestMessage(nodeId, method, path, time, body),
       signature,
     });
   } catch {
