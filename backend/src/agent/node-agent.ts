@@ -12,6 +12,7 @@ import {
   weightsToBytes,
   type AgentHello,
   type AgentSecureCommitment,
+  type AgentUpdateHeader,
   type SecAggPoll,
 } from "../nodes/agent-protocol.js";
 import { modelDelta } from "../privacy/index.js";
@@ -166,16 +167,38 @@ export class NodeAgent {
     }
   }
 
-  /** EIP-712 signature of this node's wallet over the task's run and round, a hash and samples. */
-  private signTaskUpdate(task: AgentTask, updateHash: `0x${string}`, samples: number) {
-    return signUpdate(
+  /**
+   * This node's EIP-712 signature over the task's run and round, `updateHash` and its samples, as
+   * the metadata sent with an update (header) or a masked input (commitment).
+   */
+  private async signTaskUpdate(
+    task: AgentTask,
+    updateHash: `0x${string}`,
+    result: { numSamples: number; trainLoss: number },
+    unclipped: boolean | undefined,
+  ): Promise<AgentUpdateHeader> {
+    const signed = await signUpdate(
       this.opts.account,
       {
         chainId: task.domain.chainId,
         verifyingContract: task.domain.verifyingContract as `0x${string}`,
       },
-      { runId: task.chainRunId as `0x${string}`, round: task.round, updateHash, samples },
+      {
+        runId: task.chainRunId as `0x${string}`,
+        round: task.round,
+        updateHash,
+        samples: result.numSamples,
+      },
     );
+    return {
+      runId: signed.runId,
+      round: signed.round,
+      updateHash: signed.updateHash,
+      samples: signed.samples,
+      signature: signed.signature,
+      trainLoss: result.trainLoss,
+      ...(unclipped === undefined ? {} : { unclipped }),
+    };
   }
 
   private async work(task: AgentTask): Promise<void> {
@@ -220,22 +243,17 @@ export class NodeAgent {
       await this.secureAggregate(task, start, sent, result);
       return;
     }
-    const signed = await this.signTaskUpdate(task, hashWeights(sent.weights), result.numSamples);
+    const header = await this.signTaskUpdate(
+      task,
+      hashWeights(sent.weights),
+      result,
+      sent.unclipped,
+    );
     try {
       await this.client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
         raw: weightsToBytes(sent.weights),
         signed: true,
-        headers: {
-          [AGENT_HEADERS.update]: encodeUpdateHeader({
-            runId: signed.runId,
-            round: signed.round,
-            updateHash: signed.updateHash,
-            samples: signed.samples,
-            signature: signed.signature,
-            trainLoss: result.trainLoss,
-            ...(sent.unclipped === undefined ? {} : { unclipped: sent.unclipped }),
-          }),
-        },
+        headers: { [AGENT_HEADERS.update]: encodeUpdateHeader(header) },
       });
       this.log(
         `round ${task.round}: sent update (${result.numSamples} samples, train loss ${result.trainLoss.toFixed(4)}, ${(result.durationMs / 1000).toFixed(1)} s)`,
@@ -294,20 +312,12 @@ export class NodeAgent {
       this.log(`round ${task.round}: shared keys with ${roster.clients.length - 1} peer(s)`);
       const delivery = ShareDeliveryMessageSchema.parse(await poll("delivery"));
       const masked = client.maskInput(delivery, delta);
-      const signed = await this.signTaskUpdate(
+      const commitment: AgentSecureCommitment = await this.signTaskUpdate(
         task,
         hashMaskedInput(masked.maskedInput),
-        result.numSamples,
+        result,
+        sent.unclipped,
       );
-      const commitment: AgentSecureCommitment = {
-        runId: signed.runId,
-        round: signed.round,
-        updateHash: signed.updateHash,
-        samples: signed.samples,
-        signature: signed.signature,
-        trainLoss: result.trainLoss,
-        ...(sent.unclipped === undefined ? {} : { unclipped: sent.unclipped }),
-      };
       await post("masked-input", { message: masked, commitment });
       this.log(`round ${task.round}: sent masked input (${result.numSamples} samples)`);
       const request = UnmaskRequestMessageSchema.parse(await poll("unmask-request"));
