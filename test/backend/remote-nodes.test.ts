@@ -7,12 +7,10 @@ import type {
   CreateRunRequest,
   RunSummary,
 } from "../../backend/src/api/schemas.js";
-import { type Coordinator } from "../../backend/src/coordinator.js";
 import { signAgentRequest } from "../../backend/src/nodes/agent-protocol.js";
-import { type LocalChain } from "../helpers/local-chain.js";
-import { finishedRun, runAudit, startCoordinatorStack } from "../helpers/coordinator-stack.js";
-import { api, type TestServer } from "../helpers/http.js";
-import { HARDHAT_DEV_KEYS, startAgents, type Child } from "../helpers/processes.js";
+import { finishedRun, runAudit, useAgentStack } from "../helpers/coordinator-stack.js";
+import { api } from "../helpers/http.js";
+import { HARDHAT_DEV_KEYS } from "../helpers/processes.js";
 
 const remoteRun: CreateRunRequest = {
   dataset: "synthetic",
@@ -32,35 +30,17 @@ const remoteRun: CreateRunRequest = {
 
 describe("remote node agents (separate processes)", function () {
   this.timeout(600_000);
-  let chain: LocalChain;
-  let coord: Coordinator;
-  let server: TestServer;
-  let env: Record<string, string>;
-  const agents: Child[] = [];
   const ids = ["agent-a", "agent-b", "agent-c"];
   const keys = [HARDHAT_DEV_KEYS[5]!, HARDHAT_DEV_KEYS[6]!, HARDHAT_DEV_KEYS[7]!];
   const slices = ["synthetic:0-600", "synthetic:600-1200", "synthetic:1200-1800"];
 
-  before(async () => {
-    ({ chain, coord, server, env } = await startCoordinatorStack({
-      dataDirPrefix: "fl-remote-",
-      workers: 1,
-    }));
-    agents.push(...(await startAgents(server.url, ids, keys, slices)));
-  });
+  const stack = useAgentStack({ dataDirPrefix: "fl-remote-", workers: 1, ids, keys, slices });
 
-  after(async () => {
-    await Promise.all(agents.map((a) => a.kill("SIGKILL")));
-    await server?.close();
-    await coord?.close();
-    await chain?.stop();
-  });
-
-  const finished = (id: string) => finishedRun(server.url, id);
+  const finished = (id: string) => finishedRun(stack.server.url, id);
 
   it("agents register with their wallets, train on their own data, and earn on chain", async () => {
     const nodes = await api<{ id: string; kind: string; wallet: string }[]>(
-      server.url,
+      stack.server.url,
       "GET",
       "/api/nodes",
     );
@@ -69,7 +49,7 @@ describe("remote node agents (separate processes)", function () {
       expect(n?.kind).to.equal("remote");
       expect(n?.wallet.toLowerCase()).to.equal(privateKeyToAccount(keys[i]!).address.toLowerCase());
     }
-    const created = await api<RunSummary>(server.url, "POST", "/api/runs", remoteRun);
+    const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", remoteRun);
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const { run, rounds } = await finished(created.body.id);
     expect(rounds).to.have.length(3);
@@ -80,7 +60,7 @@ describe("remote node agents (separate processes)", function () {
     expect(rounds[2]!.testAccuracy!).to.be.greaterThan(rounds[0]!.testAccuracy!);
     // The run's node view comes from what the agents announced: sizes and label counts only.
     const runNodes = await api<{ nodeId: string; samples: number; histogram: number[] }[]>(
-      server.url,
+      stack.server.url,
       "GET",
       `/api/runs/${run.id}/nodes`,
     );
@@ -88,14 +68,14 @@ describe("remote node agents (separate processes)", function () {
     expect(runNodes.body[0]!.histogram.reduce((a, b) => a + b, 0)).to.equal(600);
 
     const contributions = await api<ContributionRecord[]>(
-      server.url,
+      stack.server.url,
       "GET",
       `/api/contributions?run=${run.id}`,
     );
     expect(contributions.body).to.have.length(9);
     const walletA = privateKeyToAccount(keys[0]!).address;
     const rewards = await api<{ recordedWei: string }>(
-      server.url,
+      stack.server.url,
       "GET",
       `/api/rewards/${walletA}`,
     );
@@ -103,11 +83,11 @@ describe("remote node agents (separate processes)", function () {
       .filter((c) => c.nodeId === "agent-a")
       .reduce((s, c) => s + BigInt(c.rewardWei), 0n);
     expect(BigInt(rewards.body.recordedWei)).to.equal(earnedA);
-    expect(await runAudit(env, ["--run", run.id])).to.contain("verdict: PASS");
+    expect(await runAudit(stack.env, ["--run", run.id])).to.contain("verdict: PASS");
   });
 
   it("with privacy, agents clip and noise their deltas before signing and the run accounts epsilon", async () => {
-    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+    const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
       ...remoteRun,
       rounds: 2,
       seed: 9,
@@ -139,7 +119,7 @@ describe("remote node agents (separate processes)", function () {
     const sent = JSON.stringify(hello);
     const headers = await signAgentRequest(stranger, "agent-a", "POST", "/api/agent/hello", sent);
     const res = await api<{ error: { code: string } }>(
-      server.url,
+      stack.server.url,
       "POST",
       "/api/agent/hello",
       sent,
@@ -153,7 +133,7 @@ describe("remote node agents (separate processes)", function () {
     const progress = JSON.stringify({ epoch: 0, batch: 1, batches: 10, loss: 2.3 });
     const signed = await signAgentRequest(owner, "agent-a", "POST", path, progress);
     const tampered = await api<{ error: { code: string } }>(
-      server.url,
+      stack.server.url,
       "POST",
       path,
       {
@@ -168,19 +148,23 @@ describe("remote node agents (separate processes)", function () {
     expect(tampered.body.error.code).to.equal("agent_bad_signature");
     // The same signature over the bytes it was made for passes (the task itself is unknown).
     const genuine = await api<{ error: { code: string } }>(
-      server.url,
+      stack.server.url,
       "POST",
       path,
       progress,
       signed,
     );
     expect(genuine.body.error.code).to.equal("task_closed");
-    const unsigned = await api<{ error: { code: string } }>(server.url, "GET", "/api/agent/task");
+    const unsigned = await api<{ error: { code: string } }>(
+      stack.server.url,
+      "GET",
+      "/api/agent/task",
+    );
     expect(unsigned.status).to.equal(401);
   });
 
   it("a node killed mid-round: the round completes after the straggler timeout and it earns nothing", async () => {
-    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+    const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
       ...remoteRun,
       rounds: 3,
       localEpochs: 20,
@@ -192,14 +176,14 @@ describe("remote node agents (separate processes)", function () {
     const id = created.body.id;
     // Kill agent-c as soon as it reports training progress in round 2.
     await new Promise<void>((resolve) => {
-      const off = coord.events.subscribe(id, (e) => {
+      const off = stack.coord.events.subscribe(id, (e) => {
         if (e.type === "node-progress" && e.round === 2 && e.nodeId === "agent-c") {
           off();
           resolve();
         }
       });
     });
-    await agents[2]!.kill("SIGKILL");
+    await stack.agents[2]!.kill("SIGKILL");
     const { rounds } = await finished(id);
     expect(rounds.map((r) => r.round)).to.deep.equal([1, 2, 3]);
     expect(rounds[0]!.updates.filter((u) => u.accepted)).to.have.length(3);
@@ -212,7 +196,7 @@ describe("remote node agents (separate processes)", function () {
     // Round 3 goes on with the two live nodes (3 wanted, minNodes 2, after a short grace).
     expect([...rounds[2]!.participants].sort()).to.deep.equal(["agent-a", "agent-b"]);
     const contributions = await api<ContributionRecord[]>(
-      server.url,
+      stack.server.url,
       "GET",
       `/api/contributions?run=${id}`,
     );

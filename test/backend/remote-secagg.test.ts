@@ -9,11 +9,9 @@ import type {
   CreateRunRequest,
   RunSummary,
 } from "../../backend/src/api/schemas.js";
-import { type Coordinator } from "../../backend/src/coordinator.js";
-import { type LocalChain } from "../helpers/local-chain.js";
-import { finishedRun, runAudit, startCoordinatorStack } from "../helpers/coordinator-stack.js";
-import { api, type TestServer } from "../helpers/http.js";
-import { HARDHAT_DEV_KEYS, startAgents, type Child } from "../helpers/processes.js";
+import { finishedRun, runAudit, useAgentStack } from "../helpers/coordinator-stack.js";
+import { api } from "../helpers/http.js";
+import { HARDHAT_DEV_KEYS } from "../helpers/processes.js";
 import "../helpers/chai-near.js";
 
 const secureRun: CreateRunRequest = {
@@ -36,39 +34,28 @@ const secureRun: CreateRunRequest = {
 
 describe("secure aggregation with remote node agents (separate processes)", function () {
   this.timeout(300_000);
-  let chain: LocalChain;
-  let coord: Coordinator;
-  let server: TestServer;
-  let env: Record<string, string>;
-  const agents: Child[] = [];
   const ids = ["agent-a", "agent-b", "agent-c"];
   const keys = [HARDHAT_DEV_KEYS[5]!, HARDHAT_DEV_KEYS[6]!, HARDHAT_DEV_KEYS[7]!];
   const slices = ["synthetic:0-600", "synthetic:600-1200", "synthetic:1200-1500"];
 
-  before(async () => {
-    ({ chain, coord, server, env } = await startCoordinatorStack({
-      dataDirPrefix: "fl-remote-secagg-",
-      workers: 1,
-    }));
-    agents.push(...(await startAgents(server.url, ids, keys, slices)));
+  const stack = useAgentStack({
+    dataDirPrefix: "fl-remote-secagg-",
+    workers: 1,
+    ids,
+    keys,
+    slices,
   });
 
-  after(async () => {
-    await Promise.all(agents.map((a) => a.kill("SIGKILL")));
-    await server?.close();
-    await coord?.close();
-    await chain?.stop();
-  });
+  const finished = (id: string) => finishedRun(stack.server.url, id);
 
-  const finished = (id: string) => finishedRun(server.url, id);
-
-  const audit = (runId: string) => runAudit(env, ["--run", runId]);
+  const audit = (runId: string) => runAudit(stack.env, ["--run", runId]);
 
   const contributionsOf = async (runId: string) =>
-    (await api<ContributionRecord[]>(server.url, "GET", `/api/contributions?run=${runId}`)).body;
+    (await api<ContributionRecord[]>(stack.server.url, "GET", `/api/contributions?run=${runId}`))
+      .body;
 
   it("agents mask their updates, the coordinator unmasks only the sum, and survivors earn by samples", async () => {
-    const created = await api<RunSummary>(server.url, "POST", "/api/runs", secureRun);
+    const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", secureRun);
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const { run, rounds } = await finished(created.body.id);
     expect(rounds.map((r) => r.aggregation)).to.deep.equal(["secure", "secure", "secure"]);
@@ -79,7 +66,7 @@ describe("secure aggregation with remote node agents (separate processes)", func
     expect(rounds[2]!.testAccuracy!).to.be.greaterThan(rounds[0]!.testAccuracy!);
     // The unmasked sum, divided by the survivors' signed samples / N, is FedAvg's sample-weighted
     // mean: the same model as a plain run of the same agents, up to fixed-point rounding.
-    const plainReq = await api<RunSummary>(server.url, "POST", "/api/runs", {
+    const plainReq = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
       ...secureRun,
       aggregation: { mode: "plain" },
     });
@@ -91,7 +78,7 @@ describe("secure aggregation with remote node agents (separate processes)", func
       expect(rounds[i]!.testAccuracy!).to.be.near(plain.rounds[i]!.testAccuracy!, 0.005);
     }
     // Every agent ran the four stages itself, over its signed calls.
-    for (const a of agents) {
+    for (const a of stack.agents) {
       expect(a.output()).to.match(/round 3: unmasking sent \(3 survivor\(s\)/);
     }
 
@@ -117,7 +104,7 @@ describe("secure aggregation with remote node agents (separate processes)", func
     }
     const walletA = privateKeyToAccount(keys[0]!).address;
     const rewards = await api<{ recordedWei: string }>(
-      server.url,
+      stack.server.url,
       "GET",
       `/api/rewards/${walletA}`,
     );
@@ -130,7 +117,7 @@ describe("secure aggregation with remote node agents (separate processes)", func
   });
 
   it("with DP, agents clip and noise before masking and the coordinator accounts the sum's noise", async () => {
-    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+    const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
       ...secureRun,
       rounds: 2,
       seed: 8,
@@ -153,7 +140,7 @@ describe("secure aggregation with remote node agents (separate processes)", func
   });
 
   it("an agent killed after sharing its keys: the round completes with the others and it earns nothing", async () => {
-    const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
+    const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
       ...secureRun,
       rounds: 3,
       minNodes: 2,
@@ -166,12 +153,12 @@ describe("secure aggregation with remote node agents (separate processes)", func
     // Kill agent-c the moment the coordinator accepts its shares in round 2, before it hears back:
     // it never sends a masked input, and its pair masks must be removed from the others' inputs.
     await new Promise<void>((resolve) => {
-      const off = coord.events.subscribe(id, (e) => {
+      const off = stack.coord.events.subscribe(id, (e) => {
         if (
           e.type === "log" &&
           e.message === "round 2: secure aggregation: agent-c sent share-keys"
         ) {
-          agents[2]!.proc.kill("SIGKILL");
+          stack.agents[2]!.proc.kill("SIGKILL");
           off();
           resolve();
         }

@@ -13,7 +13,7 @@ import { createCoordinator, type Coordinator } from "../../backend/src/coordinat
 import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
 import { api, listen, type TestServer } from "./http.js";
 import { startLocalChain, type LocalChain } from "./local-chain.js";
-import { root, tsxBin } from "./processes.js";
+import { root, startAgents, tsxBin, type Child } from "./processes.js";
 import { until } from "./until.js";
 
 const execFileAsync = promisify(execFile);
@@ -97,4 +97,34 @@ export async function runAudit(env: Record<string, string>, args: string[]): Pro
     },
   );
   return stdout;
+}
+
+export interface AgentStack extends CoordinatorStack {
+  /** The node agents, agents[i] running as ids[i] with keys[i] on slices[i]. */
+  agents: Child[];
+}
+
+/**
+ * For the calling describe: a coordinator stack and node agents as separate processes, started
+ * before its tests (each agent connected) and killed after them. Read the fields inside tests.
+ */
+export function useAgentStack(
+  opts: StackOptions & {
+    ids: readonly string[];
+    keys: readonly string[];
+    slices: readonly string[];
+  },
+): AgentStack {
+  const stack = { agents: [] as Child[] } as unknown as AgentStack;
+  before(async () => {
+    Object.assign(stack, await startCoordinatorStack(opts));
+    stack.agents.push(...(await startAgents(stack.server.url, opts.ids, opts.keys, opts.slices)));
+  });
+  after(async () => {
+    await Promise.all(stack.agents.map((a) => a.kill("SIGKILL")));
+    await stack.server?.close();
+    await stack.coord?.close();
+    await stack.chain?.stop();
+  });
+  return stack;
 }
