@@ -37,15 +37,12 @@ import { loadConfig } from "../backend/src/config.js";
 import { createCoordinator } from "../backend/src/coordinator.js";
 import {
   engineInfo,
-  initialWeights,
-  loadDataset,
-  parameterCount,
-  partition,
-  TrainingPool,
+  type TrainingPool,
   type EngineInfo,
   type ModelKind,
 } from "../backend/src/engine/index.js";
 import type { RunEngineFactory } from "../backend/src/runs/run-engine.js";
+import { runEngineFactory } from "../backend/src/runs/tfjs-run-engine.js";
 import { contributionLedgerAbi } from "../chain/generated/abis.js";
 import { api, listen } from "../test/helpers/http.js";
 import { startLocalChain } from "../test/helpers/local-chain.js";
@@ -97,39 +94,27 @@ const machine = {
 };
 
 /**
- * The production engine factory (backend/src/runs/tfjs-run-engine.ts) with its TrainingPool kept
- * here, so the bench can ask the workers for tf.memory() after every round.
+ * The production engine factory (backend/src/runs/tfjs-run-engine.ts), with each run's TrainingPool
+ * kept here so the bench can ask the workers for tf.memory() after every round.
  */
 let pool: TrainingPool | undefined;
 let poolInfo: EngineInfo | undefined;
+const productionFactory = runEngineFactory({
+  workers,
+  onPool: (p, info) => {
+    pool = p;
+    poolInfo = info;
+  },
+});
 const engineFactory: RunEngineFactory = async (config) => {
-  const spec = {
-    name: config.dataset,
-    ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
-    seed: 1,
-  };
-  const data = await loadDataset(spec.name, spec);
-  const p = new TrainingPool({ workers });
-  poolInfo = await p.start(spec);
-  pool = p;
-  const trainLabels = data.train.y;
+  const engine = await productionFactory(config);
+  const p = pool!;
   return {
-    backendName: poolInfo.backend,
-    parameterCount: parameterCount(config.model),
-    numClasses: data.numClasses,
-    trainLabels,
-    initialWeights: (s) => initialWeights(config.model, s),
-    partition: (numNodes, s) =>
-      partition(trainLabels, numNodes, config.partition, s, data.numClasses).map((idx) =>
-        Int32Array.from(idx),
-      ),
-    train: (task) => p.train(task),
-    evaluate: (m, weights, split) => p.evaluate({ model: m, weights, split }),
-    evaluateMany: (m, weights, split) => p.evaluateMany(m, weights, split),
+    ...engine,
     // Answers the last round's tf.memory() request before the workers stop.
     close: async () => {
       await p.memory().catch(() => undefined);
-      await p.close();
+      await engine.close();
     },
   };
 };

@@ -9,6 +9,7 @@ import {
   partition,
   TrainingPool,
   type DatasetSpec,
+  type EngineInfo,
 } from "../engine/index.js";
 import type { RunConfig } from "../api/schemas.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
@@ -16,6 +17,8 @@ import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 export interface TfjsRunEngineOptions {
   /** Worker threads per run; default one per core. */
   workers?: number;
+  /** Told about each run's started pool (benchmarks ask its workers for tf.memory()). */
+  onPool?: (pool: TrainingPool, info: EngineInfo) => void;
 }
 
 function datasetSpec(config: RunConfig): DatasetSpec {
@@ -34,6 +37,7 @@ export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFact
     const data = await loadDataset(spec.name, spec);
     const pool = new TrainingPool(opts.workers ? { workers: opts.workers } : {});
     const info = await pool.start(spec);
+    opts.onPool?.(pool, info);
     const trainLabels = data.train.y;
     return {
       backendName: info.backend,
