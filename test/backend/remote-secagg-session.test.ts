@@ -9,6 +9,7 @@ import {
   RemoteSecAggSession,
   SecAggCallRefused,
 } from "../../backend/src/nodes/remote-secagg-session.js";
+import { signAdvertisedKeys } from "../../backend/src/nodes/secagg-key-signatures.js";
 import { signUpdate } from "../../backend/src/nodes/update-signing.js";
 import { secureSessionConfig } from "../../backend/src/runs/secure-round.js";
 import {
@@ -94,8 +95,26 @@ describe("remote SecAgg session (coordinator side)", function () {
       "secagg_malformed",
     );
     expect(session.refused.has("agent-b")).to.equal(false);
+    // Keys must carry the node wallet's signature, which the other nodes check against the chain.
+    expect(
+      await refusal(session.receive("agent-b", "advertise-keys", clients[1]!.advertiseKeys())),
+    ).to.equal("secagg_rejected");
+    expect(session.refused.get("agent-b")).to.match(/not signed by agent-b's registered wallet/);
+    expect(
+      await refusal(
+        session.receive(
+          "agent-b",
+          "advertise-keys",
+          await signAdvertisedKeys(accounts[2]!, clients[1]!.advertiseKeys()),
+        ),
+      ),
+    ).to.equal("secagg_rejected");
     for (let i = 0; i < 3; i++) {
-      await session.receive(ids[i]!, "advertise-keys", clients[i]!.advertiseKeys());
+      await session.receive(
+        ids[i]!,
+        "advertise-keys",
+        await signAdvertisedKeys(accounts[i]!, clients[i]!.advertiseKeys()),
+      );
     }
     const roster = KeyRosterMessageSchema.parse(await session.poll("agent-a", "roster", 1_000));
     for (let i = 0; i < 3; i++) {

@@ -44,6 +44,8 @@ describe("secure aggregation with remote node agents (separate processes)", func
     ids,
     keys,
     slices,
+    // Agents check each other's keys against the wallets registered on chain.
+    agentArgs: ["--chain-rpc", "{chainRpc}", "--ledger", "{ledger}"],
   });
 
   const finished = (id: string) => finishedRun(stack.server.url, id);
@@ -80,6 +82,9 @@ describe("secure aggregation with remote node agents (separate processes)", func
     // Every agent ran the four stages itself, over its signed calls.
     for (const a of stack.agents) {
       expect(a.output()).to.match(/round 3: unmasking sent \(3 survivor\(s\)/);
+      expect(a.output()).to.match(
+        /round 1: the keys of all 3 node\(s\) are signed by their wallets registered on chain/,
+      );
     }
 
     const contributions = await contributionsOf(run.id);

@@ -113,12 +113,20 @@ export function useAgentStack(
     ids: readonly string[];
     keys: readonly string[];
     slices: readonly string[];
+    /** Extra agent arguments; `{chainRpc}` and `{ledger}` become the chain's URL and ledger. */
+    agentArgs?: readonly string[];
   },
 ): AgentStack {
   const stack = { agents: [] as Child[] } as unknown as AgentStack;
   before(async () => {
     Object.assign(stack, await startCoordinatorStack(opts));
-    stack.agents.push(...(await startAgents(stack.server.url, opts.ids, opts.keys, opts.slices)));
+    const ledger = stack.chain.deployment.contracts.ContributionLedger.address;
+    const args = (opts.agentArgs ?? []).map((a) =>
+      a.replaceAll("{chainRpc}", stack.chain.rpcUrl).replaceAll("{ledger}", ledger),
+    );
+    stack.agents.push(
+      ...(await startAgents(stack.server.url, opts.ids, opts.keys, opts.slices, args)),
+    );
   });
   after(async () => {
     await Promise.all(stack.agents.map((a) => a.kill("SIGKILL")));

@@ -89,6 +89,7 @@ export function startAgent(
   nodeId: string,
   key: string,
   data: string,
+  extraArgs: readonly string[] = [],
 ): Child {
   return startProcess(nodeId, [
     path.join(root, "backend", "src", "agent", "main.ts"),
@@ -100,6 +101,7 @@ export function startAgent(
     data,
     "--node-id",
     nodeId,
+    ...extraArgs,
   ]);
 }
 
@@ -109,8 +111,11 @@ export async function startAgents(
   ids: readonly string[],
   keys: readonly string[],
   slices: readonly string[],
+  extraArgs: readonly string[] = [],
 ): Promise<Child[]> {
-  const agents = ids.map((id, i) => startAgent(coordinatorUrl, id, keys[i]!, slices[i]!));
+  const agents = ids.map((id, i) =>
+    startAgent(coordinatorUrl, id, keys[i]!, slices[i]!, extraArgs),
+  );
   await Promise.all(agents.map((a) => a.waitFor(/connected to/)));
   return agents;
 }

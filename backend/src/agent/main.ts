@@ -7,7 +7,7 @@ import { parseAgentData } from "./agent-data.js";
 import { loadNodeAccount } from "./agent-key.js";
 import { NodeAgent } from "./node-agent.js";
 
-const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir> [--node-id <id>] [--workers <n>]
+const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir> [--node-id <id>] [--workers <n>] [--chain-rpc <url> [--ledger <0x…>]]
 
   --coordinator  the coordinator's base URL, e.g. http://127.0.0.1:8000
   --key          the node wallet's private key (hex); or --key-file with it, or --keystore (V3 JSON,
@@ -15,7 +15,11 @@ const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key
   --data         mnist:<start>-<end>, fashion-mnist:<start>-<end>, synthetic:<start>-<end>, a whole
                  dataset name, or a directory of MNIST-format idx files
   --node-id      the node's id (default node-<first 8 hex digits of the wallet address>)
-  --workers      training worker threads (default 1)`;
+  --workers      training worker threads (default 1)
+  --chain-rpc    JSON-RPC URL of the ledger's chain: in secure rounds, check every peer's keys against
+                 the wallet registered on chain for that node before sharing anything
+  --ledger       the ContributionLedger address to read registrations from (default: the
+                 coordinator's; pass it to trust nothing the coordinator says)`;
 
 const Args = z.object({
   coordinator: z.url({ message: "--coordinator must be a URL such as http://127.0.0.1:8000" }),
@@ -25,6 +29,13 @@ const Args = z.object({
   keystore: z.string().optional(),
   "node-id": NodeIdSchema.optional(),
   workers: z.coerce.number().int().min(1).max(64).default(1),
+  "chain-rpc": z
+    .url({ message: "--chain-rpc must be a URL such as http://127.0.0.1:8545" })
+    .optional(),
+  ledger: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "--ledger must be a 0x-prefixed 20-byte address")
+    .optional(),
 });
 
 async function main(): Promise<void> {
@@ -37,6 +48,8 @@ async function main(): Promise<void> {
       data: { type: "string" },
       "node-id": { type: "string" },
       workers: { type: "string" },
+      "chain-rpc": { type: "string" },
+      ledger: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -63,6 +76,8 @@ async function main(): Promise<void> {
     nodeId: a["node-id"] ?? `node-${account.address.slice(2, 10).toLowerCase()}`,
     data: parseAgentData(a.data),
     workers: a.workers,
+    ...(a["chain-rpc"] ? { chainRpc: a["chain-rpc"] } : {}),
+    ...(a.ledger ? { ledger: a.ledger as `0x${string}` } : {}),
   });
   const stop = new AbortController();
   const shutdown = () => {

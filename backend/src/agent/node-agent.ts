@@ -24,6 +24,12 @@ import {
   UnmaskRequestMessageSchema,
 } from "../secagg/index.js";
 import { signRegistration } from "../nodes/node-registration.js";
+import {
+  ledgerWalletLookup,
+  signAdvertisedKeys,
+  verifyRosterSignatures,
+  type RegisteredWalletLookup,
+} from "../nodes/secagg-key-signatures.js";
 import { hashWeights, signUpdate } from "../nodes/update-signing.js";
 import type { AgentData } from "./agent-data.js";
 import {
@@ -39,6 +45,14 @@ export interface NodeAgentOptions {
   data: AgentData;
   /** Worker threads for local training (default 1). */
   workers?: number;
+  /**
+   * A JSON-RPC URL of the chain the ledger is on. With it, in secure rounds the agent checks every
+   * peer's keys against the wallet registered on chain for that node before sharing anything;
+   * without it, it trusts the coordinator to relay the peers' keys honestly.
+   */
+  chainRpc?: string;
+  /** The ContributionLedger to read registrations from (default: the one the coordinator names). */
+  ledger?: `0x${string}`;
   log?: (line: string) => void;
 }
 
@@ -267,6 +281,21 @@ export class NodeAgent {
     }
   }
 
+  private walletLookup: { ledger: string; lookup: RegisteredWalletLookup } | undefined;
+
+  /** Reads peers' registered wallets from the ledger on chain (undefined without --chain-rpc). */
+  private registeredWallets(task: AgentTask): RegisteredWalletLookup | undefined {
+    if (!this.opts.chainRpc) return undefined;
+    const ledger = this.opts.ledger ?? (task.domain.verifyingContract as `0x${string}`);
+    if (this.walletLookup?.ledger !== ledger) {
+      this.log(
+        `checking peers' SecAgg keys against node registrations of ledger ${ledger} on ${this.opts.chainRpc}`,
+      );
+      this.walletLookup = { ledger, lookup: ledgerWalletLookup(this.opts.chainRpc, ledger) };
+    }
+    return this.walletLookup.lookup;
+  }
+
   /**
    * Secure aggregation: instead of sending its update, the agent runs the four SecAgg stages with
    * the coordinator (advertise keys, share keys, masked input, unmasking) so that the coordinator
@@ -306,8 +335,18 @@ export class NodeAgent {
     for (let j = 0; j < delta.length; j++) delta[j] = delta[j]! * weight;
     const client = new SecAggClient(this.opts.nodeId, config);
     try {
-      await post("advertise-keys", client.advertiseKeys());
+      await post(
+        "advertise-keys",
+        await signAdvertisedKeys(this.opts.account, client.advertiseKeys()),
+      );
       const roster = KeyRosterMessageSchema.parse(await poll("roster"));
+      const walletOf = this.registeredWallets(task);
+      if (walletOf) {
+        await verifyRosterSignatures(roster, walletOf);
+        this.log(
+          `round ${task.round}: the keys of all ${roster.clients.length} node(s) are signed by their wallets registered on chain`,
+        );
+      }
       await post("share-keys", client.shareKeys(roster));
       this.log(`round ${task.round}: shared keys with ${roster.clients.length - 1} peer(s)`);
       const delivery = ShareDeliveryMessageSchema.parse(await poll("delivery"));

@@ -26,6 +26,7 @@ import {
   type SecAggPoll,
   type SecAggPost,
 } from "./agent-protocol.js";
+import { keysSignedBy } from "./secagg-key-signatures.js";
 import type { NodeSubmission } from "./simulated-node.js";
 import type { UpdateDomain } from "./update-signing.js";
 
@@ -152,6 +153,13 @@ export class RemoteSecAggSession {
       switch (kind) {
         case "advertise-keys": {
           const m = owned(parse(AdvertiseKeysMessageSchema, body));
+          // Peers check the roster's keys against the nodes' registered wallets; refusing keys
+          // that would fail there keeps one bad advertisement from ending the round for all.
+          if (!(await keysSignedBy(sid, m, this.wallets.get(nodeId)!))) {
+            throw new SignatureRejected(
+              `the keys are not signed by ${nodeId}'s registered wallet (keySignatureText, EIP-191)`,
+            );
+          }
           this.server.receiveAdvertiseKeys(m);
           this.advertised.add(nodeId);
           break;
@@ -172,7 +180,7 @@ export class RemoteSecAggSession {
           break;
       }
     } catch (err) {
-      if (err instanceof SecAggError || err instanceof CommitmentRejected) this.refuse(nodeId, err);
+      if (err instanceof SecAggError || err instanceof SignatureRejected) this.refuse(nodeId, err);
       throw err;
     }
     await this.opts.onMessage?.(nodeId, kind);
@@ -195,10 +203,10 @@ export class RemoteSecAggSession {
       signature: commitment.signature as `0x${string}`,
     };
     if (hashMaskedInput(maskedInput) !== signed.updateHash.toLowerCase()) {
-      throw new CommitmentRejected("the signed hash does not match the masked input's bytes");
+      throw new SignatureRejected("the signed hash does not match the masked input's bytes");
     }
     const verdict = await validateCommitment({ nodeId, wallet, signed }, this.opts.expect);
-    if (!verdict.accepted) throw new CommitmentRejected(verdict.reason);
+    if (!verdict.accepted) throw new SignatureRejected(verdict.reason);
     return {
       nodeId,
       wallet,
@@ -292,7 +300,8 @@ export class RemoteSecAggSession {
   }
 }
 
-class CommitmentRejected extends Error {}
+/** A message whose signature does not bind it to the node (keys or masked-input commitment). */
+class SignatureRejected extends Error {}
 
 /** A masked input is sent with the node's signed commitment to its bytes and sample count. */
 const MaskedInputBody = z.object({

@@ -153,8 +153,14 @@ export class SecAggServer {
     }
     const ids = [...this.advertised.keys()].sort(byId);
     const clients = ids.map((clientId, i) => {
-      const { cPublicKey, sPublicKey } = this.advertised.get(clientId)!;
-      return { clientId, index: i + 1, cPublicKey, sPublicKey };
+      const { cPublicKey, sPublicKey, signature } = this.advertised.get(clientId)!;
+      return {
+        clientId,
+        index: i + 1,
+        cPublicKey,
+        sPublicKey,
+        ...(signature === undefined ? {} : { signature }),
+      };
     });
     this.graph = pairingGraphFor(this.config, ids);
     this.roster = new Map(clients.map((c) => [c.clientId, c]));

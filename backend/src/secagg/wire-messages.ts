@@ -18,6 +18,11 @@ const ShareHex = z
   .regex(/^([0-9a-f]{32}){1,64}$/, "expected a Shamir share as 16-byte hex words");
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "expected base64");
 
+/** A hex signature over a client's advertised keys (at most 1 KiB, e.g. 65-byte ECDSA). */
+const KeySignature = z
+  .string()
+  .regex(/^0x(?:[0-9a-fA-F]{2}){1,1024}$/, "a 0x-prefixed hex signature");
+
 export const AdvertiseKeysMessageSchema = z.object({
   type: z.literal("secagg/advertise-keys"),
   sessionId: SessionId,
@@ -26,6 +31,12 @@ export const AdvertiseKeysMessageSchema = z.object({
   cPublicKey: PublicKeyHex,
   /** s_pk: X25519 key for agreeing pair-mask seeds. */
   sPublicKey: PublicKeyHex,
+  /**
+   * Optional: the client's signature of its keys with a long-term identity its peers can check
+   * (FedLedger: the node's registered wallet), which the server passes on in the roster so that
+   * it cannot substitute keys of its own (the malicious-server variant of Bonawitz et al.).
+   */
+  signature: KeySignature.optional(),
 });
 
 export const KeyRosterMessageSchema = z.object({
@@ -38,6 +49,7 @@ export const KeyRosterMessageSchema = z.object({
       index: z.number().int().min(1),
       cPublicKey: PublicKeyHex,
       sPublicKey: PublicKeyHex,
+      signature: KeySignature.optional(),
     }),
   ),
 });
