@@ -91,8 +91,8 @@ contract RewardToken is ERC20, ERC20Permit {
 
     /**
      * @dev OpenZeppelin's ERC20._update over the open-slot encoding: the same checks, errors and
-     * event. Every balance is below the supply, which is checked not to overflow, so `balance + 1`
-     * cannot overflow either.
+     * event. A sender's new stored value is at most its old one; a receiver's is checked, since
+     * `balance + 1` could exceed 2^256 - 1 for an account holding the whole of a maximal supply.
      */
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
@@ -111,9 +111,7 @@ contract RewardToken is ERC20, ERC20Permit {
             }
         } else {
             uint256 stored = _openBalances[to];
-            unchecked {
-                _openBalances[to] = (stored == 0 ? 1 : stored) + value;
-            }
+            _openBalances[to] = (stored == 0 ? 1 : stored) + value;
         }
         emit Transfer(from, to, value);
     }
