@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MIGRATIONS, migrate, schemaVersion } from "../../backend/src/store/migrations.js";
+import { outboxRepo } from "../../backend/src/store/repos/outbox-repo.js";
 import { openDatabase, sqliteFile } from "../../backend/src/store/open-database.js";
 import { archiveSqliteStore, bindStore } from "../../backend/src/store/deployment-binding.js";
 import type { Deployment } from "../../backend/src/chain/deployment.js";
@@ -91,6 +92,68 @@ describe("store", () => {
         }
         expect(caught).to.be.instanceOf(Error);
         expect(await db.query("SELECT id FROM runs")).to.have.length(0);
+      });
+
+      it("sends the outbox in enqueue order, even two items enqueued in one millisecond", async () => {
+        await migrate(db);
+        const realNow = Date.now;
+        Date.now = () => 1_000;
+        try {
+          // By (created_at, id) the round would go first ("rec" < "reg") and wait for its run forever.
+          await outboxRepo.enqueue(db, {
+            id: "register-run:r",
+            kind: "register-run",
+            runId: "r",
+            payload: {},
+          });
+          await outboxRepo.enqueue(db, {
+            id: "record-round:r:1",
+            kind: "record-round",
+            runId: "r",
+            round: 1,
+            payload: {},
+          });
+          await outboxRepo.enqueue(db, {
+            id: "register-run:r",
+            kind: "register-run",
+            runId: "r",
+            payload: {},
+          });
+        } finally {
+          Date.now = realNow;
+        }
+        expect((await outboxRepo.nextPending(db))?.id).to.equal("register-run:r");
+        const items = await outboxRepo.forRun(db, "r");
+        expect(items.map((i) => [i.id, i.seq])).to.deep.equal([
+          ["register-run:r", 1],
+          ["record-round:r:1", 2],
+        ]);
+        await outboxRepo.confirm(db, "register-run:r", null);
+        expect((await outboxRepo.nextPending(db))?.id).to.equal("record-round:r:1");
+      });
+
+      it("numbers an older store's outbox rows in the order they used to be sent", async () => {
+        await migrate(
+          db,
+          MIGRATIONS.filter((m) => m.version < 4),
+        );
+        const insert =
+          "INSERT INTO outbox (id, kind, run_id, payload, status, next_attempt_at, created_at, updated_at) VALUES ($1, 'register-run', 'r', '{}', 'pending', 0, $2, 0)";
+        for (const [id, at] of [
+          ["c", 5],
+          ["b", 7],
+          ["a", 5],
+        ] as const)
+          await db.execute(insert, [id, at]);
+        expect(await migrate(db)).to.deep.equal([4]);
+        await outboxRepo.enqueue(db, { id: "d", kind: "register-run", runId: "r", payload: {} });
+        const items = await outboxRepo.forRun(db, "r");
+        expect(items.map((i) => [i.id, i.seq])).to.deep.equal([
+          ["a", 1],
+          ["c", 2],
+          ["b", 3],
+          ["d", 4],
+        ]);
       });
 
       it("keeps concurrent callers out of an open transaction", async () => {

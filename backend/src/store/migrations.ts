@@ -2,13 +2,24 @@ import type { Dialect, SqlDatabase } from "./sql-database.js";
 
 /**
  * Schema migrations, applied in order, each once, each in its own transaction. Never edit a
- * migration that has shipped: append a new one. `{{BLOB}}` and `{{SERIAL}}` expand per dialect.
+ * migration that has shipped: append a new one. `{{BLOB}}` and `{{SERIAL}}` expand per dialect;
+ * a migration the dialects cannot share gives one script per dialect.
  */
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  sql: string | Record<Dialect, string>;
 }
+
+/** Ranks the outbox's existing rows in the order they used to be sent: (created_at, id). */
+const RANK_OUTBOX_ROWS = `
+ALTER TABLE outbox ADD COLUMN seq BIGINT;
+UPDATE outbox SET seq = (
+  SELECT COUNT(*) FROM outbox o2
+  WHERE o2.created_at < outbox.created_at OR (o2.created_at = outbox.created_at AND o2.id <= outbox.id)
+);
+CREATE UNIQUE INDEX outbox_seq ON outbox (seq);
+`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -122,6 +133,18 @@ ALTER TABLE checkpoints ADD COLUMN privacy_state TEXT;
 ALTER TABLE rounds ADD COLUMN details TEXT;
 `,
   },
+  {
+    version: 4,
+    name: "outbox send order: a sequence number, since two items enqueued in one millisecond were ordered by id",
+    sql: {
+      sqlite: RANK_OUTBOX_ROWS,
+      postgres: `${RANK_OUTBOX_ROWS}
+CREATE SEQUENCE outbox_seq_next OWNED BY outbox.seq;
+SELECT setval('outbox_seq_next', (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), false);
+ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT nextval('outbox_seq_next');
+`,
+    },
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {
@@ -159,7 +182,8 @@ export async function migrate(
         m.version,
       ]);
       if (seen.length > 0) return false;
-      for (const stmt of statements(expand(m.sql, tx.dialect))) await tx.execute(stmt);
+      const sql = typeof m.sql === "string" ? m.sql : m.sql[tx.dialect];
+      for (const stmt of statements(expand(sql, tx.dialect))) await tx.execute(stmt);
       await tx.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         [m.version, m.name, Date.now()],

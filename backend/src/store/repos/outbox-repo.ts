@@ -5,6 +5,8 @@ export type OutboxStatus = "pending" | "confirmed" | "failed";
 
 export interface OutboxItem {
   id: string;
+  /** Send order: strictly increasing in enqueue order. */
+  seq: number;
   kind: OutboxKind;
   runId: string;
   round: number | null;
@@ -20,6 +22,7 @@ export interface OutboxItem {
 interface Row {
   [k: string]: unknown;
   id: string;
+  seq: number;
   kind: OutboxKind;
   run_id: string;
   round: number | null;
@@ -34,6 +37,7 @@ interface Row {
 
 const fromRow = (r: Row): OutboxItem => ({
   id: r.id,
+  seq: Number(r.seq),
   kind: r.kind,
   runId: r.run_id,
   round: r.round === null ? null : Number(r.round),
@@ -58,16 +62,27 @@ export const outboxRepo = {
     const now = Date.now();
     const exists = await db.query("SELECT id FROM outbox WHERE id = $1", [item.id]);
     if (exists.length > 0) return;
+    // PostgreSQL draws from a sequence (other connections may enqueue at the same time); SQLite
+    // has one writer, so the next number is the largest plus one.
+    const [columns, seq] =
+      db.dialect === "postgres"
+        ? ["", ""]
+        : [", seq", ", (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox)"];
     await db.execute(
-      `INSERT INTO outbox (id, kind, run_id, round, payload, status, attempts, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6)`,
+      `INSERT INTO outbox (id, kind, run_id, round, payload, status, attempts, next_attempt_at, created_at, updated_at${columns})
+       VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6${seq})`,
       [item.id, item.kind, item.runId, item.round ?? null, JSON.stringify(item.payload), now],
     );
   },
-  /** The oldest pending item; items are sent strictly in order so a run's rounds stay ordered. */
+  /**
+   * The first pending item in enqueue order; items are sent strictly in that order, so a run is
+   * registered before its rounds are recorded and its rounds go out in order. (Ordering by
+   * timestamp let two items enqueued in one millisecond go out by id, `record-round` before
+   * `register-run`, and the round then waited forever for the run.)
+   */
   async nextPending(db: SqlExecutor): Promise<OutboxItem | undefined> {
     const [row] = await db.query<Row>(
-      "SELECT * FROM outbox WHERE status = 'pending' ORDER BY created_at, id LIMIT 1",
+      "SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
     );
     return row ? fromRow(row) : undefined;
   },
@@ -104,7 +119,7 @@ export const outboxRepo = {
   },
   async forRun(db: SqlExecutor, runId: string): Promise<OutboxItem[]> {
     return (
-      await db.query<Row>("SELECT * FROM outbox WHERE run_id = $1 ORDER BY created_at, id", [runId])
+      await db.query<Row>("SELECT * FROM outbox WHERE run_id = $1 ORDER BY seq", [runId])
     ).map(fromRow);
   },
 };
