@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ContributionRecord } from "../../../backend/src/api/schemas";
 import { api } from "./client";
 
 // Polling keeps every page current without a reload; live training data comes over SSE instead.
@@ -45,11 +46,16 @@ export function useNodes() {
   return useQuery({ queryKey: queryKeys.nodes, queryFn: api.nodes, refetchInterval: SLOW });
 }
 
-export function useContributions(run?: string, node?: string) {
+/** `pollMs` may depend on the data last read, e.g. to poll faster while it trails the chain. */
+export function useContributions(
+  run?: string,
+  node?: string,
+  pollMs: (data: ContributionRecord[] | undefined) => number = () => SLOW,
+) {
   return useQuery({
     queryKey: queryKeys.contributions(run, node),
     queryFn: () => api.contributions({ run, node }),
-    refetchInterval: SLOW,
+    refetchInterval: (query) => pollMs(query.state.data),
   });
 }
 

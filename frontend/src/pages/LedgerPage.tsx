@@ -1,4 +1,5 @@
 import { useMemo } from "react";
+import type { ContributionRecord } from "../../../backend/src/api/schemas";
 import { useContributions, useNodes, useRuns } from "../api/queries";
 import { AddressText, BlockLink, TxLink } from "../components/ChainLink";
 import { Notice } from "../components/Notice";
@@ -71,6 +72,11 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
   );
 }
 
+/** What the coordinator's store has recorded on chain (contributions with a transaction). */
+function recordedTotal(list: ContributionRecord[] | undefined): bigint | undefined {
+  return list?.filter((c) => c.txHash).reduce((s, c) => s + BigInt(c.rewardWei), 0n);
+}
+
 export function LedgerPage({ route }: { route: Route }) {
   const active = useActiveDeployment();
   const ledger = useLedger(active.deployment);
@@ -128,10 +134,12 @@ export function LedgerPage({ route }: { route: Route }) {
   const filteredTotal = filtered.reduce((s, c) => s + c.reward, 0n);
 
   const storeRunId = runFilter ? runByChainId.get(runFilter.toLowerCase())?.id : undefined;
-  const store = useContributions(storeRunId);
-  const storeTotal = store.data
-    ?.filter((c) => c.txHash)
-    .reduce((s, c) => s + BigInt(c.rewardWei), 0n);
+  // The store confirms a round a moment after its block, and the chain is read more often than the
+  // store: while the two disagree, read the store every second so the check settles quickly.
+  const store = useContributions(storeRunId, undefined, (list) =>
+    audit && recordedTotal(list) !== audit.totalReward ? 1_000 : 6_000,
+  );
+  const storeTotal = recordedTotal(store.data);
   const storeComparable = !runFilter || !!storeRunId;
 
   const runLabel = (chainRunId: string) =>
