@@ -11,14 +11,17 @@ export interface Migration {
   sql: string | Record<Dialect, string>;
 }
 
-/** Ranks the outbox's existing rows in the order they used to be sent: (created_at, id). */
+/**
+ * Ranks the outbox's existing rows in the order they used to be sent, (created_at, id), and indexes
+ * the worker's query: the first pending row by seq, without reading every confirmed one.
+ */
 const RANK_OUTBOX_ROWS = `
 ALTER TABLE outbox ADD COLUMN seq BIGINT;
-UPDATE outbox SET seq = (
-  SELECT COUNT(*) FROM outbox o2
-  WHERE o2.created_at < outbox.created_at OR (o2.created_at = outbox.created_at AND o2.id <= outbox.id)
-);
+UPDATE outbox SET seq = ranked.n
+  FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY created_at, id) AS n FROM outbox) AS ranked
+  WHERE ranked.id = outbox.id;
 CREATE UNIQUE INDEX outbox_seq ON outbox (seq);
+CREATE INDEX outbox_pending_seq ON outbox (status, seq);
 `;
 
 export const MIGRATIONS: readonly Migration[] = [
