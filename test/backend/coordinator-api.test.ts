@@ -130,6 +130,8 @@ describe("coordinator API on a real chain", function () {
       ["POST", "/api/runs/run-0000000000/explode", undefined, 404, /Unknown run action/],
       ["GET", "/api/rewards/0x123", undefined, 400, /address/],
       ["GET", "/api/contributions?limit=0", undefined, 400, /limit/],
+      ["GET", "/api/contributions/totals?run=", undefined, 400, /run/],
+      ["GET", "/api/contributions/totals?run=run-0000000000", undefined, 404, /No run/],
       ["GET", "/api/nowhere", undefined, 404, /No route/],
       [
         "POST",

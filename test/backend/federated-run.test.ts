@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { createPublicClient, http, parseAbiItem, type Address } from "viem";
 import type {
   ContributionRecord,
+  ContributionTotals,
   CreateRunRequest,
   RoundRecord,
   RunSummary,
@@ -115,6 +116,17 @@ describe("a federated run end to end on a real chain", function () {
     const minted = mints.reduce((s, l) => s + l.args.value!, 0n);
     const rewarded = contributions.body.reduce((s, c) => s + BigInt(c.rewardWei), 0n);
     expect(minted).to.equal(rewarded);
+    const totals = await api<ContributionTotals>(
+      server.url,
+      "GET",
+      `/api/contributions/totals?run=${run.id}`,
+    );
+    expect(totals.body).to.deep.equal({
+      contributions: 12,
+      recorded: 12,
+      recordedWei: minted.toString(),
+      pendingWei: "0",
+    });
     // Each round's pool (100 tokens) is fully split, up to integer rounding dust.
     expect(rewarded).to.be.greaterThan(299n * 10n ** 18n);
     expect(rewarded).to.be.at.most(300n * 10n ** 18n);

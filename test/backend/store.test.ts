@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MIGRATIONS, migrate, schemaVersion } from "../../backend/src/store/migrations.js";
+import { contributionsRepo } from "../../backend/src/store/repos/contributions-repo.js";
 import { outboxRepo } from "../../backend/src/store/repos/outbox-repo.js";
 import { openDatabase, sqliteFile } from "../../backend/src/store/open-database.js";
 import { archiveSqliteStore, bindStore } from "../../backend/src/store/deployment-binding.js";
@@ -154,6 +155,45 @@ describe("store", () => {
           ["b", 3],
           ["d", 4],
         ]);
+      });
+
+      it("sums a run's contributions exactly, past any page size", async () => {
+        await migrate(db);
+        // 1,200 contributions (more than the API's default page of 1,000), rewards above 2^64 wei.
+        const reward = 10n ** 20n + 1n;
+        const rows = (run: string, round: number) =>
+          Array.from({ length: 100 }, (_, i) => ({
+            runId: run,
+            round,
+            nodeId: `n-${i}`,
+            wallet: "0x0000000000000000000000000000000000000001",
+            samples: 1,
+            lossBefore: 1,
+            lossAfter: 0.5,
+            score: 0.5,
+            rewardWei: reward.toString(),
+            updateHash: "0x00",
+            txHash: null,
+          }));
+        await db.transaction(async (t) => {
+          for (const id of ["r", "other"])
+            await t.execute(
+              "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ($1, 'n', '{}', 'completed', 0, 0)",
+              [id],
+            );
+          for (let round = 1; round <= 12; round++)
+            await contributionsRepo.insertMany(t, rows("r", round));
+          await contributionsRepo.insertMany(t, rows("other", 1));
+        });
+        for (let round = 1; round <= 11; round++)
+          await contributionsRepo.setTx(db, "r", round, `0x${round}`);
+        expect(await contributionsRepo.totals(db, "r")).to.deep.equal({
+          contributions: 1200,
+          recorded: 1100,
+          recordedWei: (1100n * reward).toString(),
+          pendingWei: (100n * reward).toString(),
+        });
+        expect((await contributionsRepo.totals(db)).contributions).to.equal(1300);
       });
 
       it("keeps concurrent callers out of an open transaction", async () => {

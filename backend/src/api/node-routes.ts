@@ -7,9 +7,16 @@ import { AGENT_ONLINE_MS } from "../nodes/agent-protocol.js";
 import type { NodeRegistrar } from "../nodes/node-registrar.js";
 import { contributionsRepo } from "../store/repos/contributions-repo.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
+import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { HttpError } from "./http-errors.js";
-import { Address, ContributionsQuery, RegisterNodeRequest, type NodeSummary } from "./schemas.js";
+import {
+  Address,
+  ContributionTotalsQuery,
+  ContributionsQuery,
+  RegisterNodeRequest,
+  type NodeSummary,
+} from "./schemas.js";
 
 const NodeId = z
   .string()
@@ -76,6 +83,14 @@ export function nodeRoutes(deps: NodeRouteDeps): Router {
   router.get("/contributions", async (req, res) => {
     const q = ContributionsQuery.parse(req.query);
     res.json(await contributionsRepo.find(db, q));
+  });
+
+  router.get("/contributions/totals", async (req, res) => {
+    const { run } = ContributionTotalsQuery.parse(req.query);
+    if (run && !(await runsRepo.get(db, run))) {
+      throw new HttpError(404, "run_not_found", `No run ${run}`);
+    }
+    res.json(await contributionsRepo.totals(db, run));
   });
 
   router.get("/rewards/:address", async (req, res) => {

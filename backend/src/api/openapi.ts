@@ -20,7 +20,12 @@ import {
   UnmaskingMessageSchema,
   UnmaskRequestMessageSchema,
 } from "../secagg/index.js";
-import { ContributionsQuery, CreateRunRequest, RegisterNodeRequest } from "./schemas.js";
+import {
+  ContributionTotalsQuery,
+  ContributionsQuery,
+  CreateRunRequest,
+  RegisterNodeRequest,
+} from "./schemas.js";
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 
@@ -188,6 +193,25 @@ export function openApiDocument(): Record<string, unknown> {
             (json(ContributionsQuery) as { properties: Record<string, unknown> }).properties,
           ).map(([name, schema]) => ({ name, in: "query", required: false, schema })),
           responses: { 200: ok("ContributionRecord[]"), 400: errorResponse },
+        },
+      },
+      "/api/contributions/totals": {
+        get: {
+          summary:
+            "Every stored contribution of a run (or of all runs) summed: how many, how many on chain, recorded and pending wei",
+          parameters: [
+            {
+              name: "run",
+              in: "query",
+              required: false,
+              schema: json(ContributionTotalsQuery.shape.run),
+            },
+          ],
+          responses: {
+            200: ok("{ contributions, recorded, recordedWei, pendingWei }"),
+            400: errorResponse,
+            404: errorResponse,
+          },
         },
       },
       "/api/agent/domain": {

@@ -227,6 +227,8 @@ export const ContributionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 
+export const ContributionTotalsQuery = ContributionsQuery.pick({ run: true });
+
 // ---- responses -------------------------------------------------------------------------------
 
 export interface RunSummary {
@@ -341,6 +343,16 @@ export interface ContributionRecord {
   rewardWei: string;
   updateHash: string;
   txHash: string | null;
+}
+
+/** A run's (or every run's) contributions in the store, summed over all of them, not one page. */
+export interface ContributionTotals {
+  contributions: number;
+  /** Those whose round is on chain (the outbox confirmed its transaction). */
+  recorded: number;
+  recordedWei: string;
+  /** Rewards still in the outbox. */
+  pendingWei: string;
 }
 
 export interface RewardsSummary {

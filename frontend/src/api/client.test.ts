@@ -60,4 +60,14 @@ describe("api client", () => {
     await api.contributions({ run: "run-0123456789", node: "sim-1" });
     expect(fetchFn.mock.calls[0]?.[0]).toBe("/api/contributions?run=run-0123456789&node=sim-1");
   });
+
+  it("asks for one run's contribution totals, or every run's", async () => {
+    const fetchFn = stubFetch(() => Promise.resolve(Response.json({})));
+    await api.contributionTotals("run-0123456789");
+    await api.contributionTotals();
+    expect(fetchFn.mock.calls.map((c) => c[0])).toEqual([
+      "/api/contributions/totals?run=run-0123456789",
+      "/api/contributions/totals",
+    ]);
+  });
 });

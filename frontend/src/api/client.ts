@@ -1,5 +1,6 @@
 import type {
   ContributionRecord,
+  ContributionTotals,
   CreateRunRequest,
   NodeSummary,
   RewardsSummary,
@@ -131,6 +132,11 @@ export const api = {
     const qs = q.toString();
     return request<ContributionRecord[]>("GET", `/contributions${qs ? `?${qs}` : ""}`);
   },
+  contributionTotals: (run?: string) =>
+    request<ContributionTotals>(
+      "GET",
+      `/contributions/totals${run ? `?run=${encodeURIComponent(run)}` : ""}`,
+    ),
   rewards: (address: string) => request<RewardsSummary>("GET", `/rewards/${enc(address)}`),
 };
 

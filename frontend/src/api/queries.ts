@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import type { ContributionRecord } from "../../../backend/src/api/schemas";
+import type { ContributionTotals } from "../../../backend/src/api/schemas";
 import { api } from "./client";
 
 // Polling keeps every page current without a reload; live training data comes over SSE instead.
@@ -12,7 +12,7 @@ export const queryKeys = {
   rounds: (runId: string) => ["rounds", runId] as const,
   runNodes: (runId: string) => ["run-nodes", runId] as const,
   nodes: ["nodes"] as const,
-  contributions: (run?: string, node?: string) => ["contributions", run ?? "", node ?? ""] as const,
+  contributionTotals: (run?: string) => ["contribution-totals", run ?? ""] as const,
   rewards: (address: string) => ["rewards", address.toLowerCase()] as const,
 };
 
@@ -46,15 +46,19 @@ export function useNodes() {
   return useQuery({ queryKey: queryKeys.nodes, queryFn: api.nodes, refetchInterval: SLOW });
 }
 
-/** `pollMs` may depend on the data last read, e.g. to poll faster while it trails the chain. */
-export function useContributions(
-  run?: string,
-  node?: string,
-  pollMs: (data: ContributionRecord[] | undefined) => number = () => SLOW,
+/**
+ * The store's totals for a run (or all runs). `pollMs` may depend on the totals last read, e.g. to
+ * poll faster while they trail the chain; `enabled: false` reads nothing.
+ */
+export function useContributionTotals(
+  run: string | undefined,
+  opts: { enabled?: boolean; pollMs?: (data: ContributionTotals | undefined) => number } = {},
 ) {
+  const pollMs = opts.pollMs ?? (() => SLOW);
   return useQuery({
-    queryKey: queryKeys.contributions(run, node),
-    queryFn: () => api.contributions({ run, node }),
+    queryKey: queryKeys.contributionTotals(run),
+    queryFn: () => api.contributionTotals(run),
+    enabled: opts.enabled ?? true,
     refetchInterval: (query) => pollMs(query.state.data),
   });
 }

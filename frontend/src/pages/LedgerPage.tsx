@@ -1,6 +1,5 @@
 import { useMemo } from "react";
-import type { ContributionRecord } from "../../../backend/src/api/schemas";
-import { useContributions, useNodes, useRuns } from "../api/queries";
+import { useContributionTotals, useNodes, useRuns } from "../api/queries";
 import { AddressText, BlockLink, TxLink } from "../components/ChainLink";
 import { Notice } from "../components/Notice";
 import { auditLedger, type ChainRun } from "../chain/ledger-events";
@@ -72,11 +71,6 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
   );
 }
 
-/** What the coordinator's store has recorded on chain (contributions with a transaction). */
-function recordedTotal(list: ContributionRecord[] | undefined): bigint | undefined {
-  return list?.filter((c) => c.txHash).reduce((s, c) => s + BigInt(c.rewardWei), 0n);
-}
-
 export function LedgerPage({ route }: { route: Route }) {
   const active = useActiveDeployment();
   const ledger = useLedger(active.deployment);
@@ -134,13 +128,15 @@ export function LedgerPage({ route }: { route: Route }) {
   const filteredTotal = filtered.reduce((s, c) => s + c.reward, 0n);
 
   const storeRunId = runFilter ? runByChainId.get(runFilter.toLowerCase())?.id : undefined;
-  // The store confirms a round a moment after its block, and the chain is read more often than the
-  // store: while the two disagree, read the store every second so the check settles quickly.
-  const store = useContributions(storeRunId, undefined, (list) =>
-    audit && recordedTotal(list) !== audit.totalReward ? 1_000 : 6_000,
-  );
-  const storeTotal = recordedTotal(store.data);
+  // A run the coordinator does not know (another store's, or another coordinator's) has nothing to
+  // compare. The store confirms a round a moment after its block and the chain is read more often:
+  // while the two disagree, read the store's totals every second so the check settles quickly.
   const storeComparable = !runFilter || !!storeRunId;
+  const store = useContributionTotals(storeRunId, {
+    enabled: storeComparable,
+    pollMs: (t) => (audit && t && BigInt(t.recordedWei) !== audit.totalReward ? 1_000 : 6_000),
+  });
+  const storeTotal = store.data ? BigInt(store.data.recordedWei) : undefined;
 
   const runLabel = (chainRunId: string) =>
     runByChainId.get(chainRunId.toLowerCase())?.name ?? shortHex(chainRunId, 10, 4);
@@ -228,7 +224,11 @@ export function LedgerPage({ route }: { route: Route }) {
                   <li className={storeTotal === audit.totalReward ? "ok" : "warn"}>
                     {storeTotal === audit.totalReward
                       ? "The coordinator's store agrees with the chain"
-                      : `The coordinator's store has ${formatTokens(storeTotal)} ${symbol} recorded (chain: ${formatTokens(audit.totalReward)}); rounds may still be in the outbox`}
+                      : `The coordinator's store has ${formatTokens(storeTotal)} ${symbol} recorded (chain: ${formatTokens(audit.totalReward)})${
+                          store.data && BigInt(store.data.pendingWei) > 0n
+                            ? `; ${formatTokens(BigInt(store.data.pendingWei))} ${symbol} is still in the outbox`
+                            : ""
+                        }`}
                   </li>
                 )}
               </ul>

@@ -1,4 +1,4 @@
-import type { ContributionRecord } from "../../api/schemas.js";
+import type { ContributionRecord, ContributionTotals } from "../../api/schemas.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface Row {
@@ -75,6 +75,28 @@ export const contributionsRepo = {
     params.push(q.limit);
     const sql = `SELECT * FROM contributions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY run_id, round, node_id LIMIT $${params.length}`;
     return (await db.query<Row>(sql, params)).map(fromRow);
+  },
+  /** Sums every stored contribution (of one run, or all): rewards are wei strings, summed exactly. */
+  async totals(db: SqlExecutor, run?: string): Promise<ContributionTotals> {
+    const rows = await db.query<{ reward: string; tx_hash: string | null }>(
+      `SELECT reward, tx_hash FROM contributions${run ? " WHERE run_id = $1" : ""}`,
+      run ? [run] : [],
+    );
+    let recorded = 0;
+    let recordedWei = 0n;
+    let pendingWei = 0n;
+    for (const r of rows) {
+      if (r.tx_hash) {
+        recorded++;
+        recordedWei += BigInt(r.reward);
+      } else pendingWei += BigInt(r.reward);
+    }
+    return {
+      contributions: rows.length,
+      recorded,
+      recordedWei: recordedWei.toString(),
+      pendingWei: pendingWei.toString(),
+    };
   },
   async totalsByNode(
     db: SqlExecutor,
