@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CreateRunRequest } from "../../backend/src/api/schemas";
-import { RUN_PRESETS, requestFromPreset } from "./presets";
+import { CreateRunRequest } from "../../backend/src/domain/index";
+import { RUN_PRESETS, requestFromPreset } from "../../backend/src/domain/index";
 import { participantsPerRound, validateRunRequest } from "./run-request";
 
 describe("run presets", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { RewardPolicySpec } from "../../backend/src/api/schemas";
+import { RewardPolicySpec } from "../../backend/src/domain/index";
 import { POLICY_NAMES, POLICY_TEXT } from "./reward-policies";
 
 describe("reward policy texts", () => {
   it("describe every policy the coordinator accepts", () => {
-    const accepted = RewardPolicySpec.shape.policy.removeDefault().options;
+    const accepted = RewardPolicySpec.options.map((o) => o.shape.policy.value);
     expect([...POLICY_NAMES].sort()).toEqual([...accepted].sort());
   });
 

@@ -1,5 +1,5 @@
-import { CreateRunRequest as CreateRunRequestSchema } from "../../backend/src/api/schemas";
-import type { CreateRunRequest } from "../../backend/src/api/schemas";
+import { CreateRunRequest as CreateRunRequestSchema } from "../../backend/src/domain/index";
+import type { CreateRunRequest } from "../../backend/src/domain/index";
 
 export type FieldErrors = Record<string, string>;
 

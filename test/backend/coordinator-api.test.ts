@@ -104,7 +104,7 @@ describe("coordinator API on a real chain", function () {
           strategy: { name: "krum", f: 1 },
         },
         400,
-        /Krum with f=1 needs at least 5/,
+        /Krum with f = 1 needs at least 5/,
       ],
       [
         "POST",

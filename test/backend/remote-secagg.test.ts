@@ -8,7 +8,7 @@ import type {
   ContributionRecord,
   CreateRunRequest,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { finishedRun, runAudit, useAgentStack } from "../helpers/coordinator-stack.js";
 import { api } from "../helpers/http.js";
 import { HARDHAT_DEV_KEYS } from "../helpers/processes.js";
@@ -26,7 +26,7 @@ const secureRun: CreateRunRequest = {
   batchSize: 20,
   learningRate: 0.05,
   strategy: { name: "fedavg" },
-  reward: { policy: "aggregate-loss", poolPerRound: "100", permutations: 20 },
+  reward: { policy: "aggregate-loss", poolPerRound: "100" },
   aggregation: { mode: "secure", clipRange: 1, stageTimeoutMs: 3_000 },
   roundTimeoutMs: 30_000,
   seed: 5,

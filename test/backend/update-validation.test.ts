@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, toBytes } from "viem";
-import { validateUpdate } from "../../backend/src/fl/update-validation.js";
+import { validateUpdate } from "../../backend/src/nodes/update-validation.js";
 import { simulatedNodeAccount } from "../../backend/src/nodes/simulated-wallets.js";
 import { hashWeights, signUpdate } from "../../backend/src/nodes/update-signing.js";
 

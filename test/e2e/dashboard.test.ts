@@ -26,7 +26,7 @@ import type {
   NodeSummary,
   RoundRecord,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { contributionLedgerAbi, rewardTokenAbi } from "../../chain/generated/abis.js";
 import { freePort, startLocalChain, type LocalChain } from "../helpers/local-chain.js";
 import { launchChromium, CHROMIUM_PATH } from "./browser/chromium.js";

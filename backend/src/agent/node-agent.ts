@@ -1,4 +1,4 @@
-import { privatizeUpdate } from "../nodes/private-update.js";
+import { privatizeUpdate } from "../privacy/private-update.js";
 import type { LocalAccount } from "viem";
 import { TrainingPool, labelHistogram, loadDataset, type EngineInfo } from "../engine/index.js";
 import {

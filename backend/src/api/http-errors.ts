@@ -1,5 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
+import { DomainError, type DomainErrorKind } from "../domain/errors.js";
+
+/** The status code of each kind of domain error. */
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
 
 /** An error with an HTTP status and a machine-readable code, rendered as JSON. */
 export class HttpError extends Error {
@@ -23,6 +33,12 @@ interface BodyParserError extends Error {
 }
 
 export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  if (err instanceof DomainError) {
+    res
+      .status(STATUS[err.kind])
+      .json({ error: { code: err.code, message: err.message, details: err.details } });
+    return;
+  }
   if (err instanceof HttpError) {
     res
       .status(err.status)

@@ -16,7 +16,7 @@ import {
   ContributionsQuery,
   RegisterNodeRequest,
   type NodeSummary,
-} from "./schemas.js";
+} from "../domain/index.js";
 
 const NodeId = z
   .string()

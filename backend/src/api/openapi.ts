@@ -25,7 +25,7 @@ import {
   ContributionsQuery,
   CreateRunRequest,
   RegisterNodeRequest,
-} from "./schemas.js";
+} from "../domain/index.js";
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 

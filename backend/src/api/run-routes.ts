@@ -1,15 +1,12 @@
 import { Router, type Request } from "express";
-import { z } from "zod";
-import type { RunEvent } from "./schemas.js";
-import { CreateRunRequest, RunAction } from "./schemas.js";
+import type { RunEvent } from "../domain/index.js";
+import { CreateRunRequest, RunAction, RunId } from "../domain/index.js";
 import { HttpError } from "./http-errors.js";
 import type { RunManager } from "../runs/run-manager.js";
-import type { RunEvents } from "../runs/run-events.js";
+import type { RunEvents } from "../events/run-events.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
-
-const RunId = z.string().regex(/^run-[0-9a-f]{10}$/, "run ids look like run-0123456789");
 
 function runIdOf(req: Request): string {
   return RunId.parse(req.params.id);
@@ -32,26 +29,6 @@ export function runRoutes(deps: {
 
   router.post("/runs", async (req, res) => {
     const config = CreateRunRequest.parse(req.body);
-    if (
-      config.partition.kind === "shards" &&
-      config.numNodes * config.partition.shardsPerNode > (config.trainLimit ?? 60_000)
-    ) {
-      throw new HttpError(
-        400,
-        "invalid_request",
-        "partition: more shards than training samples; lower numNodes or shardsPerNode",
-      );
-    }
-    if (
-      config.strategy.name === "krum" &&
-      config.numNodes * config.fraction < 2 * config.strategy.f + 3
-    ) {
-      throw new HttpError(
-        400,
-        "invalid_request",
-        `strategy: Krum with f=${config.strategy.f} needs at least ${2 * config.strategy.f + 3} participants per round`,
-      );
-    }
     const run = await runs.create(config);
     deps.onChange();
     res.status(201).json(await runs.summary(run));

@@ -5,7 +5,7 @@
 // update-signing.ts), which the coordinator verifies before aggregating.
 import { z } from "zod";
 import { keccak256, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
-import { ModelKind, DatasetName } from "../api/schemas.js";
+import { ModelKind, DatasetName } from "../domain/index.js";
 import { SecAggConfigSchema } from "../secagg/index.js";
 
 export const AGENT_HEADERS = {

@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
-import { HttpError } from "../api/http-errors.js";
+import { chainNotReady, conflict, invalid } from "../domain/index.js";
+import type { RegisterNodePayload } from "../chain/outbox-payloads.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import type { SqlDatabase, SqlExecutor } from "../store/sql-database.js";
@@ -10,14 +11,6 @@ import {
   type LedgerDomain,
 } from "./node-registration.js";
 import { simulatedNodeAccount, simulatedNodeId } from "./simulated-wallets.js";
-
-export interface RegisterNodePayload {
-  nodeId: string;
-  chainNodeId: Hex;
-  wallet: `0x${string}`;
-  deadline: string;
-  signature: Hex;
-}
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
@@ -33,12 +26,7 @@ export class NodeRegistrar {
 
   private requireDomain(): LedgerDomain {
     const d = this.domain();
-    if (!d)
-      throw new HttpError(
-        503,
-        "chain_not_ready",
-        "The contracts are not deployed yet; start the stack with `npm start`.",
-      );
+    if (!d) throw chainNotReady();
     return d;
   }
 
@@ -80,8 +68,7 @@ export class NodeRegistrar {
   }): Promise<"inserted" | "unchanged"> {
     const d = this.requireDomain();
     if (req.deadline < Math.floor(Date.now() / 1000)) {
-      throw new HttpError(
-        400,
+      throw invalid(
         "registration_expired",
         `deadline ${req.deadline} has passed; sign a new registration`,
       );
@@ -94,8 +81,7 @@ export class NodeRegistrar {
       req.signature,
     );
     if (!signer || signer.toLowerCase() !== req.wallet.toLowerCase()) {
-      throw new HttpError(
-        400,
+      throw invalid(
         "bad_signature",
         `the signature was not made by ${req.wallet} over this registration`,
       );
@@ -109,11 +95,7 @@ export class NodeRegistrar {
         deadline: req.deadline,
       });
       if (result === "conflict") {
-        throw new HttpError(
-          409,
-          "node_taken",
-          `node id ${req.nodeId} is already bound to another wallet`,
-        );
+        throw conflict("node_taken", `node id ${req.nodeId} is already bound to another wallet`);
       }
       const payload: RegisterNodePayload = {
         nodeId: req.nodeId,

@@ -1,16 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
-import type { ModelKind } from "../runs/engine-port.js";
-import type { DatasetName } from "../engine/index.js";
+import type { TrainTask, TrainingEngine } from "../engine/port.js";
 import {
   AGENT_ONLINE_MS,
   type AgentHello,
-  type AgentSecureTask,
   type AgentTask,
 } from "./agent-protocol.js";
-import type { Participant } from "./participant.js";
+import type { FitContext, NodeSubmission, Participant } from "./participant.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
-import type { FitContext, NodeSubmission } from "./simulated-node.js";
 import type { SignedUpdate } from "./update-signing.js";
 
 /** Grace between an agent's long polls (it re-polls at once after each answer). */
@@ -242,17 +238,6 @@ export class RemoteNodeHub {
   }
 }
 
-/** Run-level facts a remote task carries. */
-export interface RemoteTaskContext {
-  runId: string;
-  dataset: DatasetName;
-  model: ModelKind;
-  parameterCount: number;
-  deadline: number;
-  /** Secure aggregation: what the agents are told, and the round's session. */
-  secure?: { task: AgentSecureTask; session: RemoteSecAggSession };
-}
-
 class RemoteParticipant implements Participant {
   readonly remote = true;
   constructor(
@@ -265,7 +250,7 @@ class RemoteParticipant implements Participant {
   fit(
     _engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,
-    ctx: FitContext & { remote?: RemoteTaskContext },
+    ctx: FitContext,
   ): Promise<NodeSubmission> {
     if (!ctx.remote) return Promise.reject(new Error("remote task context missing"));
     return this.hub.assign(

@@ -1,5 +1,5 @@
-import type { RunConfig } from "../api/schemas.js";
-import type { TrainingEngine } from "./engine-port.js";
+import type { RunConfig } from "../domain/index.js";
+import type { TrainingEngine } from "../engine/port.js";
 
 /** Everything a run needs from the engine side: the data's labels, a model, and workers. */
 export interface RunEngine extends TrainingEngine {

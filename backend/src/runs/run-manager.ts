@@ -1,8 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { keccak256, toBytes, type Hex } from "viem";
-import type { RunConfig, RunStatus, RunSummary } from "../api/schemas.js";
-import { HttpError } from "../api/http-errors.js";
-import { createStrategy } from "../fl/strategies/create-strategy.js";
+import { createAggregator } from "../aggregation/create-aggregator.js";
+import {
+  chainNotReady,
+  conflict,
+  notFound,
+  type RunConfig,
+  type RunNodeInfo,
+  type RunStatus,
+  type RunSummary,
+} from "../domain/index.js";
+import { createStrategy } from "../fl/strategies/registry.js";
 import { SimulatedNode } from "../nodes/simulated-node.js";
 import { simulatedNodeAccount, simulatedNodeId } from "../nodes/simulated-wallets.js";
 import { mulberry32 } from "../rewards/seeded-random.js";
@@ -22,10 +30,10 @@ import type { Participant } from "../nodes/participant.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { selectParticipants } from "./participant-selection.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
-import { executeRound, type RunState } from "./round-executor.js";
-import { RunPrivacy, type RunPrivacyState } from "./run-privacy.js";
+import { executeRound, type RunState } from "../rounds/execute-round.js";
+import { RunPrivacy, type RunPrivacyState } from "../privacy/run-privacy.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
-import type { RunEvents } from "./run-events.js";
+import type { RunEvents } from "../events/run-events.js";
 
 /** How long a remote round with enough (minNodes) but not all wanted nodes waits for more. */
 const REMOTE_GRACE_MS = 3_000;
@@ -33,13 +41,7 @@ const REMOTE_GRACE_MS = 3_000;
 /** Validation split size the coordinator scores contributions on (recorded in the policy). */
 export const VALIDATION_SIZE = 1000;
 
-export interface RunNodeInfo {
-  nodeId: string;
-  wallet: string;
-  samples: number;
-  histogram: number[];
-  byzantine: boolean;
-}
+export type { RunNodeInfo } from "../domain/index.js";
 
 interface ActiveRun {
   state?: RunState;
@@ -65,11 +67,7 @@ export function chainRunIdFor(runId: string): Hex {
 }
 
 export function policyFor(config: RunConfig): RewardPolicy {
-  return makePolicy(config.reward.policy, config.reward.poolPerRound, {
-    validationSize: VALIDATION_SIZE,
-    permutations: config.reward.permutations,
-    seed: config.seed,
-  });
+  return makePolicy(config.reward, { validationSize: VALIDATION_SIZE, seed: config.seed });
 }
 
 /** Starts, pauses, resumes and stops runs; resumes unfinished runs after a restart. */
@@ -81,13 +79,7 @@ export class RunManager {
   constructor(private readonly deps: RunManagerDeps) {}
 
   async create(config: RunConfig): Promise<StoredRun> {
-    if (!this.deps.domain()) {
-      throw new HttpError(
-        503,
-        "chain_not_ready",
-        "The contracts are not deployed on the chain yet; start the stack with `npm start`.",
-      );
-    }
+    if (!this.deps.domain()) throw chainNotReady();
     const id = `run-${randomBytes(5).toString("hex")}`;
     const chainRunId = chainRunIdFor(id);
     const name =
@@ -141,10 +133,10 @@ export class RunManager {
 
   async control(id: string, action: "pause" | "resume" | "stop"): Promise<StoredRun> {
     const run = await runsRepo.get(this.deps.db, id);
-    if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
+    if (!run) throw notFound("run_not_found", `No run ${id}`);
     const finished: RunStatus[] = ["completed", "stopped", "failed"];
     if (finished.includes(run.status)) {
-      throw new HttpError(409, "run_finished", `Run ${id} is ${run.status}; it cannot ${action}.`);
+      throw conflict("run_finished", `Run ${id} is ${run.status}; it cannot ${action}.`);
     }
     const active = this.active.get(id);
     if (action === "pause") {
@@ -157,7 +149,7 @@ export class RunManager {
       await this.deps.events.publish({ type: "run-status", runId: id, status: "stopped" });
     } else {
       if (run.status !== "paused")
-        throw new HttpError(409, "not_paused", `Run ${id} is ${run.status}, not paused.`);
+        throw conflict("not_paused", `Run ${id} is ${run.status}, not paused.`);
       await runsRepo.setStatus(this.deps.db, id, "running");
       await this.deps.events.publish({ type: "run-status", runId: id, status: "running" });
       if (active) active.control = "run";
@@ -175,7 +167,7 @@ export class RunManager {
 
   async nodeInfo(id: string): Promise<RunNodeInfo[]> {
     const run = await runsRepo.get(this.deps.db, id);
-    if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
+    if (!run) throw notFound("run_not_found", `No run ${id}`);
     if (run.config.nodeSource === "remote") return this.remoteNodeInfo();
     const active = this.active.get(id);
     if (active?.nodeInfo) return active.nodeInfo;
@@ -325,6 +317,13 @@ export class RunManager {
     const checkpoint = await checkpointsRepo.load(this.deps.db, run.id);
     if (checkpoint?.optimizerState) strategy.loadState(checkpoint.optimizerState);
     const remote = config.nodeSource === "remote";
+    const privacy = config.privacy
+      ? RunPrivacy.start(
+          config.privacy,
+          Math.max(1, Math.round(config.fraction * config.numNodes)),
+          checkpoint?.privacyState as RunPrivacyState | undefined,
+        )
+      : undefined;
     let chooseParticipants: (round: number) => Promise<Participant[] | undefined>;
     if (remote) {
       chooseParticipants = (round) => this.waitForRemoteNodes(run.id, config, round, cancelled);
@@ -360,20 +359,18 @@ export class RunManager {
           }
         : {}),
       strategy,
+      aggregator: createAggregator({
+        config,
+        strategy,
+        parameterCount: engine.parameterCount,
+        domain,
+        privacy,
+      }),
       policy: policyFor(config),
       domain,
       parameterCount: engine.parameterCount,
       global: checkpoint?.weights ?? engine.initialWeights(config.seed),
-      nodeCount: config.numNodes,
-      ...(config.privacy
-        ? {
-            privacy: RunPrivacy.start(
-              config.privacy,
-              Math.max(1, Math.round(config.fraction * config.numNodes)),
-              checkpoint?.privacyState as RunPrivacyState | undefined,
-            ),
-          }
-        : {}),
+      ...(privacy ? { privacy } : {}),
     };
   }
 }

@@ -11,7 +11,7 @@ import {
   type DatasetSpec,
   type EngineInfo,
 } from "../engine/index.js";
-import type { RunConfig } from "../api/schemas.js";
+import type { RunConfig } from "../domain/index.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 
 export interface TfjsRunEngineOptions {

@@ -6,7 +6,7 @@ import type {
   RewardsSummary,
   RoundRecord,
   RunSummary,
-} from "../../../backend/src/api/schemas";
+} from "../../../backend/src/domain/index";
 import { readAdminToken } from "./settings";
 
 /** Why a call to the coordinator failed, in words a user can act on. */

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CreateRunRequest } from "../../../backend/src/api/schemas";
-import { RUN_PRESETS } from "../presets";
+import type { CreateRunRequest } from "../../../backend/src/domain/index";
+import { RUN_PRESETS } from "../../../backend/src/domain/index";
 import { RunForm } from "./RunForm";
 
 afterEach(cleanup);

@@ -1,6 +1,6 @@
 import { cloneElement, useId, useMemo, useState, type FormEvent, type ReactElement } from "react";
-import type { CreateRunRequest } from "../../../backend/src/api/schemas";
-import { RUN_PRESETS, presetById, requestFromPreset } from "../presets";
+import type { CreateRunRequest } from "../../../backend/src/domain/index";
+import { RUN_PRESETS, presetById, requestFromPreset } from "../../../backend/src/domain/index";
 import { POLICY_NAMES, POLICY_TEXT } from "../reward-policies";
 import {
   aggregationConflicts,
@@ -210,7 +210,7 @@ export function RunForm(props: RunFormProps) {
   return (
     <form className="run-form" onSubmit={submit} noValidate aria-label="Configure a run">
       <div className="preset-row">
-        <Field label="Preset" hint={preset?.description}>
+        <Field label="Preset" hint={preset?.help}>
           <select name="preset" value={presetId} onChange={(e) => choosePreset(e.target.value)}>
             {RUN_PRESETS.map((p) => (
               <option key={p.id} value={p.id}>
@@ -515,11 +515,9 @@ export function RunForm(props: RunFormProps) {
               max={0.5}
               onChange={(fraction) =>
                 set({
-                  byzantine: {
-                    attack: req.byzantine?.attack ?? "sign-flip",
-                    scale: req.byzantine?.scale ?? -4,
-                    fraction,
-                  },
+                  byzantine: req.byzantine
+                    ? { ...req.byzantine, fraction }
+                    : { attack: "sign-flip", fraction },
                 })
               }
             />

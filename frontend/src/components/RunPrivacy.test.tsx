@@ -4,8 +4,8 @@ import {
   CreateRunRequest,
   type RoundRecord,
   type RunSummary,
-} from "../../../backend/src/api/schemas";
-import { requestFromPreset } from "../presets";
+} from "../../../backend/src/domain/index";
+import { requestFromPreset } from "../../../backend/src/domain/index";
 import { RunPrivacy, formatDelta, formatEpsilon } from "./RunPrivacy";
 
 afterEach(cleanup);

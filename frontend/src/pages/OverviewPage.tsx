@@ -1,4 +1,4 @@
-import type { RunSummary } from "../../../backend/src/api/schemas";
+import type { RunSummary } from "../../../backend/src/domain/index";
 import { useHealth, useNodes, useRuns } from "../api/queries";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";

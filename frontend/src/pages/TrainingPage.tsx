@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import type { CreateRunRequest, RoundRecord, RunSummary } from "../../../backend/src/api/schemas";
+import type { CreateRunRequest, RoundRecord, RunSummary } from "../../../backend/src/domain/index";
 import { api, errorMessage } from "../api/client";
 import { queryKeys, useRounds, useRuns } from "../api/queries";
 import { roundFraction, type RoundPoint, type RunProgress } from "../api/run-progress";

@@ -1,4 +1,4 @@
-import type { NodeSummary } from "../../api/schemas.js";
+import type { NodeSummary } from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface Row {

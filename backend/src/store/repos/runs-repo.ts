@@ -1,4 +1,4 @@
-import type { RunConfig, RunStatus, RunSummary } from "../../api/schemas.js";
+import type { RunConfig, RunStatus, RunSummary } from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface RunRow {

@@ -1,9 +1,8 @@
-import type { CreateRunRequest } from "../../backend/src/api/schemas";
+import type { EntryInfo } from "../catalogue/entry.js";
+import type { CreateRunRequest } from "./run-config.js";
 
-export interface RunPreset {
-  id: string;
-  label: string;
-  description: string;
+/** A named starting point for a run: the dashboard's presets, the CLI's `--preset`. */
+export interface RunPreset extends EntryInfo {
   request: CreateRunRequest;
 }
 
@@ -16,8 +15,7 @@ export const RUN_PRESETS: readonly RunPreset[] = [
   {
     id: "quick-demo",
     label: "Quick demo (synthetic, 4 nodes)",
-    description:
-      "A seeded synthetic MNIST-like set and a linear model: 4 nodes, 5 rounds, done in seconds. Good for a first look.",
+    help: "A seeded synthetic MNIST-like set and a linear model: 4 nodes, 5 rounds, done in seconds. Good for a first look.",
     request: {
       name: "Quick demo",
       dataset: "synthetic",
@@ -30,15 +28,14 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 32,
       learningRate: 0.1,
       strategy: { name: "fedavg" },
-      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "loss-improvement", poolPerRound: "100" },
       seed: 1,
     },
   },
   {
     id: "fedavg-iid",
     label: "FedAvg paper, IID",
-    description:
-      "MNIST, 2NN (784-200-200-10), 100 nodes with IID shards, C = 0.1 (10 per round), E = 1, B = 10.",
+    help: "MNIST, 2NN (784-200-200-10), 100 nodes with IID shards, C = 0.1 (10 per round), E = 1, B = 10.",
     request: {
       name: "FedAvg paper IID",
       dataset: "mnist",
@@ -51,15 +48,14 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 10,
       learningRate: 0.1,
       strategy: { name: "fedavg" },
-      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "loss-improvement", poolPerRound: "100" },
       seed: 1,
     },
   },
   {
     id: "non-iid-shards",
     label: "Non-IID shards",
-    description:
-      "The paper's pathological non-IID split: MNIST sorted by label, 2 shards of 300 per node, so most nodes see only 2 digits.",
+    help: "The paper's pathological non-IID split: MNIST sorted by label, 2 shards of 300 per node, so most nodes see only 2 digits.",
     request: {
       name: "Non-IID shards",
       dataset: "mnist",
@@ -72,15 +68,14 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 10,
       learningRate: 0.1,
       strategy: { name: "fedavg" },
-      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "loss-improvement", poolPerRound: "100" },
       seed: 1,
     },
   },
   {
     id: "dirichlet-fedprox",
     label: "Non-IID Dirichlet, FedProx",
-    description:
-      "Label skew drawn from Dirichlet(α = 0.3) over 20 nodes, FedProx with μ = 0.01 to keep local models close to the global one.",
+    help: "Label skew drawn from Dirichlet(α = 0.3) over 20 nodes, FedProx with μ = 0.01 to keep local models close to the global one.",
     request: {
       name: "Dirichlet 0.3 FedProx",
       dataset: "mnist",
@@ -94,15 +89,14 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 20,
       learningRate: 0.05,
       strategy: { name: "fedprox", mu: 0.01 },
-      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "loss-improvement", poolPerRound: "100" },
       seed: 1,
     },
   },
   {
     id: "byzantine",
     label: "Byzantine nodes",
-    description:
-      "2 of 10 nodes send sign-flipped, scaled updates; Multi-Krum (f = 2) keeps them out, and leave-one-out scoring pays them nothing.",
+    help: "2 of 10 nodes send sign-flipped, scaled updates; Multi-Krum (f = 2) keeps them out, and leave-one-out scoring pays them nothing.",
     request: {
       name: "Byzantine nodes vs Krum",
       dataset: "mnist",
@@ -116,16 +110,15 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 20,
       learningRate: 0.05,
       strategy: { name: "krum", f: 2, m: 4 },
-      reward: { policy: "leave-one-out", poolPerRound: "100", permutations: 20 },
-      byzantine: { fraction: 0.2, attack: "sign-flip", scale: -4 },
+      reward: { policy: "leave-one-out", poolPerRound: "100" },
+      byzantine: { fraction: 0.2, attack: "sign-flip" },
       seed: 1,
     },
   },
   {
     id: "dp-fedavg",
     label: "DP-FedAvg (differential privacy)",
-    description:
-      "DP-FedAvg on the FedAvg paper's MNIST 2NN, 100 IID nodes, 10 per round: every node clips its update to L2 norm C = 1 and adds Gaussian noise z·C (z = 0.1) before signing it; ε is reported at δ = 1e-5. npm run bench:dp measured 86% test accuracy after 30 rounds at ε ≈ 62 for the released models; z = 0.5 gives ε ≈ 2 but 28%, since a small ε needs far more nodes per round.",
+    help: "DP-FedAvg on the FedAvg paper's MNIST 2NN, 100 IID nodes, 10 per round: every node clips its update to L2 norm C = 1 and adds Gaussian noise z·C (z = 0.1) before signing it; ε is reported at δ = 1e-5. npm run bench:dp measured 86% test accuracy after 30 rounds at ε ≈ 62 for the released models; z = 0.5 gives ε ≈ 2 but 28%, since a small ε needs far more nodes per round.",
     request: {
       name: "DP-FedAvg",
       dataset: "mnist",
@@ -138,7 +131,7 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 32,
       learningRate: 0.05,
       strategy: { name: "fedavg" },
-      reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "loss-improvement", poolPerRound: "100" },
       privacy: { clipNorm: 1, noiseMultiplier: 0.1, delta: 1e-5 },
       seed: 1,
     },
@@ -146,8 +139,7 @@ export const RUN_PRESETS: readonly RunPreset[] = [
   {
     id: "secure-aggregation",
     label: "Secure aggregation",
-    description:
-      "10 simulated nodes mask their updates with pairwise masks (SecAgg) so the coordinator unmasks only their sum, which gives the same model as plain FedAvg. Rewards use aggregate-loss: the round's validation-loss drop, split by samples among the aggregated nodes.",
+    help: "10 simulated nodes mask their updates with pairwise masks (SecAgg) so the coordinator unmasks only their sum, which gives the same model as plain FedAvg. Rewards use aggregate-loss: the round's validation-loss drop, split by samples among the aggregated nodes.",
     request: {
       name: "Secure aggregation",
       dataset: "mnist",
@@ -161,7 +153,7 @@ export const RUN_PRESETS: readonly RunPreset[] = [
       batchSize: 20,
       learningRate: 0.05,
       strategy: { name: "fedavg" },
-      reward: { policy: "aggregate-loss", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "aggregate-loss", poolPerRound: "100" },
       aggregation: { mode: "secure", clipRange: 1 },
       seed: 1,
     },

@@ -3,7 +3,7 @@ import {
   recoverUpdateSigner,
   type SignedUpdate,
   type UpdateDomain,
-} from "../nodes/update-signing.js";
+} from "./update-signing.js";
 
 export interface IncomingUpdate {
   nodeId: string;

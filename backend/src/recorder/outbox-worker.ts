@@ -1,28 +1,14 @@
 import type { Hex } from "viem";
-import type { RecordRoundPayload } from "../runs/round-executor.js";
-import type { RunEvents } from "../runs/run-events.js";
-import type { RegisterNodePayload } from "../nodes/node-registrar.js";
+import { z } from "zod";
+import { LedgerRevert, type LedgerClient } from "../chain/ledger-client.js";
+import { decodeOutboxPayload, type DecodedOutboxItem } from "../chain/outbox-payloads.js";
+import type { RunEvents } from "../events/run-events.js";
 import { contributionsRepo } from "../store/repos/contributions-repo.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { outboxRepo, type OutboxItem } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
-import { LedgerRevert, type LedgerClient } from "./ledger-client.js";
-
-/** Reverts that retrying cannot fix: the item is marked failed and the queue moves on. */
-const PERMANENT = new Set([
-  "InvalidRunId",
-  "InvalidPolicyId",
-  "InvalidModelHash",
-  "RoundNotIncreasing",
-  "DuplicateContribution",
-  "InvalidNodeId",
-  "InvalidWallet",
-  "NodeAlreadyRegistered",
-  "WalletAlreadyRegistered",
-  "RegistrationExpired",
-  "InvalidRegistrationSignature",
-]);
+import { isPermanentRevert } from "./revert-classes.js";
 
 export interface OutboxWorkerOptions {
   baseDelayMs?: number;
@@ -108,20 +94,21 @@ export class OutboxWorker {
   /** Sends one item; exposed for tests. */
   async process(item: OutboxItem): Promise<void> {
     try {
-      const tx = await this.send(item);
+      const decoded = decodeOutboxPayload(item.kind, item.payload);
+      const tx = await this.send(decoded);
       await this.db.transaction(async (t) => {
         await outboxRepo.confirm(t, item.id, tx ?? null);
         if (item.kind === "record-round" && tx) {
           await roundsRepo.markRecorded(t, item.runId, item.round!, tx);
           await contributionsRepo.setTx(t, item.runId, item.round!, tx);
         }
-        if (item.kind === "register-node" && tx) {
-          await nodesRepo.setRegistrationTx(t, (item.payload as RegisterNodePayload).nodeId, tx);
+        if (decoded.kind === "register-node" && tx) {
+          await nodesRepo.setRegistrationTx(t, decoded.payload.nodeId, tx);
         }
       });
       this.lastError = undefined;
-      if (item.kind === "record-round" && tx) {
-        const p = item.payload as RecordRoundPayload;
+      if (decoded.kind === "record-round" && tx) {
+        const p = decoded.payload;
         const total = p.contributions.reduce((s, c) => s + BigInt(c.reward), 0n);
         await this.events.publish({
           type: "contribution-recorded",
@@ -134,7 +121,11 @@ export class OutboxWorker {
     } catch (err) {
       const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
       this.lastError = `${item.id}: ${message}`;
-      if (err instanceof LedgerRevert && err.errorName && PERMANENT.has(err.errorName)) {
+      // A payload that does not decode can never be sent: it fails for good like a permanent revert.
+      const permanent =
+        err instanceof z.ZodError ||
+        (err instanceof LedgerRevert && isPermanentRevert(err.errorName));
+      if (permanent) {
         console.error(`[outbox] ${item.id} failed for good: ${message}`);
         await outboxRepo.fail(this.db, item.id, message);
         if (item.runId) {
@@ -158,21 +149,21 @@ export class OutboxWorker {
   }
 
   /** Returns the transaction hash, or null when the chain already had the effect without one we know. */
-  private async send(item: OutboxItem): Promise<Hex | null> {
+  private async send(item: DecodedOutboxItem): Promise<Hex | null> {
     switch (item.kind) {
       case "register-run": {
-        const p = item.payload as { chainRunId: Hex; policyId: Hex; policyParams: Hex };
+        const p = item.payload;
         if (await this.ledger.isRunRegistered(p.chainRunId)) return null;
         return this.ledger.registerRun(p.chainRunId, p.policyId, p.policyParams);
       }
       case "register-node": {
-        const p = item.payload as RegisterNodePayload;
+        const p = item.payload;
         const bound = await this.ledger.nodeWallet(p.chainNodeId);
         if (bound.toLowerCase() === p.wallet.toLowerCase()) return null;
         return this.ledger.registerNode(p.chainNodeId, p.wallet, BigInt(p.deadline), p.signature);
       }
       case "record-round": {
-        const p = item.payload as RecordRoundPayload;
+        const p = item.payload;
         if (await this.ledger.isRecorded(p.chainRunId, p.round)) {
           return (await this.ledger.findRoundTx(p.chainRunId, p.round)) ?? null;
         }

@@ -4,7 +4,7 @@ import {
   privatizeDelta,
   secureNormalSource,
   type NormalSource,
-} from "../privacy/index.js";
+} from "./index.js";
 
 /** The privacy parameters a node is given with its round task. */
 export interface UpdatePrivacy {

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { param } from "../../catalogue/entry.js";
 import {
   weightedMean,
   type AggregateResult,
@@ -11,7 +13,7 @@ import {
  * (Reddi et al. 2021, "Adaptive Federated Optimization"; Hsu et al. 2019 for FedAvgM).
  * delta = mean(w_i) - w; the new model is w + serverLr * step(delta).
  */
-abstract class ServerOptimizer implements Strategy {
+export abstract class ServerOptimizer implements Strategy {
   abstract readonly name: string;
   protected m: Float32Array | undefined;
   protected v: Float32Array | undefined;
@@ -21,12 +23,15 @@ abstract class ServerOptimizer implements Strategy {
   }
 
   aggregate(global: Float32Array, updates: readonly ClientUpdate[]): AggregateResult {
-    const mean = weightedMean(updates);
+    return { weights: this.applyMean(global, weightedMean(updates)), excluded: [] };
+  }
+
+  applyMean(global: Float32Array, mean: Float32Array): Float32Array {
     const delta = new Float32Array(global.length);
     for (let j = 0; j < global.length; j++) delta[j] = mean[j]! - global[j]!;
     this.m ??= new Float32Array(global.length);
     this.v ??= this.initialV(global.length);
-    return { weights: this.step(global, delta), excluded: [] };
+    return this.step(global, delta);
   }
 
   protected initialV(dim: number): Float32Array {
@@ -44,25 +49,6 @@ abstract class ServerOptimizer implements Strategy {
   }
 }
 
-export class FedAvgM extends ServerOptimizer {
-  readonly name = "fedavgm";
-  constructor(
-    private readonly serverLr: number,
-    private readonly momentum: number,
-  ) {
-    super();
-  }
-  protected step(global: Float32Array, delta: Float32Array): Float32Array {
-    const m = this.m!;
-    const out = new Float32Array(global.length);
-    for (let j = 0; j < global.length; j++) {
-      m[j] = this.momentum * m[j]! + delta[j]!;
-      out[j] = global[j]! + this.serverLr * m[j]!;
-    }
-    return out;
-  }
-}
-
 export interface AdaptiveParams {
   serverLr: number;
   beta1: number;
@@ -72,7 +58,8 @@ export interface AdaptiveParams {
 
 type SecondMoment = (v: number, d2: number, beta2: number) => number;
 
-class AdaptiveServerOptimizer extends ServerOptimizer {
+/** FedAdam, FedYogi and FedAdagrad differ only in how they update the second moment v. */
+export class AdaptiveServerOptimizer extends ServerOptimizer {
   constructor(
     readonly name: string,
     private readonly p: AdaptiveParams,
@@ -99,9 +86,30 @@ class AdaptiveServerOptimizer extends ServerOptimizer {
   }
 }
 
-export const fedAdam = (p: AdaptiveParams) =>
-  new AdaptiveServerOptimizer("fedadam", p, (v, d2, b2) => b2 * v + (1 - b2) * d2);
-export const fedYogi = (p: AdaptiveParams) =>
-  new AdaptiveServerOptimizer("fedyogi", p, (v, d2, b2) => v - (1 - b2) * d2 * Math.sign(v - d2));
-export const fedAdagrad = (p: AdaptiveParams) =>
-  new AdaptiveServerOptimizer("fedadagrad", p, (v, d2) => v + d2);
+/** The parameters FedAdam, FedYogi and FedAdagrad share (Reddi et al. 2021's names). */
+export const adaptiveParams = {
+  serverLr: z
+    .number()
+    .positive()
+    .max(10)
+    .default(0.01)
+    .meta(param("Server learning rate η", "Step size of the server optimizer.")),
+  beta1: z
+    .number()
+    .min(0)
+    .max(0.9999)
+    .default(0.9)
+    .meta(param("β₁", "Decay of the first moment (momentum) of the averaged update.")),
+  beta2: z
+    .number()
+    .min(0)
+    .max(0.9999)
+    .default(0.99)
+    .meta(param("β₂", "Decay of the second moment.")),
+  tau: z
+    .number()
+    .positive()
+    .max(1)
+    .default(1e-3)
+    .meta(param("τ", "Adaptivity: added to √v; larger τ means smaller per-coordinate scaling.")),
+};

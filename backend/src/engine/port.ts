@@ -2,7 +2,9 @@
  * What the coordinator needs from the training engine (backend/src/engine). Kept as an interface so
  * the round loop reads as FL logic, not as worker plumbing.
  */
-export type ModelKind = "cnn" | "2nn" | "logreg";
+import type { ModelKind } from "./models/catalogue.js";
+
+export type { ModelKind } from "./models/catalogue.js";
 
 export interface TrainTask {
   model: ModelKind;

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { RunEvent } from "../api/schemas.js";
+import type { RunEvent } from "../domain/index.js";
 import { eventsRepo } from "../store/repos/events-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 

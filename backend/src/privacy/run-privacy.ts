@@ -1,4 +1,4 @@
-import type { PrivacyReport, RoundPrivacy, RunConfig } from "../api/schemas.js";
+import type { PrivacyReport, RoundPrivacy, RunConfig } from "../domain/index.js";
 import {
   AdaptiveClipNorm,
   aggregateNoiseMultiplier,
@@ -6,8 +6,8 @@ import {
   secureNormalSource,
   type AdaptiveClipNormState,
   type RdpAccountantState,
-} from "../privacy/index.js";
-import type { UpdatePrivacy } from "../nodes/private-update.js";
+} from "./index.js";
+import type { UpdatePrivacy } from "./private-update.js";
 
 type PrivacySpec = NonNullable<RunConfig["privacy"]>;
 
