@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { LogFormat, LogLevel } from "./logging/logger.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
@@ -22,7 +23,9 @@ const EnvSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{64}$/, "RECORDER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key")
     .optional(),
   TRAINING_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_LEVEL: LogLevel.default("info"),
+  /** "json": one JSON object per log line; otherwise human-readable lines. */
+  LOG_FORMAT: LogFormat.default("pretty"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -38,6 +41,7 @@ export interface CoordinatorConfig {
   recorderPrivateKey: `0x${string}` | undefined;
   trainingWorkers: number | undefined;
   logLevel: Env["LOG_LEVEL"];
+  logFormat: Env["LOG_FORMAT"];
   repoRoot: string;
 }
 
@@ -62,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     recorderPrivateKey: e.RECORDER_PRIVATE_KEY as `0x${string}` | undefined,
     trainingWorkers: e.TRAINING_WORKERS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     repoRoot,
   };
 }

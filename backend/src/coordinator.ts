@@ -1,10 +1,11 @@
-import type { Express } from "express";
+import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
 import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
 import { docsRoutes } from "./api/openapi.js";
 import { agentRoutes } from "./api/agent-routes.js";
+import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
 import { readDeployment, type Deployment } from "./chain/deployment.js";
 import { LedgerClient } from "./chain/ledger-client.js";
@@ -19,6 +20,9 @@ import { outboxRepo } from "./store/repos/outbox-repo.js";
 import { archiveSqliteStore, bindStore } from "./store/deployment-binding.js";
 import { openDatabase, sqliteFile } from "./store/open-database.js";
 import type { SqlDatabase } from "./store/sql-database.js";
+import { componentLogger } from "./logging/logger.js";
+
+const log = componentLogger("coordinator");
 
 export const LOCAL_CHAIN_ID = 31337;
 /** Hardhat's dev account #0 (a public test key): the recorder on the local chain only. */
@@ -45,6 +49,8 @@ export interface CoordinatorDeps {
   engineFactory: RunEngineFactory;
   engineInfo: () => Promise<unknown>;
   outbox?: OutboxWorkerOptions;
+  /** Extra middleware on the /api router (tests: OpenAPI conformance). */
+  apiMiddleware?: RequestHandler[];
 }
 
 /** Wires store, chain, runs, outbox and API together; main.ts and the tests both use it. */
@@ -53,15 +59,7 @@ export async function createCoordinator(
   deps: CoordinatorDeps,
 ): Promise<Coordinator> {
   const deployment = readDeployment(config.deploymentFile);
-  const local = deployment.chainId === LOCAL_CHAIN_ID;
-  if (!config.adminToken && !local) {
-    throw new Error(
-      `ADMIN_TOKEN is required outside the local development chain (deployment is on chain ${deployment.chainId}).`,
-    );
-  }
-  const recorderKey = config.recorderPrivateKey ?? (local ? HARDHAT_ACCOUNT_0_KEY : undefined);
-  if (!recorderKey)
-    throw new Error(`RECORDER_PRIVATE_KEY is required on chain ${deployment.chainId}.`);
+  const recorderKey = checkChainSecrets(config, deployment);
 
   const db = await openBoundStore(config, deployment);
   const publicClient = createPublicClient({
@@ -84,36 +82,24 @@ export async function createCoordinator(
     registrar,
     hub,
   });
-  const startedAt = Date.now();
-
   const app = createApp({
     adminToken: config.adminToken,
+    ...(deps.apiMiddleware ? { middleware: deps.apiMiddleware } : {}),
     // Node registration carries the wallet's EIP-712 signature; agent calls are signed by it.
     tokenExempt: (p) => p === "/nodes" || p.startsWith("/agent/"),
-    routers: [
-      healthRoutes({
-        db,
-        publicClient,
-        rpcUrl: config.rpcUrl,
-        deployment: () => deployment,
-        engine: deps.engineInfo,
-        outbox: async () => ({
-          ...(await outboxRepo.counts(db)),
-          lastError: outbox.lastError ?? null,
-        }),
-        startedAt,
-      }),
-      runRoutes({ db, runs, events, onChange: () => outbox.poke() }),
-      nodeRoutes({
-        db,
-        registrar,
-        publicClient,
-        deployment: () => deployment,
-        onRegistered: () => outbox.poke(),
-      }),
-      agentRoutes({ db, hub, domain }),
-      docsRoutes(),
-    ],
+    routers: apiRouters({
+      config,
+      deps,
+      db,
+      publicClient,
+      deployment,
+      domain,
+      events,
+      registrar,
+      outbox,
+      hub,
+      runs,
+    }),
   });
 
   return {
@@ -129,9 +115,7 @@ export async function createCoordinator(
       outbox.start();
       const resumed = await runs.resumeUnfinished();
       if (resumed.length > 0)
-        console.log(
-          `[coordinator] resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`,
-        );
+        log.info(`resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`);
     },
     async close() {
       // A round in flight finishes (main.ts bounds the wait); a killed one is redone on restart.
@@ -164,10 +148,81 @@ async function openBoundStore(
     );
   }
   const archived = archiveSqliteStore(sqliteFile(config.dataDir), binding.stored);
-  console.log(
-    `[coordinator] the contracts were deployed afresh (a new local chain); the previous store belongs to the old deployment and was archived to ${archived}`,
+  log.info(
+    `the contracts were deployed afresh (a new local chain); the previous store belongs to the old deployment and was archived to ${archived}`,
   );
   const fresh = await openDatabase(opts);
   await bindStore(fresh, deployment);
   return fresh;
+}
+
+/** The secrets a non-local chain needs; the recorder's key (Hardhat's public account #0 locally). */
+function checkChainSecrets(config: CoordinatorConfig, deployment: Deployment): Hex {
+  const local = deployment.chainId === LOCAL_CHAIN_ID;
+  if (!config.adminToken && !local) {
+    throw new Error(
+      `ADMIN_TOKEN is required outside the local development chain (deployment is on chain ${deployment.chainId}).`,
+    );
+  }
+  const recorderKey = config.recorderPrivateKey ?? (local ? HARDHAT_ACCOUNT_0_KEY : undefined);
+  if (!recorderKey)
+    throw new Error(`RECORDER_PRIVATE_KEY is required on chain ${deployment.chainId}.`);
+  return recorderKey;
+}
+
+interface ApiParts {
+  config: CoordinatorConfig;
+  deps: CoordinatorDeps;
+  db: SqlDatabase;
+  publicClient: PublicClient;
+  deployment: Deployment;
+  domain: () => { chainId: number; verifyingContract: `0x${string}` };
+  events: RunEvents;
+  registrar: NodeRegistrar;
+  outbox: OutboxWorker;
+  hub: RemoteNodeHub;
+  runs: RunManager;
+}
+
+/** The API's routers, mounted under /api in this order. */
+function apiRouters(p: ApiParts): Router[] {
+  const {
+    config,
+    deps,
+    db,
+    publicClient,
+    deployment,
+    domain,
+    events,
+    registrar,
+    outbox,
+    hub,
+    runs,
+  } = p;
+  const startedAt = Date.now();
+  return [
+    healthRoutes({
+      db,
+      publicClient,
+      rpcUrl: config.rpcUrl,
+      deployment: () => deployment,
+      engine: deps.engineInfo,
+      outbox: async () => ({
+        ...(await outboxRepo.counts(db)),
+        lastError: outbox.lastError ?? null,
+      }),
+      startedAt,
+    }),
+    catalogueRoutes(),
+    runRoutes({ db, runs, events, onChange: () => outbox.poke() }),
+    nodeRoutes({
+      db,
+      registrar,
+      publicClient,
+      deployment: () => deployment,
+      onRegistered: () => outbox.poke(),
+    }),
+    agentRoutes({ db, hub, domain }),
+    docsRoutes(),
+  ];
 }

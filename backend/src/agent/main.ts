@@ -6,6 +6,9 @@ import { NodeIdSchema } from "../nodes/agent-protocol.js";
 import { parseAgentData } from "./agent-data.js";
 import { loadNodeAccount } from "./agent-key.js";
 import { NodeAgent } from "./node-agent.js";
+import { componentLogger } from "../logging/logger.js";
+
+const log = componentLogger("agent");
 
 const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir> [--node-id <id>] [--workers <n>] [--chain-rpc <url> [--ledger <0x…>]]
 
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   const shutdown = () => {
     if (stop.signal.aborted) process.exit(1);
-    console.log("[agent] stopping");
+    log.info("stopping");
     stop.abort();
   };
   process.on("SIGINT", shutdown);
@@ -95,6 +98,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`[agent] ${(err as Error).message}`);
+  log.error((err as Error).message);
   process.exit(1);
 });

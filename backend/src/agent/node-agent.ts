@@ -37,6 +37,7 @@ import {
   CoordinatorError,
   CoordinatorUnreachable,
 } from "./coordinator-client.js";
+import { componentLogger } from "../logging/logger.js";
 
 export interface NodeAgentOptions {
   coordinator: string;
@@ -86,7 +87,8 @@ export class NodeAgent {
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.client = new CoordinatorClient(opts.coordinator, opts.account, opts.nodeId);
-    this.log = opts.log ?? ((l) => console.log(`[agent ${opts.nodeId}] ${l}`));
+    const log = componentLogger(`agent ${opts.nodeId}`);
+    this.log = opts.log ?? ((l) => log.info(l));
   }
 
   /** Loads the node's data and starts its training worker(s). */

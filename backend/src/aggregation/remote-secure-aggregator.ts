@@ -10,8 +10,10 @@ import {
 } from "../nodes/agent-protocol.js";
 import { RemoteSecAggSession } from "../nodes/remote-secagg-session.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
-import { SecAggError, type SecAggResult } from "../secagg/index.js";
+import type { NodeSubmission } from "../nodes/participant.js";
+import { SecAggError, type SecAggConfig, type SecAggResult } from "../secagg/index.js";
 import type {
+  AggregationResult,
   Aggregator,
   AggregationRound,
   FitNode,
@@ -47,102 +49,121 @@ export class RemoteSecureAggregator implements Aggregator {
   constructor(private readonly opts: RemoteSecureOptions) {}
 
   openRound(setup: RoundSetup): AggregationRound {
-    const { spec, strategy } = this.opts;
+    return new RemoteSecureRound(this.opts, setup);
+  }
+}
+
+/** One round's SecAgg session with the remote agents. */
+class RemoteSecureRound implements AggregationRound {
+  private readonly config: SecAggConfig;
+  private readonly weighting: AgentSecureTask["weighting"];
+  private readonly session: RemoteSecAggSession;
+  private result: SecAggResult | undefined;
+  private failure: string | undefined;
+
+  constructor(
+    private readonly opts: RemoteSecureOptions,
+    private readonly setup: RoundSetup,
+  ) {
     const participants = setup.participants;
-    const config = secureSessionConfig(
+    this.config = secureSessionConfig(
       secureSessionId(setup.chainRunId, setup.round),
       participants.length,
-      this.opts.parameterCount,
-      spec,
+      opts.parameterCount,
+      opts.spec,
     );
     const normaliser = Math.max(1, ...participants.map((n) => n.samples ?? 0));
-    const weighting: AgentSecureTask["weighting"] = setup.equalWeights
-      ? { kind: "equal" }
-      : { kind: "samples", normaliser };
-    const session = new RemoteSecAggSession({
-      config,
+    this.weighting = setup.equalWeights ? { kind: "equal" } : { kind: "samples", normaliser };
+    this.session = new RemoteSecAggSession({
+      config: this.config,
       participants: participants.map((n) => ({ id: n.id, wallet: n.wallet })),
-      expect: { runId: setup.chainRunId, round: setup.round, domain: this.opts.domain },
+      expect: { runId: setup.chainRunId, round: setup.round, domain: opts.domain },
       onMessage: (nodeId, kind) =>
         setup.log("info", `round ${setup.round}: secure aggregation: ${nodeId} sent ${kind}`),
     });
-    let result: SecAggResult | undefined;
-    let failure: string | undefined;
+  }
 
-    const collect = async (fit: FitNode): Promise<FitOutcome[]> => {
-      const errors = new Map<string, string>();
-      participants.forEach((node, k) => {
-        fit(node, k).then(
-          () => undefined,
-          (err: unknown) => errors.set(node.id, `training failed: ${(err as Error).message}`),
-        );
-      });
-      try {
-        result = await session.drive(
-          setup.deadline,
-          spec.stageTimeoutMs ?? DEFAULT_SECAGG_STAGE_TIMEOUT_MS,
-        );
-      } catch (err) {
-        if (!(err instanceof SecAggError)) throw err;
-        failure = err.message;
-        await setup.log(
-          "warn",
-          `round ${setup.round}: secure aggregation failed, the model stays as it was: ${failure}`,
-        );
-      } finally {
-        session.fail("the round's secure aggregation is over");
-      }
-      return participants.map((node): FitOutcome => {
-        const submission = session.submissions.get(node.id);
-        if (submission) return { node, submission, error: undefined };
-        return {
-          node,
-          submission: undefined,
-          error:
-            session.refused.get(node.id) ??
-            errors.get(node.id) ??
-            (session.advertisedBy(node.id)
-              ? "dropped out of secure aggregation before sending its masked input"
-              : `no keys advertised within the round timeout (${this.opts.roundTimeoutMs} ms)`),
-        };
-      });
-    };
-
+  taskExtras() {
     return {
-      taskExtras: () => ({ secure: { task: { config, weighting }, session } }),
-      collect,
-      aggregate: async (accepted) => {
-        if (accepted.length === 0) {
-          return { model: setup.start, excluded: new Map(), scoringModel: () => setup.start };
-        }
-        if (!result) {
-          const reason = `secure aggregation failed: ${failure ?? "no result"}`;
-          return {
-            model: setup.start,
-            excluded: new Map(accepted.map((s) => [s.nodeId, reason])),
-            scoringModel: () => setup.start,
-          };
-        }
-        // Agents masked weight x delta themselves; divide the sum by the survivors' weights,
-        // taken from the sample counts they signed.
-        const samplesOf = new Map(accepted.map((s) => [s.nodeId, s.signed.samples]));
-        const total = result.survivors.reduce(
-          (sum, id) => sum + secureInputWeight(weighting, samplesOf.get(id) ?? 0),
-          0,
-        );
-        const model = strategy.applyMean(setup.start, meanFromSum(setup.start, result.sum, total));
-        const survivors = new Set(result.survivors);
-        const excluded = new Map(
-          accepted
-            .filter((s) => !survivors.has(s.nodeId))
-            .map((s) => [
-              s.nodeId,
-              "dropped out of secure aggregation before its masked input was summed",
-            ]),
-        );
-        return { model, excluded, scoringModel: () => model };
-      },
-      close: () => session.fail("the round is over"),
+      secure: { task: { config: this.config, weighting: this.weighting }, session: this.session },
     };
+  }
+
+  async collect(fit: FitNode): Promise<FitOutcome[]> {
+    const { setup, session } = this;
+    const errors = new Map<string, string>();
+    setup.participants.forEach((node, k) => {
+      fit(node, k).then(
+        () => undefined,
+        (err: unknown) => errors.set(node.id, `training failed: ${(err as Error).message}`),
+      );
+    });
+    try {
+      this.result = await session.drive(
+        setup.deadline,
+        this.opts.spec.stageTimeoutMs ?? DEFAULT_SECAGG_STAGE_TIMEOUT_MS,
+      );
+    } catch (err) {
+      if (!(err instanceof SecAggError)) throw err;
+      this.failure = err.message;
+      await setup.log(
+        "warn",
+        `round ${setup.round}: secure aggregation failed, the model stays as it was: ${this.failure}`,
+      );
+    } finally {
+      session.fail("the round's secure aggregation is over");
+    }
+    return setup.participants.map((node): FitOutcome => {
+      const submission = session.submissions.get(node.id);
+      if (submission) return { node, submission, error: undefined };
+      return {
+        node,
+        submission: undefined,
+        error:
+          session.refused.get(node.id) ??
+          errors.get(node.id) ??
+          (session.advertisedBy(node.id)
+            ? "dropped out of secure aggregation before sending its masked input"
+            : `no keys advertised within the round timeout (${this.opts.roundTimeoutMs} ms)`),
+      };
+    });
+  }
+
+  async aggregate(accepted: readonly NodeSubmission[]): Promise<AggregationResult> {
+    const { start } = this.setup;
+    if (accepted.length === 0) {
+      return { model: start, excluded: new Map(), scoringModel: () => start };
+    }
+    const result = this.result;
+    if (!result) {
+      const reason = `secure aggregation failed: ${this.failure ?? "no result"}`;
+      return {
+        model: start,
+        excluded: new Map(accepted.map((s) => [s.nodeId, reason])),
+        scoringModel: () => start,
+      };
+    }
+    // Agents masked weight x delta themselves; divide the sum by the survivors' weights, taken
+    // from the sample counts they signed.
+    const samplesOf = new Map(accepted.map((s) => [s.nodeId, s.signed.samples]));
+    const total = result.survivors.reduce(
+      (sum, id) => sum + secureInputWeight(this.weighting, samplesOf.get(id) ?? 0),
+      0,
+    );
+    const model = this.opts.strategy.applyMean(start, meanFromSum(start, result.sum, total));
+    const survivors = new Set(result.survivors);
+    const excluded = new Map(
+      accepted
+        .filter((s) => !survivors.has(s.nodeId))
+        .map((s) => [
+          s.nodeId,
+          "dropped out of secure aggregation before its masked input was summed",
+        ]),
+    );
+    return { model, excluded, scoringModel: () => model };
+  }
+
+  close(): void {
+    this.session.fail("the round is over");
   }
 }

@@ -1,4 +1,4 @@
-import express, { type Router } from "express";
+import express, { type RequestHandler, type Router } from "express";
 import { adminAuth } from "./admin-auth.js";
 import { errorHandler, notFound } from "./http-errors.js";
 
@@ -13,6 +13,8 @@ export interface AppOptions {
   routers: Router[];
   /** Mutating paths (under /api) that carry their own proof instead of the admin token. */
   tokenExempt?: (path: string) => boolean;
+  /** Run first on every /api request (the tests check responses against the OpenAPI document). */
+  middleware?: RequestHandler[];
 }
 
 /** The coordinator's Express app: JSON in and out, admin token on mutating calls, JSON errors. */
@@ -23,6 +25,7 @@ export function createApp(opts: AppOptions): express.Express {
     typeof value === "bigint" ? value.toString() : value,
   );
   const api = express.Router();
+  for (const m of opts.middleware ?? []) api.use(m);
   // Keep the exact JSON bytes: node agents sign them (see agent-routes.ts).
   api.use(
     express.json({

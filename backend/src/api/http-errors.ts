@@ -1,6 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
 import { DomainError, type DomainErrorKind } from "../domain/errors.js";
+import { componentLogger } from "../logging/logger.js";
+
+const log = componentLogger("api");
 
 /** The status code of each kind of domain error. */
 const STATUS: Record<DomainErrorKind, number> = {
@@ -70,7 +73,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
     res.status(bodyErr.status).json({ error: { code: "bad_request", message: bodyErr.message } });
     return;
   }
-  console.error("[api] unhandled error:", err);
+  log.error({ err }, "unhandled error");
   res
     .status(500)
     .json({ error: { code: "internal", message: "Internal error; see coordinator logs" } });

@@ -1,4 +1,4 @@
-import { Router, type Request } from "express";
+import { Router, type Request, type Response } from "express";
 import type { RunEvent } from "../domain/index.js";
 import { CreateRunRequest, RunAction, RunId } from "../domain/index.js";
 import { HttpError } from "./http-errors.js";
@@ -69,29 +69,34 @@ export function runRoutes(deps: {
   router.get("/runs/:id/events", async (req, res) => {
     const id = runIdOf(req);
     await load(id);
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    const send = (e: RunEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    // Subscribe first, then replay: nothing published in between is lost (duplicates are dropped).
-    const buffered: RunEvent[] = [];
-    let replaying = true;
-    const unsubscribe = events.subscribe(id, (e) => (replaying ? buffered.push(e) : send(e)));
-    const history = await events.history(id);
-    for (const e of history) send(e);
-    const seen = new Set(history.map((e) => JSON.stringify(e)));
-    for (const e of buffered) if (!seen.has(JSON.stringify(e))) send(e);
-    replaying = false;
-    res.write(": replay done\n\n");
-    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-    req.on("close", () => {
-      clearInterval(keepAlive);
-      unsubscribe();
-    });
+    await streamEvents(events, id, req, res);
   });
 
   return router;
+}
+
+/** Server-Sent Events for one run: its stored history first, then live events. */
+async function streamEvents(events: RunEvents, id: string, req: Request, res: Response) {
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  const send = (e: RunEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  // Subscribe first, then replay: nothing published in between is lost (duplicates are dropped).
+  const buffered: RunEvent[] = [];
+  let replaying = true;
+  const unsubscribe = events.subscribe(id, (e) => (replaying ? buffered.push(e) : send(e)));
+  const history = await events.history(id);
+  for (const e of history) send(e);
+  const seen = new Set(history.map((e) => JSON.stringify(e)));
+  for (const e of buffered) if (!seen.has(JSON.stringify(e))) send(e);
+  replaying = false;
+  res.write(": replay done\n\n");
+  const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  req.on("close", () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+  });
 }

@@ -70,58 +70,13 @@ export function auditLedger(snapshot: LedgerSnapshot, opts: AuditOptions = {}): 
 
   const policies = new Map(runs.map((r) => [lower(r.chainRunId), r.policy]));
   const runPolicy = opts.chainRunId ? policies.get(lower(opts.chainRunId)) : undefined;
-  if (opts.chainRunId) {
-    const reg = runs[0];
-    check(
-      "run-registered",
-      "run registered on chain",
-      !!runPolicy,
-      !reg
-        ? `no RunRegistered event for ${opts.chainRunId}`
-        : runPolicy
-          ? `policy ${runPolicy.name}, pool ${runPolicy.poolPerRoundWei} wei/round, sampleWeighted ${runPolicy.sampleWeighted}`
-          : `unknown reward policy id ${reg.policyId}`,
-    );
-  }
-
-  const byRound = new Map<string, ChainContribution[]>();
-  for (const c of contributions) {
-    const k = roundKey(c.chainRunId, c.round);
-    byRound.set(k, [...(byRound.get(k) ?? []), c]);
-  }
-  const mintedIn = new Map<string, bigint>();
-  for (const m of snapshot.mints) mintedIn.set(m.txHash, (mintedIn.get(m.txHash) ?? 0n) + m.amount);
-
-  let formula = 0;
-  let totals = 0;
-  let unminted = 0;
-  let overPool = 0;
-  const withoutPolicy = new Set<string>();
-  for (const r of rounds) {
-    const items = (byRound.get(roundKey(r.chainRunId, r.round)) ?? []).sort(
-      (a, b) => a.logIndex - b.logIndex,
-    );
-    const sum = items.reduce((s, c) => s + c.reward, 0n);
-    if (BigInt(items.length) !== r.contributions || sum !== r.totalReward) totals++;
-    if ((mintedIn.get(r.txHash) ?? 0n) !== sum) unminted++;
-    const policy = policies.get(lower(r.chainRunId));
-    if (!policy) {
-      withoutPolicy.add(lower(r.chainRunId));
-      continue;
-    }
-    const expected = splitRewards(
-      policy,
-      items.map((c) => ({
-        samples: Number(c.samples),
-        lossBefore: c.lossBefore,
-        lossAfter: c.lossAfter,
-      })),
-    );
-    items.forEach((c, i) => {
-      if (c.reward !== expected[i]) formula++;
-    });
-    if (sum > policy.poolPerRoundWei) overPool++;
-  }
+  if (opts.chainRunId) checkRegistration(opts.chainRunId, runs[0], runPolicy, check);
+  const { formula, totals, unminted, overPool, withoutPolicy } = checkRounds(
+    rounds,
+    contributions,
+    snapshot.mints,
+    policies,
+  );
   const totalReward = contributions.reduce((s, c) => s + c.reward, 0n);
   check(
     "formula",
@@ -233,4 +188,70 @@ function compareWithStore(
       `store ${recorded} wei recorded, chain ${totalReward} wei; ${store.totals.pendingWei} wei still in the outbox`,
     );
   }
+}
+
+/** Re-derives every round's rewards and totals; counts what disagrees. */
+function checkRounds(
+  rounds: LedgerSnapshot["rounds"],
+  contributions: readonly ChainContribution[],
+  mints: LedgerSnapshot["mints"],
+  policies: ReadonlyMap<string, RewardPolicy | undefined>,
+) {
+  const byRound = new Map<string, ChainContribution[]>();
+  for (const c of contributions) {
+    const k = roundKey(c.chainRunId, c.round);
+    byRound.set(k, [...(byRound.get(k) ?? []), c]);
+  }
+  const mintedIn = new Map<string, bigint>();
+  for (const m of mints) mintedIn.set(m.txHash, (mintedIn.get(m.txHash) ?? 0n) + m.amount);
+
+  let formula = 0;
+  let totals = 0;
+  let unminted = 0;
+  let overPool = 0;
+  const withoutPolicy = new Set<string>();
+  for (const r of rounds) {
+    const items = (byRound.get(roundKey(r.chainRunId, r.round)) ?? []).sort(
+      (a, b) => a.logIndex - b.logIndex,
+    );
+    const sum = items.reduce((s, c) => s + c.reward, 0n);
+    if (BigInt(items.length) !== r.contributions || sum !== r.totalReward) totals++;
+    if ((mintedIn.get(r.txHash) ?? 0n) !== sum) unminted++;
+    const policy = policies.get(lower(r.chainRunId));
+    if (!policy) {
+      withoutPolicy.add(lower(r.chainRunId));
+      continue;
+    }
+    const expected = splitRewards(
+      policy,
+      items.map((c) => ({
+        samples: Number(c.samples),
+        lossBefore: c.lossBefore,
+        lossAfter: c.lossAfter,
+      })),
+    );
+    items.forEach((c, i) => {
+      if (c.reward !== expected[i]) formula++;
+    });
+    if (sum > policy.poolPerRoundWei) overPool++;
+  }
+  return { formula, totals, unminted, overPool, withoutPolicy };
+}
+
+function checkRegistration(
+  chainRunId: Hex,
+  reg: LedgerSnapshot["runs"][number] | undefined,
+  policy: RewardPolicy | undefined,
+  check: (id: AuditCheck["id"], name: string, ok: boolean, detail: string) => void,
+): void {
+  check(
+    "run-registered",
+    "run registered on chain",
+    !!policy,
+    !reg
+      ? `no RunRegistered event for ${chainRunId}`
+      : policy
+        ? `policy ${policy.name}, pool ${policy.poolPerRoundWei} wei/round, sampleWeighted ${policy.sampleWeighted}`
+        : `unknown reward policy id ${reg.policyId}`,
+  );
 }

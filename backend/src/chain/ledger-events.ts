@@ -156,20 +156,7 @@ export async function readLedger(
       ledgerEvents("RoundRecorded"),
       ledgerEvents("RunRegistered"),
       ledgerEvents("Claimed"),
-      getLogsInPages(
-        (fromBlock, toBlock) =>
-          client.getContractEvents({
-            address: token,
-            abi: rewardTokenAbi,
-            eventName: "Transfer",
-            args: { from: zeroAddress, to: ledger },
-            fromBlock,
-            toBlock,
-          }),
-        from,
-        blockNumber,
-        page,
-      ),
+      mintsInto(client, token, ledger, from, blockNumber, page),
       client.readContract({
         ...at,
         address: token,
@@ -197,36 +184,9 @@ export async function readLedger(
       totalRecorded: totalRecorded as bigint,
       ledgerBalance: ledgerBalance as bigint,
     },
-    contributions: contribs.map((l) => ({
-      chainRunId: l.args.runId as Hex,
-      round: Number(l.args.round),
-      node: l.args.node as `0x${string}`,
-      samples: l.args.samples as bigint,
-      lossBefore: l.args.lossBefore as bigint,
-      lossAfter: l.args.lossAfter as bigint,
-      updateHash: l.args.updateHash as Hex,
-      reward: l.args.reward as bigint,
-      txHash: l.transactionHash as Hex,
-      blockNumber: l.blockNumber ?? 0n,
-      logIndex: l.logIndex ?? 0,
-    })),
-    rounds: rounds.map((l) => ({
-      chainRunId: l.args.runId as Hex,
-      round: Number(l.args.round),
-      modelHash: l.args.modelHash as Hex,
-      contributions: l.args.contributions as bigint,
-      totalReward: l.args.totalReward as bigint,
-      txHash: l.transactionHash as Hex,
-      blockNumber: l.blockNumber ?? 0n,
-    })),
-    runs: runs.map((l) => ({
-      chainRunId: l.args.runId as Hex,
-      policyId: l.args.policyId as Hex,
-      policyParams: l.args.policyParams as Hex,
-      policy: safeDecode(l.args.policyId as Hex, l.args.policyParams as Hex),
-      txHash: l.transactionHash as Hex,
-      blockNumber: l.blockNumber ?? 0n,
-    })),
+    contributions: contribs.map(toContribution),
+    rounds: rounds.map(toRound),
+    runs: runs.map(toRun),
     claims: claims.map((l) => ({
       node: l.args.node as `0x${string}`,
       amount: l.args.amount as bigint,
@@ -235,4 +195,62 @@ export async function readLedger(
     })),
     mints: mints.map((l) => ({ amount: l.args.value as bigint, txHash: l.transactionHash as Hex })),
   };
+}
+
+const toContribution = (l: RawLog): ChainContribution => ({
+  chainRunId: l.args.runId as Hex,
+  round: Number(l.args.round),
+  node: l.args.node as `0x${string}`,
+  samples: l.args.samples as bigint,
+  lossBefore: l.args.lossBefore as bigint,
+  lossAfter: l.args.lossAfter as bigint,
+  updateHash: l.args.updateHash as Hex,
+  reward: l.args.reward as bigint,
+  txHash: l.transactionHash as Hex,
+  blockNumber: l.blockNumber ?? 0n,
+  logIndex: l.logIndex ?? 0,
+});
+
+const toRound = (l: RawLog): ChainRound => ({
+  chainRunId: l.args.runId as Hex,
+  round: Number(l.args.round),
+  modelHash: l.args.modelHash as Hex,
+  contributions: l.args.contributions as bigint,
+  totalReward: l.args.totalReward as bigint,
+  txHash: l.transactionHash as Hex,
+  blockNumber: l.blockNumber ?? 0n,
+});
+
+const toRun = (l: RawLog): ChainRun => ({
+  chainRunId: l.args.runId as Hex,
+  policyId: l.args.policyId as Hex,
+  policyParams: l.args.policyParams as Hex,
+  policy: safeDecode(l.args.policyId as Hex, l.args.policyParams as Hex),
+  txHash: l.transactionHash as Hex,
+  blockNumber: l.blockNumber ?? 0n,
+});
+
+/** The token's mints (Transfer from 0x0) into the ledger: every reward is one. */
+function mintsInto(
+  client: PublicClient,
+  token: `0x${string}`,
+  ledger: `0x${string}`,
+  from: bigint,
+  to: bigint,
+  page: bigint,
+): Promise<RawLog[]> {
+  return getLogsInPages(
+    (fromBlock, toBlock) =>
+      client.getContractEvents({
+        address: token,
+        abi: rewardTokenAbi,
+        eventName: "Transfer",
+        args: { from: zeroAddress, to: ledger },
+        fromBlock,
+        toBlock,
+      }),
+    from,
+    to,
+    page,
+  );
 }

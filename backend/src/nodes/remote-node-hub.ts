@@ -1,10 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { TrainTask, TrainingEngine } from "../engine/port.js";
-import {
-  AGENT_ONLINE_MS,
-  type AgentHello,
-  type AgentTask,
-} from "./agent-protocol.js";
+import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
 import type { FitContext, NodeSubmission, Participant } from "./participant.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
 import type { SignedUpdate } from "./update-signing.js";

@@ -9,6 +9,9 @@ import { outboxRepo, type OutboxItem } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { isPermanentRevert } from "./revert-classes.js";
+import { componentLogger } from "../logging/logger.js";
+
+const log = componentLogger("outbox");
 
 export interface OutboxWorkerOptions {
   baseDelayMs?: number;
@@ -126,7 +129,7 @@ export class OutboxWorker {
         err instanceof z.ZodError ||
         (err instanceof LedgerRevert && isPermanentRevert(err.errorName));
       if (permanent) {
-        console.error(`[outbox] ${item.id} failed for good: ${message}`);
+        log.error(`${item.id} failed for good: ${message}`);
         await outboxRepo.fail(this.db, item.id, message);
         if (item.runId) {
           await this.events
@@ -141,8 +144,8 @@ export class OutboxWorker {
         return;
       }
       const delay = Math.min(this.max, this.base * 2 ** Math.min(item.attempts, 16));
-      console.warn(
-        `[outbox] ${item.id} attempt ${item.attempts + 1} failed (${message}); retrying in ${delay} ms`,
+      log.warn(
+        `${item.id} attempt ${item.attempts + 1} failed (${message}); retrying in ${delay} ms`,
       );
       await outboxRepo.retryLater(this.db, item.id, message, Date.now() + delay);
     }

@@ -46,7 +46,7 @@ export async function executeRound(
   try {
     await publishRoundStarted(deps.db, deps.events, run.runId, round, ids);
 
-    const fit = nodeFitter(run, round, deps, aggregation.taskExtras, deadline);
+    const fit = nodeFitter(run, round, deps, (n, k) => aggregation.taskExtras(n, k), deadline);
     const fits = aggregation.collect
       ? await aggregation.collect(fit)
       : await collectUpdates(chosen, fit, deadline, run.config.roundTimeoutMs);

@@ -34,6 +34,9 @@ import { executeRound, type RunState } from "../rounds/execute-round.js";
 import { RunPrivacy, type RunPrivacyState } from "../privacy/run-privacy.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 import type { RunEvents } from "../events/run-events.js";
+import { componentLogger } from "../logging/logger.js";
+
+const log = componentLogger("runs");
 
 /** How long a remote round with enough (minNodes) but not all wanted nodes waits for more. */
 const REMOTE_GRACE_MS = 3_000;
@@ -203,7 +206,7 @@ export class RunManager {
     entry.loop = this.loop(run, entry)
       .catch(async (err: unknown) => {
         const message = (err as Error).message;
-        console.error(`[runs] ${run.id} failed: ${message}`);
+        log.error(`${run.id} failed: ${message}`);
         await runsRepo.setStatus(this.deps.db, run.id, "failed", message).catch(() => undefined);
         await this.deps.events
           .publish({ type: "run-status", runId: run.id, status: "failed", error: message })
@@ -245,8 +248,8 @@ export class RunManager {
       if (entry.control !== "run" || this.closed) return;
       const record = await executeRound(state, round, { db, engine, events });
       if (!record) return; // stopped while waiting for remote nodes
-      console.log(
-        `[runs] ${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
+      log.info(
+        `${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
       );
     }
     if (entry.control === "run" && !this.closed) {
