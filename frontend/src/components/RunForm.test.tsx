@@ -134,7 +134,7 @@ describe("RunForm privacy and aggregation", () => {
     const policy = screen.getByLabelText("Contribution score");
     expect(policy.getAttribute("aria-invalid")).toBe("true");
     expect(screen.getAllByRole("alert").map((a) => a.textContent)).toContain(
-      "Secure aggregation hides each node's update, so per-node loss rewards cannot be measured: choose Aggregate loss.",
+      "secure aggregation hides each node's update, so per-node loss rewards cannot be measured: use reward.policy aggregate-loss",
     );
     fireEvent.click(screen.getByTestId("start-run"));
     expect(onSubmit).not.toHaveBeenCalled();

@@ -1,13 +1,13 @@
 import { cloneElement, useId, useMemo, useState, type FormEvent, type ReactElement } from "react";
 import type { CreateRunRequest } from "../../../backend/src/domain/index";
-import { RUN_PRESETS, presetById, requestFromPreset } from "../../../backend/src/domain/index";
-import { POLICY_NAMES, POLICY_TEXT } from "../reward-policies";
 import {
-  aggregationConflicts,
+  RUN_PRESETS,
   participantsPerRound,
-  validateRunRequest,
-  type FieldErrors,
-} from "../run-request";
+  presetById,
+  requestFromPreset,
+} from "../../../backend/src/domain/index";
+import { POLICY_NAMES, POLICY_TEXT } from "../reward-policies";
+import { ruleErrors, validateRunRequest, type FieldErrors } from "../run-request";
 
 type Strategy = CreateRunRequest["strategy"];
 type StrategyName = Strategy["name"];
@@ -120,8 +120,9 @@ export function RunForm(props: RunFormProps) {
   const [req, setReq] = useState<CreateRunRequest>(() => requestFromPreset(presetId));
   const [touched, setTouched] = useState(false);
   const validation = useMemo(() => validateRunRequest(req), [req]);
-  // Secure aggregation's incompatible choices show at once, not only after a submit.
-  const conflicts = useMemo(() => aggregationConflicts(req), [req]);
+  // The cross-field rules (secure aggregation's conflicts, Krum's participants, ...) show at once,
+  // not only after a submit.
+  const conflicts = useMemo(() => ruleErrors(req), [req]);
   const errors: FieldErrors = {
     ...(touched && !validation.ok ? validation.errors : {}),
     ...conflicts,
