@@ -14,6 +14,14 @@ export { ATTACKS } from "../fl/attacks.js";
 export { STRATEGIES } from "../fl/strategies/registry.js";
 export { REWARD_POLICIES } from "../rewards/policies/registry.js";
 export { RUN_PRESETS } from "./presets.js";
+// The catalogue helpers, for readers that render an entry's parameters (the dashboard's form, the
+// CLI), so that they need only this module.
+export {
+  defaultsOf,
+  describeParams,
+  type EntryInfo,
+  type ParamDescription,
+} from "../catalogue/entry.js";
 
 export interface CatalogueItem {
   id: string;

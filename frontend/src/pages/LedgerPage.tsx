@@ -5,15 +5,19 @@ import { Notice } from "../components/Notice";
 import type { Hex } from "viem";
 import { auditLedger, type AuditCheck } from "../../../backend/src/audit/ledger-audit";
 import type { ChainRun } from "../../../backend/src/chain/ledger-events";
+import { REWARD_POLICIES } from "../../../backend/src/domain/index";
 import { useActiveDeployment } from "../chain/use-deployment";
 import { useLedger } from "../chain/use-ledger";
 import { useTokenSymbol } from "../chain/use-token";
 import { chainName } from "../chain/wagmi-config";
 import { formatNumber, formatTokens, fromFixed18, shortHex } from "../format";
-import { POLICY_NAMES, POLICY_TEXT } from "../reward-policies";
 import { navigate, type Route } from "../router";
 
 const firstLine = (m: string) => (m.split("\n")[0] ?? m).replace(/\.+$/, "");
+
+const SAMPLE_WEIGHTED = REWARD_POLICIES.filter((p) => p.sampleWeighted)
+  .map((p) => p.id)
+  .join(", ");
 
 function Formula({ run, symbol }: { run: ChainRun | undefined; symbol: string }) {
   const p = run?.policy;
@@ -22,7 +26,7 @@ function Formula({ run, symbol }: { run: ChainRun | undefined; symbol: string })
       <h2>Reward formula</h2>
       <pre className="formula-text">
         {`score_i  = w_i × max(0, lossBefore_i − lossAfter_i)
-w_i      = samples_i  (sample-weighted: loss-improvement, aggregate-loss), else 1
+w_i      = samples_i  (sample-weighted: ${SAMPLE_WEIGHTED}), else 1
 reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`}
       </pre>
       <p className="muted small">
@@ -33,10 +37,10 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
         the policy:
       </p>
       <dl className="kv small" data-testid="policy-losses">
-        {POLICY_NAMES.map((name) => (
-          <div className="kv-row" key={name}>
-            <dt className="mono">{name}</dt>
-            <dd>{POLICY_TEXT[name].losses}</dd>
+        {REWARD_POLICIES.map((entry) => (
+          <div className="kv-row" key={entry.id}>
+            <dt className="mono">{entry.id}</dt>
+            <dd>{entry.losses}</dd>
           </div>
         ))}
       </dl>
@@ -54,7 +58,7 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
             {formatTokens(p.poolPerRoundWei)} {symbol}
           </dd>
           <dt>Losses</dt>
-          <dd>{POLICY_TEXT[p.name].losses}</dd>
+          <dd>{REWARD_POLICIES.find((entry) => entry.id === p.name)?.losses}</dd>
           <dt>Sample-weighted</dt>
           <dd>{p.sampleWeighted ? "yes" : "no"}</dd>
           <dt>Validation samples</dt>

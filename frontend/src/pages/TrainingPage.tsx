@@ -9,7 +9,7 @@ import { AdminTokenField } from "../components/AdminTokenField";
 import { LineChart } from "../components/LineChart";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
-import { RunForm } from "../components/RunForm";
+import { RunForm } from "../components/run-form/RunForm";
 import { RunLog } from "../components/RunLog";
 import { RunPrivacy, aggregationOf } from "../components/RunPrivacy";
 import { StatusBadge } from "../components/StatusBadge";

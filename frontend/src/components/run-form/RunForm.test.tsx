@@ -1,7 +1,13 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CreateRunRequest } from "../../../backend/src/domain/index";
-import { RUN_PRESETS } from "../../../backend/src/domain/index";
+import type { CreateRunRequest } from "../../../../backend/src/domain/index";
+import {
+  DATASETS,
+  describeParams,
+  MODELS,
+  RUN_PRESETS,
+  STRATEGIES,
+} from "../../../../backend/src/domain/index";
 import { RunForm } from "./RunForm";
 
 afterEach(cleanup);
@@ -27,7 +33,7 @@ describe("RunForm", () => {
     const onSubmit = vi.fn();
     render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
     fireEvent.change(screen.getByLabelText("Strategy"), { target: { value: "fedprox" } });
-    fireEvent.change(screen.getByLabelText("Proximal μ"), { target: { value: "0.1" } });
+    fireEvent.change(screen.getByLabelText("μ"), { target: { value: "0.1" } });
     fireEvent.change(screen.getByLabelText("Rounds"), { target: { value: "3" } });
     fireEvent.change(screen.getByLabelText("Partition"), { target: { value: "dirichlet" } });
     fireEvent.click(screen.getByTestId("start-run"));
@@ -41,7 +47,7 @@ describe("RunForm", () => {
     const onSubmit = vi.fn();
     render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
     fireEvent.change(screen.getByLabelText("Nodes"), { target: { value: "0" } });
-    fireEvent.change(screen.getByLabelText("Tokens per round"), { target: { value: "lots" } });
+    fireEvent.change(screen.getByLabelText("Pool per round (FLR)"), { target: { value: "lots" } });
     fireEvent.click(screen.getByTestId("start-run"));
     expect(onSubmit).not.toHaveBeenCalled();
     const alerts = screen.getAllByRole("alert").map((a) => a.textContent);
@@ -134,7 +140,7 @@ describe("RunForm privacy and aggregation", () => {
     const policy = screen.getByLabelText("Contribution score");
     expect(policy.getAttribute("aria-invalid")).toBe("true");
     expect(screen.getAllByRole("alert").map((a) => a.textContent)).toContain(
-      "Secure aggregation hides each node's update, so per-node loss rewards cannot be measured: choose Aggregate loss.",
+      "secure aggregation hides each node's update, so per-node loss rewards cannot be measured: use reward.policy aggregate-loss",
     );
     fireEvent.click(screen.getByTestId("start-run"));
     expect(onSubmit).not.toHaveBeenCalled();
@@ -159,14 +165,12 @@ describe("RunForm privacy and aggregation", () => {
     });
     fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "secure" } });
     expect(screen.getByLabelText("Strategy").getAttribute("aria-invalid")).toBe("true");
-    expect(screen.getByLabelText("Byzantine nodes (fraction)").getAttribute("aria-invalid")).toBe(
-      "true",
-    );
+    expect(screen.getByLabelText("Byzantine nodes").getAttribute("aria-invalid")).toBe("true");
     fireEvent.click(screen.getByTestId("start-run"));
     expect(onSubmit).not.toHaveBeenCalled();
 
     fireEvent.change(screen.getByLabelText("Strategy"), { target: { value: "fedavg" } });
-    fireEvent.change(screen.getByLabelText("Byzantine nodes (fraction)"), {
+    fireEvent.change(screen.getByLabelText("Byzantine nodes"), {
       target: { value: "0" },
     });
     expect(screen.queryAllByRole("alert")).toEqual([]);
@@ -185,5 +189,69 @@ describe("RunForm privacy and aggregation", () => {
     fireEvent.change(screen.getByLabelText("Aggregation"), { target: { value: "plain" } });
     expect(screen.queryAllByRole("alert")).toEqual([]);
     expect(screen.queryByLabelText("Clip range (R)")).toBeNull();
+  });
+});
+
+describe("RunForm catalogues", () => {
+  it.each(STRATEGIES.map((s) => [s.id, s] as const))(
+    "offers %s with a field per parameter, filled with its schema's defaults",
+    (id, entry) => {
+      const onSubmit = vi.fn();
+      render(<RunForm onSubmit={onSubmit} initialPreset="fedavg-iid" />);
+      fireEvent.change(screen.getByLabelText("Strategy"), { target: { value: id } });
+      expect(screen.getByText(entry.help)).toBeTruthy();
+      const params = describeParams(entry.schema, ["name"]);
+      for (const p of params) {
+        const input = screen.getByLabelText(p.title) as HTMLInputElement;
+        expect(input.name).toBe(p.name);
+        expect(Number(input.value)).toBe(p.default);
+      }
+      fireEvent.click(screen.getByTestId("start-run"));
+      expect(submitted(onSubmit).strategy).toEqual(entry.schema.parse({ name: id }));
+    },
+  );
+
+  it("shows Krum's participant rule at the strategy as soon as it is chosen", () => {
+    render(<RunForm onSubmit={vi.fn()} initialPreset="quick-demo" />);
+    fireEvent.change(screen.getByLabelText("Strategy"), { target: { value: "krum" } });
+    expect(screen.getByLabelText("Strategy").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByRole("alert").textContent).toContain("needs at least 5 participants");
+    fireEvent.change(screen.getByLabelText("Nodes"), { target: { value: "5" } });
+    expect(screen.queryAllByRole("alert")).toEqual([]);
+  });
+
+  it("keeps the pool when the reward policy changes and adds the new policy's defaults", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
+    fireEvent.change(screen.getByLabelText("Pool per round (FLR)"), { target: { value: "42" } });
+    fireEvent.change(screen.getByLabelText("Contribution score"), {
+      target: { value: "shapley-mc" },
+    });
+    expect((screen.getByLabelText("Permutations") as HTMLInputElement).value).toBe("20");
+    // An emptied parameter with a default is left to the schema.
+    fireEvent.change(screen.getByLabelText("Permutations"), { target: { value: "" } });
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(submitted(onSubmit).reward).toEqual({ policy: "shapley-mc", poolPerRound: "42" });
+  });
+
+  it("offers the attacks and their parameters once some nodes attack", () => {
+    const onSubmit = vi.fn();
+    render(<RunForm onSubmit={onSubmit} initialPreset="quick-demo" />);
+    expect(screen.queryByLabelText("Attack")).toBeNull();
+    fireEvent.change(screen.getByLabelText("Byzantine nodes"), { target: { value: "0.25" } });
+    fireEvent.change(screen.getByLabelText("Attack"), { target: { value: "scale" } });
+    expect((screen.getByLabelText("Scale") as HTMLInputElement).value).toBe("-4");
+    fireEvent.click(screen.getByTestId("start-run"));
+    expect(submitted(onSubmit).byzantine).toEqual({ attack: "scale", fraction: 0.25, scale: -4 });
+  });
+
+  it("lists the datasets and models of the catalogues, with the chosen one's help", () => {
+    render(<RunForm onSubmit={vi.fn()} initialPreset="quick-demo" />);
+    const options = (label: string) =>
+      [...(screen.getByLabelText(label) as HTMLSelectElement).options].map((o) => o.value);
+    expect(options("Dataset")).toEqual(DATASETS.map((d) => d.id));
+    expect(options("Model")).toEqual(MODELS.map((m) => m.id));
+    fireEvent.change(screen.getByLabelText("Model"), { target: { value: "cnn" } });
+    expect(screen.getByText(MODELS.find((m) => m.id === "cnn")!.help)).toBeTruthy();
   });
 });
