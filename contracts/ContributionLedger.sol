@@ -38,6 +38,8 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
 
     /// @notice Role allowed to register runs and record rounds (the coordinator's recorder key).
     bytes32 public constant RECORDER_ROLE = keccak256("RECORDER_ROLE");
+    /// @notice First byte of the node ids only a recorder may register (see {registerNode}).
+    bytes1 public constant RESERVED_NODE_ID_PREFIX = 0xff;
 
     /// @notice Role allowed to pause and unpause recording and claiming.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -187,6 +189,9 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     error DuplicateContribution(address wallet);
     /// @notice `nodeId` is zero.
     error InvalidNodeId();
+    /// @notice `nodeId` is in the recorder's reserved namespace (first byte 0xff) and the caller is
+    /// not a recorder.
+    error ReservedNodeId(bytes32 nodeId);
     /// @notice `wallet` is the zero address.
     error InvalidWallet();
     /// @notice `nodeId` is already bound to `wallet`.
@@ -341,7 +346,9 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * @notice Binds `nodeId` to `wallet`, proven by `wallet`'s EIP-712 signature of
      * `RegisterNode(bytes32 nodeId,address wallet,uint256 deadline)` in this ledger's domain
      * (name "FedLedger", version "1"). Anyone may relay it. A binding is permanent: each node id and
-     * each wallet can be registered once.
+     * each wallet can be registered once. Node ids whose first byte is 0xff are reserved for the
+     * nodes the coordinator runs itself (simulated nodes): only a recorder may register them, so
+     * nobody can squat them and leave those nodes unpayable.
      * @dev Smart-contract wallets are supported through ERC-1271. Opens the wallet's balance slot on
      * the {token} ({RewardToken-openAccount}). Emits {NodeRegistered}.
      * @param nodeId The node id (non-zero, not yet registered).
@@ -356,6 +363,9 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
         bytes calldata signature
     ) external {
         if (nodeId == bytes32(0)) revert InvalidNodeId();
+        if (nodeId[0] == RESERVED_NODE_ID_PREFIX && !hasRole(RECORDER_ROLE, msg.sender)) {
+            revert ReservedNodeId(nodeId);
+        }
         if (wallet == address(0)) revert InvalidWallet();
         if (block.timestamp > deadline) revert RegistrationExpired(deadline);
         address boundWallet = _nodeWallets[nodeId];

@@ -99,6 +99,7 @@ describe("architecture", () => {
       "catalogue",
       "audit/ledger-audit.ts",
       "chain/ledger-events.ts",
+      "chain/redact-url.ts",
       "rewards/reward-policy.ts",
     ];
     const direct = sources(frontend).flatMap((f) => (graph.get(f) ?? []).filter(inBackend));

@@ -22,6 +22,14 @@ const EnvSchema = z.object({
     .string()
     .regex(/^0x[0-9a-fA-F]{64}$/, "RECORDER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key")
     .optional(),
+  /** Off the local chain: the mnemonic whose accounts simulated nodes are paid to (account k). */
+  SIMULATED_NODE_MNEMONIC: z
+    .string()
+    .trim()
+    .refine((m) => [12, 15, 18, 21, 24].includes(m.split(/\s+/).length), {
+      message: "SIMULATED_NODE_MNEMONIC must be a BIP-39 mnemonic of 12 to 24 words",
+    })
+    .optional(),
   TRAINING_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   LOG_LEVEL: LogLevel.default("info"),
   /** "json": one JSON object per log line; otherwise human-readable lines. */
@@ -40,6 +48,7 @@ export interface CoordinatorConfig {
   deploymentFile: string;
   recorderPrivateKey: `0x${string}` | undefined;
   trainingWorkers: number | undefined;
+  simulatedNodeMnemonic: string | undefined;
   logLevel: Env["LOG_LEVEL"];
   logFormat: Env["LOG_FORMAT"];
   repoRoot: string;
@@ -52,6 +61,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     throw new Error(`Invalid environment:\n${problems.join("\n")}`);
   }
   const e = parsed.data;
+  const loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(e.COORDINATOR_HOST);
+  if (!loopback && !e.ADMIN_TOKEN) {
+    throw new Error(
+      `Invalid environment:\n  COORDINATOR_HOST: binding to ${e.COORDINATOR_HOST} exposes the API to the network, which needs an ADMIN_TOKEN (openssl rand -hex 24); without one, bind to 127.0.0.1.`,
+    );
+  }
   const rpcUrl = e.CHAIN_RPC_URL ?? `http://127.0.0.1:${e.CHAIN_PORT}`;
   return {
     host: e.COORDINATOR_HOST,
@@ -65,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     ),
     recorderPrivateKey: e.RECORDER_PRIVATE_KEY as `0x${string}` | undefined,
     trainingWorkers: e.TRAINING_WORKERS,
+    simulatedNodeMnemonic: e.SIMULATED_NODE_MNEMONIC,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     repoRoot,

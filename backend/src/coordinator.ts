@@ -7,11 +7,14 @@ import { docsRoutes } from "./api/openapi.js";
 import { agentRoutes } from "./api/agent-routes.js";
 import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
+import { SseStreams } from "./api/sse-streams.js";
 import { readDeployment, type Deployment } from "./chain/deployment.js";
 import { LedgerClient } from "./chain/ledger-client.js";
 import { OutboxWorker, type OutboxWorkerOptions } from "./recorder/outbox-worker.js";
 import type { CoordinatorConfig } from "./config.js";
+import { NodeAdmission } from "./nodes/node-admission.js";
 import { NodeRegistrar } from "./nodes/node-registrar.js";
+import { SimulatedWallets } from "./nodes/simulated-wallets.js";
 import { RemoteNodeHub } from "./nodes/remote-node-hub.js";
 import { RunEvents } from "./events/run-events.js";
 import { RunManager } from "./runs/run-manager.js";
@@ -36,6 +39,8 @@ export interface Coordinator {
   outbox: OutboxWorker;
   /** Remote node agents connected to this coordinator. */
   hub: RemoteNodeHub;
+  /** Who may take part in a round (chain bindings, announced samples). */
+  admission: NodeAdmission;
   /** Live run events (what the SSE endpoint streams). */
   events: RunEvents;
   deployment: Deployment;
@@ -71,9 +76,14 @@ export async function createCoordinator(
     verifyingContract: deployment.contracts.ContributionLedger.address as `0x${string}`,
   });
   const events = new RunEvents(db);
-  const registrar = new NodeRegistrar(db, domain);
+  const wallets = SimulatedWallets.forChain(
+    deployment.chainId === LOCAL_CHAIN_ID,
+    config.simulatedNodeMnemonic,
+  );
+  const registrar = new NodeRegistrar(db, domain, wallets, publicClient);
   const outbox = new OutboxWorker(db, ledger, events, deps.outbox);
   const hub = new RemoteNodeHub();
+  const admission = new NodeAdmission(db, ledger);
   const runs = new RunManager({
     db,
     events,
@@ -81,6 +91,8 @@ export async function createCoordinator(
     domain,
     registrar,
     hub,
+    admission,
+    wallets,
   });
   const app = createApp({
     adminToken: config.adminToken,
@@ -108,6 +120,7 @@ export async function createCoordinator(
     runs,
     outbox,
     hub,
+    admission,
     events,
     deployment,
     publicClient,
@@ -214,7 +227,12 @@ function apiRouters(p: ApiParts): Router[] {
       startedAt,
     }),
     catalogueRoutes(),
-    runRoutes({ db, runs, events, onChange: () => outbox.poke() }),
+    runRoutes({
+      db,
+      runs,
+      streams: new SseStreams(events),
+      onChange: () => outbox.poke(),
+    }),
     nodeRoutes({
       db,
       registrar,

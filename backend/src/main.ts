@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { loadConfig } from "./config.js";
 import { createCoordinator } from "./coordinator.js";
+import { redactRpcUrl } from "./chain/redact-url.js";
 import { componentLogger, setLogLevel } from "./logging/logger.js";
 import { runEngineFactory, describeEngine } from "./runs/tfjs-run-engine.js";
 
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   });
   log.info(`store: ${coordinator.db.location}`);
   log.info(
-    `chain ${coordinator.deployment.chainId} at ${config.rpcUrl}, ledger ${coordinator.deployment.contracts.ContributionLedger.address}`,
+    `chain ${coordinator.deployment.chainId} at ${redactRpcUrl(config.rpcUrl)}, ledger ${coordinator.deployment.contracts.ContributionLedger.address}`,
   );
   if (!config.adminToken)
     log.warn("no ADMIN_TOKEN: mutating calls are open (local development chain only)");

@@ -257,6 +257,23 @@ describe("ContributionLedger", function () {
       expect(await token.totalSupply()).to.equal(0n);
     });
 
+    it("reserves node ids starting with 0xff to recorders: a stranger cannot squat them", async function () {
+      const { ledger, recorder, stranger, alice } = await networkHelpers.loadFixture(deployLedger);
+      const deadline = await deadlineIn(600);
+      const reserved = `0xff${nodeIdOf("sim-1").slice(4)}`;
+      expect(await ledger.RESERVED_NODE_ID_PREFIX()).to.equal("0xff");
+      // The stranger binds the id to its own wallet, with its own valid signature: refused.
+      const own = await signRegistration(stranger, ledger, reserved, stranger.address, deadline);
+      await expect(ledger.connect(stranger).registerNode(reserved, stranger.address, deadline, own))
+        .to.be.revertedWithCustomError(ledger, "ReservedNodeId")
+        .withArgs(reserved);
+      // The recorder relays the simulated node's registration.
+      const sig = await signRegistration(alice, ledger, reserved, alice.address, deadline);
+      await expect(ledger.connect(recorder).registerNode(reserved, alice.address, deadline, sig))
+        .to.emit(ledger, "NodeRegistered")
+        .withArgs(reserved, alice.address);
+    });
+
     it("accepts a signature made exactly at the deadline", async function () {
       const { ledger, alice } = await networkHelpers.loadFixture(deployLedger);
       const deadline = await deadlineIn(100);

@@ -10,7 +10,7 @@ import {
 } from "../nodes/agent-protocol.js";
 import { RemoteSecAggSession } from "../nodes/remote-secagg-session.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
-import type { NodeSubmission } from "../nodes/participant.js";
+import { fitFailure, type NodeSubmission } from "../nodes/participant.js";
 import { SecAggError, type SecAggConfig, type SecAggResult } from "../secagg/index.js";
 import type {
   AggregationResult,
@@ -95,7 +95,7 @@ class RemoteSecureRound implements AggregationRound {
     setup.participants.forEach((node, k) => {
       fit(node, k).then(
         () => undefined,
-        (err: unknown) => errors.set(node.id, `training failed: ${(err as Error).message}`),
+        (err: unknown) => errors.set(node.id, fitFailure(err)),
       );
     });
     try {

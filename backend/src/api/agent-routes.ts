@@ -4,6 +4,7 @@ import {
   AGENT_HEADERS,
   AgentHello,
   AgentProgress,
+  AgentRefusal,
   SECAGG_POLLS,
   SECAGG_POSTS,
   bytesToWeights,
@@ -12,6 +13,7 @@ import {
 } from "../nodes/agent-protocol.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { SecAggCallRefused } from "../nodes/remote-secagg-session.js";
+import { nodesRepo } from "../store/repos/nodes-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { agentAuthenticator, type AuthenticatedAgent } from "./agent-auth.js";
 import { HttpError } from "./http-errors.js";
@@ -92,6 +94,17 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     if (!hub.progress(TaskId.parse(req.params.taskId), nodeId, p)) {
       throw new HttpError(409, "task_closed", "this task's round is over");
     }
+    res.status(204).end();
+  });
+
+  router.post("/agent/tasks/:taskId/refuse", async (req, res) => {
+    const { nodeId, wallet } = await authenticate(req);
+    hub.seen(nodeId, wallet);
+    const { reason } = AgentRefusal.parse(req.body);
+    if (!hub.refuse(TaskId.parse(req.params.taskId), nodeId, reason)) {
+      throw new HttpError(404, "task_not_found", "no such open task for this node");
+    }
+    await nodesRepo.setRefusing(deps.db, nodeId, reason);
     res.status(204).end();
   });
 

@@ -22,6 +22,7 @@ import {
 import {
   AgentHello,
   AgentProgress,
+  AgentRefusal,
   AgentSecureCommitment,
   AgentTask,
   AgentUpdateHeader,
@@ -82,6 +83,29 @@ const CatalogueItem = z.object({
 });
 export const Catalogues = z.record(z.string(), z.array(CatalogueItem));
 
+export const OutboxQuery = z.object({
+  status: z.enum(["pending", "confirmed", "failed"]).optional(),
+  run: RunId.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** One chain write, as the recorder tracks it. */
+export const OutboxItemView = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  lane: z.string(),
+  kind: z.enum(["register-run", "register-node", "record-round"]),
+  runId: z.string(),
+  round: z.number().int().nullable(),
+  payload: z.unknown(),
+  status: z.enum(["pending", "confirmed", "failed"]),
+  attempts: z.number().int(),
+  nextAttemptAt: z.number(),
+  lastError: z.string().nullable(),
+  txHash: z.string().nullable(),
+  createdAt: z.number(),
+});
+
 const Domain = z.object({ chainId: z.number().int(), verifyingContract: Address });
 const Received = z.object({ received: z.literal(true) });
 
@@ -122,6 +146,8 @@ const E = {
  */
 function withCommonErrors(op: OperationSpec): OperationSpec {
   const r = { ...op.responses };
+  // Without an admin token the coordinator answers loopback hosts and origins only.
+  r[403] ??= error("Refused: not a loopback Host or Origin (a coordinator without ADMIN_TOKEN)");
   if (op.body) {
     r[400] ??= E[400];
     r[413] ??= E[413];
@@ -145,6 +171,14 @@ const OPERATION_LIST: OperationSpec[] = [
     path: "/api/health",
     summary: "Chain, store, engine and outbox status (always 200; status says ok or degraded)",
     responses: { 200: json("Status", HealthReport) },
+  },
+  {
+    method: "get",
+    path: "/api/outbox",
+    summary:
+      "Chain writes (run and node registrations, round records) with their status, attempts and last error; failed ones are parked for good with the revert's reason",
+    params: { query: OutboxQuery },
+    responses: { 200: json("Outbox items, newest first", z.array(OutboxItemView)), 400: E[400] },
   },
   {
     method: "get",
@@ -213,6 +247,7 @@ const OPERATION_LIST: OperationSpec[] = [
       200: { description: "An event stream", contentType: "text/event-stream" },
       400: E[400],
       404: E[404],
+      429: error("Too many open event streams for this client or run"),
     },
   },
   {
@@ -320,6 +355,16 @@ const OPERATION_LIST: OperationSpec[] = [
     params: { path: taskPath },
     body: AgentProgress,
     responses: { 204: { description: "Accepted" }, 409: error("The task's round is over") },
+  },
+  {
+    method: "post",
+    path: "/api/agent/tasks/{taskId}/refuse",
+    summary:
+      "Node agents: decline a task below the operator's privacy floor (the node shows as refusing, with the reason)",
+    security: "agent",
+    params: { path: taskPath },
+    body: AgentRefusal,
+    responses: { 204: { description: "Declined" } },
   },
   {
     method: "post",

@@ -1,6 +1,12 @@
 import express, { type RequestHandler, type Router } from "express";
 import { adminAuth } from "./admin-auth.js";
+import { loopbackOnly } from "./host-check.js";
 import { errorHandler, notFound } from "./http-errors.js";
+
+/** JSON bodies: 1 MB, and 64 MB for a SecAgg message (a masked input is the whole model). */
+const SMALL_BODY = "1mb";
+const LARGE_BODY = "64mb";
+const LARGE_JSON_PATH = /^\/agent\/tasks\/[^/]+\/secagg\//;
 
 /** A request whose JSON body was parsed, with the bytes it was parsed from. */
 export interface RequestWithRawBody extends express.Request {
@@ -26,16 +32,17 @@ export function createApp(opts: AppOptions): express.Express {
   );
   const api = express.Router();
   for (const m of opts.middleware ?? []) api.use(m);
-  // Keep the exact JSON bytes: node agents sign them (see agent-routes.ts).
-  api.use(
-    express.json({
-      limit: "64mb",
-      verify: (req, _res, buf) => {
-        (req as RequestWithRawBody).rawBody = buf;
-      },
-    }),
-  );
+  if (!opts.adminToken) api.use(loopbackOnly());
+  // The token before any body is read: a stranger's 64 MB gets a 401, not our parser's time.
   api.use(adminAuth(opts.adminToken, opts.tokenExempt ?? (() => false)));
+  // Keep the exact JSON bytes: node agents sign them (see agent-auth.ts). Bodies are small (1 MB)
+  // except a SecAgg masked input, which carries the whole masked model.
+  const keepRaw = (req: express.Request, _res: unknown, buf: Buffer) => {
+    (req as RequestWithRawBody).rawBody = buf;
+  };
+  const small = express.json({ limit: SMALL_BODY, verify: keepRaw });
+  const large = express.json({ limit: LARGE_BODY, verify: keepRaw });
+  api.use((req, res, next) => (LARGE_JSON_PATH.test(req.path) ? large : small)(req, res, next));
   for (const r of opts.routers) api.use(r);
   api.use(notFound);
   app.use("/api", api);

@@ -3,7 +3,9 @@ import type { PublicClient } from "viem";
 import { readChainStatus } from "../chain/chain-status.js";
 import type { Deployment } from "../chain/deployment.js";
 import { schemaVersion } from "../store/migrations.js";
+import { outboxRepo } from "../store/repos/outbox-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
+import { OutboxQuery } from "./api-spec.js";
 
 export interface HealthDeps {
   db: SqlDatabase;
@@ -31,6 +33,11 @@ async function storeStatus(db: SqlDatabase) {
 /** GET /api/health: always 200, with the status of the chain, the store and the engine. */
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
+  router.get("/outbox", async (req, res) => {
+    const { status, run, limit } = OutboxQuery.parse(req.query);
+    res.json(await outboxRepo.list(deps.db, { status, run, limit }));
+  });
+
   router.get("/health", async (_req, res) => {
     const [chain, store, engine, outbox] = await Promise.all([
       readChainStatus(deps.publicClient, deps.rpcUrl, deps.deployment()),

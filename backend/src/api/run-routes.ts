@@ -1,9 +1,8 @@
-import { Router, type Request, type Response } from "express";
-import type { RunEvent } from "../domain/index.js";
+import { Router, type Request } from "express";
 import { CreateRunRequest, RunAction, RunId } from "../domain/index.js";
 import { HttpError } from "./http-errors.js";
 import type { RunManager } from "../runs/run-manager.js";
-import type { RunEvents } from "../events/run-events.js";
+import type { SseStreams } from "./sse-streams.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
@@ -15,11 +14,12 @@ function runIdOf(req: Request): string {
 export function runRoutes(deps: {
   db: SqlDatabase;
   runs: RunManager;
-  events: RunEvents;
+  streams: SseStreams;
   onChange: () => void;
 }): Router {
   const router = Router();
-  const { db, runs, events } = deps;
+  const { db, runs } = deps;
+  const streams = deps.streams;
 
   const load = async (id: string) => {
     const run = await runsRepo.get(db, id);
@@ -69,34 +69,8 @@ export function runRoutes(deps: {
   router.get("/runs/:id/events", async (req, res) => {
     const id = runIdOf(req);
     await load(id);
-    await streamEvents(events, id, req, res);
+    await streams.stream(id, req, res);
   });
 
   return router;
-}
-
-/** Server-Sent Events for one run: its stored history first, then live events. */
-async function streamEvents(events: RunEvents, id: string, req: Request, res: Response) {
-  res.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-cache, no-transform",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
-  const send = (e: RunEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-  // Subscribe first, then replay: nothing published in between is lost (duplicates are dropped).
-  const buffered: RunEvent[] = [];
-  let replaying = true;
-  const unsubscribe = events.subscribe(id, (e) => (replaying ? buffered.push(e) : send(e)));
-  const history = await events.history(id);
-  for (const e of history) send(e);
-  const seen = new Set(history.map((e) => JSON.stringify(e)));
-  for (const e of buffered) if (!seen.has(JSON.stringify(e))) send(e);
-  replaying = false;
-  res.write(": replay done\n\n");
-  const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-  req.on("close", () => {
-    clearInterval(keepAlive);
-    unsubscribe();
-  });
 }

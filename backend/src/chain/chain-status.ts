@@ -1,5 +1,6 @@
 import type { PublicClient } from "viem";
 import type { Deployment } from "./deployment.js";
+import { redactRpcUrl } from "./redact-url.js";
 
 export interface ChainStatus {
   reachable: boolean;
@@ -18,10 +19,12 @@ export interface ChainStatus {
  */
 export async function readChainStatus(
   client: PublicClient,
-  rpcUrl: string,
+  fullRpcUrl: string,
   deployment: Deployment | undefined,
   timeoutMs = 3_000,
 ): Promise<ChainStatus> {
+  // The status is served to anyone: never the provider's key.
+  const rpcUrl = redactRpcUrl(fullRpcUrl);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

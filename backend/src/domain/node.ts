@@ -5,10 +5,12 @@ export const NodeSummary = z.object({
   id: z.string(),
   wallet: z.string(),
   kind: z.enum(["simulated", "remote"]),
-  status: z.enum(["registered", "training", "idle", "offline"]),
+  status: z.enum(["registered", "training", "idle", "offline", "refusing"]),
   registeredAt: z.number(),
   lastSeen: z.number().nullable(),
   registrationTx: z.string().nullable(),
+  /** Why the node last refused a task (its operator's privacy floor), if it ever did. */
+  refusal: z.string().nullable(),
   totals: z.object({ contributions: z.number().int(), rewardWei: z.string() }),
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;

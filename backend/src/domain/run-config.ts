@@ -140,6 +140,12 @@ export const RunConfigFields = z
      * round(fraction x numNodes)); with fewer than wanted it waits a few seconds more for them.
      */
     minNodes: z.number().int().min(1).max(1000).optional(),
+    /**
+     * The most training samples a node may announce (its FedAvg weight and its reward share are
+     * taken from its signed count, which may not exceed what it announced). Default: the
+     * dataset's training set size.
+     */
+    maxSamplesPerNode: z.number().int().min(1).max(10_000_000).optional(),
     /** A round waits this long for stragglers, then aggregates what arrived. */
     roundTimeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
     seed: z

@@ -49,5 +49,14 @@ export const RunSummary = z.object({
     .nullable(),
   /** With privacy: the budget spent so far (null without privacy or before the first round). */
   privacy: PrivacyReport.nullable(),
+  /**
+   * The run's chain writes not yet confirmed: pending (waiting or retrying) and failed for good
+   * (a revert retrying cannot fix), with the latest error of either.
+   */
+  chainWrites: z.object({
+    pending: z.number().int(),
+    failed: z.number().int(),
+    lastError: z.string().nullable(),
+  }),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -11,7 +11,8 @@ export class RunEvents {
   private readonly emitter = new EventEmitter();
 
   constructor(private readonly db: SqlDatabase) {
-    this.emitter.setMaxListeners(0);
+    // Streams are capped per run by the API (api/sse-streams.ts); more listeners than that is a leak.
+    this.emitter.setMaxListeners(300);
   }
 
   async publish(e: RunEvent): Promise<void> {

@@ -1,16 +1,24 @@
-import type { Hex } from "viem";
+import type { Hex, PublicClient } from "viem";
 import { chainNotReady, conflict, invalid } from "../domain/index.js";
+
+/** Simulated nodes on a public chain would be paid to wallets whose keys everyone has. */
+export const simulatedNodesUnsafe = () =>
+  invalid(
+    "simulated_nodes_unsafe",
+    "Simulated nodes are refused on this chain: they would be paid to Hardhat's public dev accounts, whose keys anyone can use to claim. Set SIMULATED_NODE_MNEMONIC to a mnemonic of your own for their wallets, or run remote node agents (nodeSource remote).",
+  );
 import type { RegisterNodePayload } from "../chain/outbox-payloads.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import type { SqlDatabase, SqlExecutor } from "../store/sql-database.js";
 import {
   chainNodeId,
-  registrationSigner,
+  reservedNodeIdReason,
+  verifyRegistration,
   signRegistration,
   type LedgerDomain,
 } from "./node-registration.js";
-import { simulatedNodeAccount, simulatedNodeId } from "./simulated-wallets.js";
+import { simulatedNodeId, type SimulatedWallets } from "./simulated-wallets.js";
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
@@ -22,6 +30,10 @@ export class NodeRegistrar {
   constructor(
     private readonly db: SqlDatabase,
     private readonly domain: () => LedgerDomain | undefined,
+    /** Undefined off the local chain without an operator mnemonic: no simulated nodes then. */
+    private readonly wallets: SimulatedWallets | undefined,
+    /** Verifies registrations as the ledger does (ERC-1271 smart-contract wallets through it). */
+    private readonly chain: Pick<PublicClient, "verifyTypedData">,
   ) {}
 
   private requireDomain(): LedgerDomain {
@@ -34,7 +46,8 @@ export class NodeRegistrar {
   async enqueueSimulated(tx: SqlExecutor, runId: string, k: number): Promise<void> {
     const d = this.requireDomain();
     const nodeId = simulatedNodeId(k);
-    const account = simulatedNodeAccount(k);
+    if (!this.wallets) throw simulatedNodesUnsafe();
+    const account = this.wallets.account(k);
     const deadline = BigInt(Math.floor(Date.now() / 1000) + YEAR_SECONDS);
     const signature = await signRegistration(account, d, nodeId, deadline);
     await nodesRepo.upsert(tx, {
@@ -67,20 +80,23 @@ export class NodeRegistrar {
     signature: Hex;
   }): Promise<"inserted" | "unchanged"> {
     const d = this.requireDomain();
+    const reserved = reservedNodeIdReason(req.nodeId);
+    if (reserved) throw invalid("node_id_reserved", reserved);
     if (req.deadline < Math.floor(Date.now() / 1000)) {
       throw invalid(
         "registration_expired",
         `deadline ${req.deadline} has passed; sign a new registration`,
       );
     }
-    const signer = await registrationSigner(
+    const valid = await verifyRegistration(
+      this.chain,
       d,
       req.nodeId,
       req.wallet,
       BigInt(req.deadline),
       req.signature,
     );
-    if (!signer || signer.toLowerCase() !== req.wallet.toLowerCase()) {
+    if (!valid) {
       throw invalid(
         "bad_signature",
         `the signature was not made by ${req.wallet} over this registration`,

@@ -49,3 +49,11 @@ export interface Participant {
     ctx: FitContext,
   ): Promise<NodeSubmission>;
 }
+
+/** A node declined its task (a remote agent's privacy floor); the message says why. */
+export class TaskRefused extends Error {}
+
+/** The reason a fit failed, as a round record states it. */
+export function fitFailure(err: unknown): string {
+  return err instanceof TaskRefused ? err.message : `training failed: ${(err as Error).message}`;
+}

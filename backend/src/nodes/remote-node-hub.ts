@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { TrainTask, TrainingEngine } from "../engine/port.js";
 import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
-import type { FitContext, NodeSubmission, Participant } from "./participant.js";
+import {
+  TaskRefused,
+  type FitContext,
+  type NodeSubmission,
+  type Participant,
+} from "./participant.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
 import type { SignedUpdate } from "./update-signing.js";
 
@@ -209,6 +214,20 @@ export class RemoteNodeHub {
     const t = this.taskFor(taskId, nodeId);
     if (!t) return false;
     t.resolve(submission);
+    return true;
+  }
+
+  /**
+   * The node refused its task (below its privacy floor): the round gets the refusal as the node's
+   * outcome at once instead of waiting for the deadline.
+   */
+  refuse(taskId: string, nodeId: string, reason: string): boolean {
+    const t = this.taskFor(taskId, nodeId);
+    if (!t) return false;
+    this.tasks.delete(taskId);
+    const node = this.nodes.get(nodeId);
+    if (node) delete node.taskId;
+    t.reject(new TaskRefused(`refused the task: ${reason}`));
     return true;
   }
 

@@ -24,6 +24,11 @@ export class SimulatedNode implements Participant {
     return this.account.address;
   }
 
+  /** Its shard's size: what it trains on, and all it may claim. */
+  get samples(): number {
+    return this.indices.length;
+  }
+
   async fit(
     engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,

@@ -85,11 +85,6 @@ export class OutboxWorker {
         await this.sleep(this.idle);
         continue;
       }
-      const wait = item.nextAttemptAt - Date.now();
-      if (wait > 0) {
-        await this.sleep(Math.min(wait, this.idle));
-        continue;
-      }
       await this.process(item);
     }
   }
@@ -124,11 +119,7 @@ export class OutboxWorker {
     } catch (err) {
       const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
       this.lastError = `${item.id}: ${message}`;
-      // A payload that does not decode can never be sent: it fails for good like a permanent revert.
-      const permanent =
-        err instanceof z.ZodError ||
-        (err instanceof LedgerRevert && isPermanentRevert(err.errorName));
-      if (permanent) {
+      if (await this.isPermanent(item, err)) {
         log.error(`${item.id} failed for good: ${message}`);
         await outboxRepo.fail(this.db, item.id, message);
         if (item.runId) {
@@ -149,6 +140,21 @@ export class OutboxWorker {
       );
       await outboxRepo.retryLater(this.db, item.id, message, Date.now() + delay);
     }
+  }
+
+  /**
+   * Whether retrying can never help: a payload that does not decode, a revert the ABI's error
+   * classes call permanent, or a round of a run whose registration itself failed for good.
+   */
+  private async isPermanent(item: OutboxItem, err: unknown): Promise<boolean> {
+    if (err instanceof z.ZodError) return true;
+    if (!(err instanceof LedgerRevert)) return false;
+    if (isPermanentRevert(err.errorName)) return true;
+    if (err.errorName === "RunNotRegistered" && item.runId) {
+      const registration = await outboxRepo.get(this.db, `register-run:${item.runId}`);
+      return registration?.status === "failed";
+    }
+    return false;
   }
 
   /** Returns the transaction hash, or null when the chain already had the effect without one we know. */

@@ -29,10 +29,13 @@ export const REVERT_CLASS: Record<LedgerErrorName, "permanent" | "transient"> = 
   WalletAlreadyRegistered: "permanent",
   RegistrationExpired: "permanent",
   InvalidRegistrationSignature: "permanent",
-  // Ordering: the recorder sends a run's registration before its rounds, so these clear once the
-  // earlier write lands.
+  // A run's registration goes out before its rounds in the run's lane, so a round of a run the
+  // chain does not know clears once the registration lands (the worker fails it for good when the
+  // registration itself failed). Nodes are admitted to a round only once their registration is on
+  // chain or ahead in the lane, so a contribution naming an unknown wallet never will clear.
   RunNotRegistered: "transient",
-  NodeNotRegistered: "transient",
+  NodeNotRegistered: "permanent",
+  ReservedNodeId: "permanent",
   RunAlreadyRegistered: "transient",
   RoundAlreadyRecorded: "transient",
   // Claims and token internals: not sent by the recorder; retried if they ever appear.
@@ -42,7 +45,8 @@ export const REVERT_CLASS: Record<LedgerErrorName, "permanent" | "transient"> = 
   ZeroAddress: "transient",
   InvalidShortString: "transient",
   StringTooLong: "transient",
-  SafeCastOverflowedUintDowncast: "transient",
+  // A reward or total past the contract's integer widths: the same write overflows every time.
+  SafeCastOverflowedUintDowncast: "permanent",
   ECDSAInvalidSignature: "transient",
   ECDSAInvalidSignatureLength: "transient",
   ECDSAInvalidSignatureS: "transient",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { param, variantSchema, type EntryInfo } from "../catalogue/entry.js";
 import type { ClientUpdate } from "../fl/strategies/strategy.js";
-import { TokenAmount } from "./token-amount.js";
+import { PoolAmount } from "./token-amount.js";
 
 /** Validation losses of several models, measured by the coordinator. */
 export type ValidationLosses = (models: Float32Array[]) => Promise<number[]>;
@@ -30,7 +30,7 @@ export interface ScoreInput<P = Record<string, unknown>> {
 
 /** Parameters every policy has: the pool it splits each round. */
 export const commonRewardParams = {
-  poolPerRound: TokenAmount.default("100").meta(
+  poolPerRound: PoolAmount.default("100").meta(
     param("Pool per round (FLR)", "Tokens minted and split among a round's contributors."),
   ),
 };

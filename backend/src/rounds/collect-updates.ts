@@ -1,5 +1,5 @@
 import type { FitNode, FitOutcome, TaskExtras } from "../aggregation/aggregator.js";
-import type { Participant } from "../nodes/participant.js";
+import { fitFailure, type Participant } from "../nodes/participant.js";
 import type { RoundDeps, RunState } from "./run-state.js";
 
 /** Progress events per node are throttled to this interval (the last batch always goes out). */
@@ -76,11 +76,7 @@ export async function collectUpdates(
       participants.map(async (node, k): Promise<FitOutcome> => {
         const work = fit(node, k).then(
           (submission): FitOutcome => ({ node, submission, error: undefined }),
-          (err: unknown): FitOutcome => ({
-            node,
-            submission: undefined,
-            error: `training failed: ${(err as Error).message}`,
-          }),
+          (err: unknown): FitOutcome => ({ node, submission: undefined, error: fitFailure(err) }),
         );
         const r = await Promise.race([work, timeout]);
         if (r !== "timeout") return r;

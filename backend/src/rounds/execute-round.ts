@@ -1,6 +1,6 @@
 // One federated round as a pipeline of named steps, each in its own module:
 //
-//   choose participants -> collect (deadline) -> validate -> aggregate -> evaluate -> score
+//   choose participants -> admit -> collect (deadline) -> validate -> aggregate -> evaluate -> score
 //     -> record (one transaction: round, contributions, checkpoint, outbox) -> publish
 //
 // The aggregation (plain, secure, with DP or not) was chosen once for the run; nothing here
@@ -8,6 +8,7 @@
 import type { RoundRecord } from "../domain/index.js";
 import { hashWeights } from "../nodes/update-signing.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
+import { admitParticipants } from "./admit-participants.js";
 import { collectUpdates, nodeFitter } from "./collect-updates.js";
 import { evaluateRound } from "./evaluate-model.js";
 import { publishRoundAggregated, publishRoundStarted } from "./publish-round.js";
@@ -30,6 +31,7 @@ export async function executeRound(
   const chosen = await run.chooseParticipants(round);
   if (!chosen) return undefined;
   const ids = chosen.map((n) => n.id);
+  const { admitted, refused } = await admitParticipants(run, round, chosen, deps.events);
   const started = Date.now();
   const deadline = started + run.config.roundTimeoutMs;
   const start = run.global;
@@ -38,7 +40,7 @@ export async function executeRound(
     round,
     chainRunId: run.chainRunId,
     start,
-    participants: chosen,
+    participants: admitted,
     deadline,
     equalWeights: false,
     log: (level, message) => deps.events.publish({ type: "log", runId: run.runId, level, message }),
@@ -49,7 +51,7 @@ export async function executeRound(
     const fit = nodeFitter(run, round, deps, (n, k) => aggregation.taskExtras(n, k), deadline);
     const fits = aggregation.collect
       ? await aggregation.collect(fit)
-      : await collectUpdates(chosen, fit, deadline, run.config.roundTimeoutMs);
+      : await collectUpdates(admitted, fit, deadline, run.config.roundTimeoutMs);
 
     const { outcomes, accepted } = await validateUpdates(run, round, fits, deps.events);
 
@@ -77,7 +79,7 @@ export async function executeRound(
       durationMs: finished - started,
       ...evaluation,
       participants: ids,
-      updates: outcomes,
+      updates: [...outcomes, ...refused],
       modelHash: hashWeights(next),
       txHash: null,
       aggregation: run.aggregator.mode,

@@ -17,6 +17,8 @@ export interface RunState {
   config: RunConfig;
   /** This round's participants: a seeded sample of the run's nodes (may wait for remote ones). */
   chooseParticipants(round: number): Promise<Participant[] | undefined>;
+  /** Why a chosen node may not take part (undefined: it may); see nodes/node-admission.ts. */
+  admit(node: Participant): Promise<string | undefined>;
   /** Called when a round is over, whatever happened (drops remote stragglers' tasks). */
   closeRound?(round: number): void;
   /** Run-level facts remote nodes need with their task. */

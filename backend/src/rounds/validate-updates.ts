@@ -2,7 +2,7 @@ import type { FitOutcome } from "../aggregation/aggregator.js";
 import type { UpdateOutcome } from "../domain/index.js";
 import type { RunEvents } from "../events/run-events.js";
 import type { NodeSubmission } from "../nodes/participant.js";
-import { validateCommitment, validateUpdate } from "../nodes/update-validation.js";
+import { validateCommitment, validateUpdate, type Verdict } from "../nodes/update-validation.js";
 import type { RunState } from "./run-state.js";
 
 export interface AcceptedUpdate {
@@ -44,15 +44,17 @@ export async function validateUpdates(
       outcomes.push({ ...base, reason: error ?? "no update" });
       continue;
     }
-    const verdict = run.aggregator.seesUpdates
-      ? await validateUpdate(
-          { nodeId: s.nodeId, wallet: node.wallet, weights: s.weights, signed: s.signed },
-          { ...expect, parameterCount: run.parameterCount },
-        )
-      : await validateCommitment(
-          { nodeId: s.nodeId, wallet: node.wallet, signed: s.signed },
-          expect,
-        );
+    const verdict =
+      overClaim(s.signed.samples, node.samples) ??
+      (run.aggregator.seesUpdates
+        ? await validateUpdate(
+            { nodeId: s.nodeId, wallet: node.wallet, weights: s.weights, signed: s.signed },
+            { ...expect, parameterCount: run.parameterCount },
+          )
+        : await validateCommitment(
+            { nodeId: s.nodeId, wallet: node.wallet, signed: s.signed },
+            expect,
+          ));
     const outcome: UpdateOutcome = verdict.accepted
       ? { ...base, accepted: true }
       : { ...base, reason: verdict.reason };
@@ -68,4 +70,16 @@ export async function validateUpdates(
     });
   }
   return { outcomes, accepted };
+}
+
+/**
+ * A node's weight and reward use its signed sample count, which may not exceed what it announced
+ * (with its label histogram) before the round started: an over-claim is rejected, not capped.
+ */
+function overClaim(signed: number, announced: number | undefined): Verdict | undefined {
+  if (announced === undefined || signed <= announced) return undefined;
+  return {
+    accepted: false,
+    reason: `claims ${signed} samples, more than the ${announced} it announced before the round`,
+  };
 }

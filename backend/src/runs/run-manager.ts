@@ -4,6 +4,7 @@ import { createAggregator } from "../aggregation/create-aggregator.js";
 import {
   chainNotReady,
   conflict,
+  DATASETS,
   notFound,
   type RunConfig,
   type RunNodeInfo,
@@ -12,7 +13,8 @@ import {
 } from "../domain/index.js";
 import { createStrategy } from "../fl/strategies/registry.js";
 import { SimulatedNode } from "../nodes/simulated-node.js";
-import { simulatedNodeAccount, simulatedNodeId } from "../nodes/simulated-wallets.js";
+import { simulatedNodesUnsafe } from "../nodes/node-registrar.js";
+import { simulatedNodeId, type SimulatedWallets } from "../nodes/simulated-wallets.js";
 import { mulberry32 } from "../rewards/seeded-random.js";
 import {
   encodePolicyParams,
@@ -25,6 +27,7 @@ import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo, type StoredRun } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
+import type { NodeAdmission } from "../nodes/node-admission.js";
 import type { NodeRegistrar } from "../nodes/node-registrar.js";
 import type { Participant } from "../nodes/participant.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
@@ -63,6 +66,10 @@ export interface RunManagerDeps {
   registrar: NodeRegistrar;
   /** Remote node agents (runs with nodeSource "remote"). */
   hub: RemoteNodeHub;
+  /** Checks every chosen node before a round (chain binding, announced samples). */
+  admission: NodeAdmission;
+  /** Simulated nodes' wallets; undefined refuses simulated runs (public chain, no mnemonic). */
+  wallets: SimulatedWallets | undefined;
 }
 
 export function chainRunIdFor(runId: string): Hex {
@@ -83,6 +90,7 @@ export class RunManager {
 
   async create(config: RunConfig): Promise<StoredRun> {
     if (!this.deps.domain()) throw chainNotReady();
+    if (config.nodeSource === "simulated" && !this.deps.wallets) throw simulatedNodesUnsafe();
     const id = `run-${randomBytes(5).toString("hex")}`;
     const chainRunId = chainRunIdFor(id);
     const name =
@@ -113,9 +121,13 @@ export class RunManager {
   }
 
   async summary(run: StoredRun): Promise<RunSummary> {
-    const latest = await roundsRepo.latest(this.deps.db, run.id);
+    const [latest, chainWrites] = await Promise.all([
+      roundsRepo.latest(this.deps.db, run.id),
+      outboxRepo.runCounts(this.deps.db, run.id),
+    ]);
     return {
       ...run,
+      chainWrites,
       latest:
         latest && latest.testLoss !== null && latest.testAccuracy !== null
           ? { round: latest.round, testLoss: latest.testLoss, testAccuracy: latest.testAccuracy }
@@ -179,7 +191,7 @@ export class RunManager {
     if (cached) return cached;
     const engine = await this.deps.engineFactory(run.config);
     try {
-      const info = describeNodes(run.config, engine);
+      const info = describeNodes(run.config, engine, this.wallets());
       this.nodeInfoCache.set(id, info);
       if (this.nodeInfoCache.size > 32)
         this.nodeInfoCache.delete(this.nodeInfoCache.keys().next().value!);
@@ -230,7 +242,9 @@ export class RunManager {
       return entry.control !== "run" || this.closed;
     });
     entry.state = state;
-    if (config.nodeSource === "simulated") entry.nodeInfo = describeNodes(config, engine);
+    if (config.nodeSource === "simulated") {
+      entry.nodeInfo = describeNodes(config, engine, this.wallets());
+    }
     if (run.status === "pending") {
       await runsRepo.setStatus(db, run.id, "running");
       await events.publish({ type: "run-status", runId: run.id, status: "running" });
@@ -275,7 +289,7 @@ export class RunManager {
     let enoughSince: number | undefined;
     for (;;) {
       if (cancelled()) return undefined;
-      const online = this.deps.hub.online();
+      const online = await this.admittedOnline(runId, config);
       if (online.length >= min) enoughSince ??= Date.now();
       else enoughSince = undefined;
       if (
@@ -284,7 +298,7 @@ export class RunManager {
       ) {
         const take = Math.min(want, online.length);
         const picked = selectParticipants(online.length, take / online.length, config.seed, round);
-        return picked.map((i) => this.deps.hub.participant(online[i]!));
+        return picked.map((i) => online[i]!);
       }
       if (!told) {
         told = true;
@@ -297,6 +311,23 @@ export class RunManager {
       }
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+
+  /** Remote agents online now that may take part in this run's rounds (see NodeAdmission). */
+  private async admittedOnline(runId: string, config: RunConfig): Promise<Participant[]> {
+    const online = this.deps.hub.online().map((n) => this.deps.hub.participant(n));
+    const ctx = { runId, maxSamples: maxSamplesPerNode(config) };
+    const refusals = await Promise.all(online.map((p) => this.deps.admission.refusal(p, ctx)));
+    return online.filter((_, i) => refusals[i] === undefined);
+  }
+
+  private wallets(): SimulatedWallets {
+    if (!this.deps.wallets) throw simulatedNodesUnsafe();
+    return this.deps.wallets;
+  }
+
+  private simulatedAccount(k: number) {
+    return this.wallets().account(k);
   }
 
   private remoteNodeInfo(): RunNodeInfo[] {
@@ -337,7 +368,7 @@ export class RunManager {
         (indices, i) =>
           new SimulatedNode(
             simulatedNodeId(i + 1),
-            simulatedNodeAccount(i + 1),
+            this.simulatedAccount(i + 1),
             indices,
             byzantine.has(i) ? config.byzantine : undefined,
           ),
@@ -350,6 +381,8 @@ export class RunManager {
       chainRunId: (run.chainRunId ?? chainRunIdFor(run.id)) as Hex,
       config,
       chooseParticipants,
+      admit: (node) =>
+        this.deps.admission.refusal(node, { runId: run.id, maxSamples: maxSamplesPerNode(config) }),
       ...(remote
         ? {
             closeRound: (round: number) => this.deps.hub.closeRound(run.id, round),
@@ -378,6 +411,15 @@ export class RunManager {
   }
 }
 
+/** The most samples a node may announce: the run's cap, or the dataset's training set size. */
+export function maxSamplesPerNode(config: RunConfig): number {
+  return (
+    config.maxSamplesPerNode ??
+    DATASETS.find((d) => d.id === config.dataset)?.trainSize ??
+    Number.MAX_SAFE_INTEGER
+  );
+}
+
 /** Which node indices (0-based) attack: a seeded random subset of the configured fraction. */
 export function byzantineSet(config: RunConfig): Set<number> {
   if (!config.byzantine || config.byzantine.fraction === 0) return new Set();
@@ -391,7 +433,11 @@ export function byzantineSet(config: RunConfig): Set<number> {
   return new Set(order.slice(0, count));
 }
 
-function describeNodes(config: RunConfig, engine: RunEngine): RunNodeInfo[] {
+function describeNodes(
+  config: RunConfig,
+  engine: RunEngine,
+  wallets: SimulatedWallets,
+): RunNodeInfo[] {
   const shards = engine.partition(config.numNodes, config.seed);
   const byzantine = byzantineSet(config);
   return shards.map((indices, i) => {
@@ -399,7 +445,7 @@ function describeNodes(config: RunConfig, engine: RunEngine): RunNodeInfo[] {
     for (const idx of indices) histogram[engine.trainLabels[idx]!]! += 1;
     return {
       nodeId: simulatedNodeId(i + 1),
-      wallet: simulatedNodeAccount(i + 1).address,
+      wallet: wallets.account(i + 1).address,
       samples: indices.length,
       histogram,
       byzantine: byzantine.has(i),

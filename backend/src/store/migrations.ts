@@ -148,6 +148,22 @@ ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT nextval('outbox_seq_next');
 `,
     },
   },
+  {
+    version: 5,
+    name: "outbox lanes: items are ordered within their run (or node), so one run's stuck write never holds back another's",
+    sql: `
+ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET lane = CASE WHEN run_id <> '' THEN run_id ELSE id END;
+CREATE INDEX outbox_lane_pending ON outbox (lane, status, seq);
+`,
+  },
+  {
+    version: 6,
+    name: "node refusals: why a node agent last refused a task (its privacy floor)",
+    sql: `
+ALTER TABLE nodes ADD COLUMN refusal TEXT;
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {

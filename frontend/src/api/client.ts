@@ -49,7 +49,7 @@ export interface Health {
     error?: string;
   };
   engine: { backend?: string; error?: string; [key: string]: unknown };
-  outbox?: { pending?: number; error?: string; [key: string]: unknown };
+  outbox?: { pending?: number; failed?: number; error?: string; [key: string]: unknown };
 }
 
 export interface RunNode {

@@ -25,6 +25,7 @@ function summary(preset: string, privacy: RunSummary["privacy"]): RunSummary {
     updatedAt: 0,
     latest: null,
     privacy,
+    chainWrites: { pending: 0, failed: 0, lastError: null },
   };
 }
 

@@ -13,6 +13,7 @@ const TONES: Record<string, string> = {
   registered: "muted",
   idle: "ok",
   offline: "bad",
+  refusing: "warn",
   waiting: "muted",
   ok: "ok",
   degraded: "warn",

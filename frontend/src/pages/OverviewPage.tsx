@@ -86,7 +86,15 @@ export function OverviewPage() {
               {h.outbox && !h.outbox.error && typeof h.outbox.pending === "number" && (
                 <>
                   <dt>Outbox</dt>
-                  <dd>{h.outbox.pending} transaction(s) waiting</dd>
+                  <dd>
+                    {h.outbox.pending} transaction(s) waiting
+                    {typeof h.outbox.failed === "number" && h.outbox.failed > 0 && (
+                      <span className="bad" data-testid="outbox-failed">
+                        {" "}
+                        · {h.outbox.failed} failed for good (see /api/outbox?status=failed)
+                      </span>
+                    )}
+                  </dd>
                 </>
               )}
             </dl>

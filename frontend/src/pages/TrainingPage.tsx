@@ -202,6 +202,15 @@ function RunView({ run }: { run: RunSummary }) {
             {progress.error ?? run.error}
           </Notice>
         )}
+        {run.chainWrites.failed > 0 && (
+          <Notice kind="error" title="Chain writes failed">
+            <span data-testid="chain-writes-failed">
+              {run.chainWrites.failed} of this run&apos;s chain writes failed for good and will not
+              be retried: {run.chainWrites.lastError}. Other runs are not held back. GET
+              /api/outbox?status=failed lists them.
+            </span>
+          </Notice>
+        )}
         <ProgressBar
           value={run.totalRounds ? completed / run.totalRounds : 0}
           label="Run"

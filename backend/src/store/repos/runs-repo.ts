@@ -15,7 +15,7 @@ interface RunRow {
   updated_at: number;
 }
 
-export type StoredRun = Omit<RunSummary, "latest" | "privacy">;
+export type StoredRun = Omit<RunSummary, "latest" | "privacy" | "chainWrites">;
 
 function fromRow(r: RunRow): StoredRun {
   // Runs stored before a field existed get its default.
