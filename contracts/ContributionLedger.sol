@@ -73,6 +73,14 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
 
     /// @dev One storage slot per wallet. `registered` is set at registration, which also makes the
     /// slot non-zero so that crediting a node's first reward costs the same as any later one.
+    /// @notice One node registration, as {registerNode} takes it (for {registerNodes}).
+    struct NodeRegistration {
+        bytes32 nodeId;
+        address wallet;
+        uint256 deadline;
+        bytes signature;
+    }
+
     struct Account {
         uint120 claimable;
         uint120 claimed;
@@ -120,6 +128,10 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * @param wallet The node's wallet (rewards are credited to it, it claims them).
      */
     event NodeRegistered(bytes32 indexed nodeId, address indexed wallet);
+
+    /// @notice An entry of {registerNodes} was not applied; `reason` is the selector of the error
+    /// {registerNode} would have reverted with.
+    event NodeRegistrationSkipped(bytes32 indexed nodeId, address indexed wallet, bytes4 reason);
 
     /**
      * @notice One contribution of a recorded round. When `reward > 0` the log right before this
@@ -362,22 +374,80 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
         uint256 deadline,
         bytes calldata signature
     ) external {
-        if (nodeId == bytes32(0)) revert InvalidNodeId();
-        if (nodeId[0] == RESERVED_NODE_ID_PREFIX && !hasRole(RECORDER_ROLE, msg.sender)) {
-            revert ReservedNodeId(nodeId);
+        bytes memory err = _registrationError(nodeId, wallet, deadline, signature);
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 32), mload(err))
+            }
         }
-        if (wallet == address(0)) revert InvalidWallet();
-        if (block.timestamp > deadline) revert RegistrationExpired(deadline);
+        _bind(nodeId, wallet);
+    }
+
+    /**
+     * @notice Registers many nodes in one transaction (a coordinator's simulated nodes, in batches).
+     * Each entry is checked exactly as {registerNode} checks it. An entry already bound as asked is
+     * a no-op; an entry {registerNode} would revert for is skipped with {NodeRegistrationSkipped}
+     * (the error's selector) instead of reverting the whole batch, so one bad entry cannot hold the
+     * others back.
+     * @dev Reserved ids (first byte 0xff) need RECORDER_ROLE, as in {registerNode}. Emits
+     * {NodeRegistered} per entry bound.
+     * @param registrations The entries: node id, wallet, deadline and the wallet's signature.
+     * @return registered How many entries this call bound.
+     */
+    function registerNodes(
+        NodeRegistration[] calldata registrations
+    ) external returns (uint256 registered) {
+        uint256 count = registrations.length;
+        for (uint256 i; i < count; ) {
+            NodeRegistration calldata r = registrations[i];
+            if (_nodeWallets[r.nodeId] != r.wallet || r.wallet == address(0)) {
+                bytes memory err = _registrationError(r.nodeId, r.wallet, r.deadline, r.signature);
+                if (err.length == 0) {
+                    _bind(r.nodeId, r.wallet);
+                    ++registered;
+                } else {
+                    emit NodeRegistrationSkipped(r.nodeId, r.wallet, bytes4(err));
+                }
+            }
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @dev The custom error {registerNode} reverts with for this entry, ABI-encoded, or empty.
+    function _registrationError(
+        bytes32 nodeId,
+        address wallet,
+        uint256 deadline,
+        bytes calldata signature
+    ) private view returns (bytes memory) {
+        if (nodeId == bytes32(0)) return abi.encodeWithSelector(InvalidNodeId.selector);
+        if (nodeId[0] == RESERVED_NODE_ID_PREFIX && !hasRole(RECORDER_ROLE, msg.sender)) {
+            return abi.encodeWithSelector(ReservedNodeId.selector, nodeId);
+        }
+        if (wallet == address(0)) return abi.encodeWithSelector(InvalidWallet.selector);
+        if (block.timestamp > deadline) {
+            return abi.encodeWithSelector(RegistrationExpired.selector, deadline);
+        }
         address boundWallet = _nodeWallets[nodeId];
-        if (boundWallet != address(0)) revert NodeAlreadyRegistered(nodeId, boundWallet);
+        if (boundWallet != address(0)) {
+            return abi.encodeWithSelector(NodeAlreadyRegistered.selector, nodeId, boundWallet);
+        }
         bytes32 boundNode = _walletNodes[wallet];
-        if (boundNode != bytes32(0)) revert WalletAlreadyRegistered(wallet, boundNode);
+        if (boundNode != bytes32(0)) {
+            return abi.encodeWithSelector(WalletAlreadyRegistered.selector, wallet, boundNode);
+        }
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(REGISTER_NODE_TYPEHASH, nodeId, wallet, deadline))
         );
         if (!SignatureChecker.isValidSignatureNowCalldata(wallet, digest, signature)) {
-            revert InvalidRegistrationSignature(nodeId, wallet);
+            return abi.encodeWithSelector(InvalidRegistrationSignature.selector, nodeId, wallet);
         }
+        return "";
+    }
+
+    function _bind(bytes32 nodeId, address wallet) private {
         _nodeWallets[nodeId] = wallet;
         _walletNodes[wallet] = nodeId;
         _accounts[wallet].registered = true;

@@ -1,3 +1,4 @@
+import os from "node:os";
 import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
@@ -93,6 +94,8 @@ export async function createCoordinator(
     hub,
     admission,
     wallets,
+    limits: config.limits,
+    workers: config.trainingWorkers ?? os.availableParallelism(),
   });
   const app = createApp({
     adminToken: config.adminToken,

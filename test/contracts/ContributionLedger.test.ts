@@ -274,6 +274,50 @@ describe("ContributionLedger", function () {
         .withArgs(reserved, alice.address);
     });
 
+    it("registerNodes binds a batch, skips entries already bound as asked, and skips bad ones with their reason", async function () {
+      const { ledger, recorder, alice, bob, carol, stranger } =
+        await networkHelpers.loadFixture(deployLedger);
+      const deadline = await deadlineIn(600);
+      const entry = async (signer: typeof alice, name: string, wallet = signer.address) => ({
+        nodeId: nodeIdOf(name),
+        wallet,
+        deadline,
+        signature: await signRegistration(signer, ledger, nodeIdOf(name), wallet, deadline),
+      });
+      const a = await entry(alice, "a");
+      const b = await entry(bob, "b");
+      // carol signs for bob's wallet: forged, skipped without reverting the batch.
+      const forged = await entry(carol, "c", bob.address);
+      const reserved = `0xff${nodeIdOf("sim-9").slice(4)}`;
+      const squat = {
+        nodeId: reserved,
+        wallet: stranger.address,
+        deadline,
+        signature: await signRegistration(stranger, ledger, reserved, stranger.address, deadline),
+      };
+      const tx = ledger.connect(stranger).registerNodes([a, b, forged, squat]);
+      await expect(tx).to.emit(ledger, "NodeRegistered").withArgs(nodeIdOf("a"), alice.address);
+      await expect(tx)
+        .to.emit(ledger, "NodeRegistrationSkipped")
+        .withArgs(
+          nodeIdOf("c"),
+          bob.address,
+          ledger.interface.getError("WalletAlreadyRegistered")!.selector,
+        );
+      await expect(tx)
+        .to.emit(ledger, "NodeRegistrationSkipped")
+        .withArgs(
+          reserved,
+          stranger.address,
+          ledger.interface.getError("ReservedNodeId")!.selector,
+        );
+      expect(await ledger.nodeWallet(nodeIdOf("b"))).to.equal(bob.address);
+      // Sent again (a retry after a crash): a no-op, nothing skipped, nothing re-bound.
+      const again = ledger.connect(recorder).registerNodes([a, b]);
+      await expect(again).to.not.emit(ledger, "NodeRegistered");
+      await expect(again).to.not.emit(ledger, "NodeRegistrationSkipped");
+    });
+
     it("accepts a signature made exactly at the deadline", async function () {
       const { ledger, alice } = await networkHelpers.loadFixture(deployLedger);
       const deadline = await deadlineIn(100);

@@ -199,7 +199,17 @@ const OPERATION_LIST: OperationSpec[] = [
     summary: "Create and start a run",
     security: "admin",
     body: CreateRunRequest,
-    responses: { 201: json("The new run", RunSummary), 400: E[400], 401: E[401], 503: E[503] },
+    responses: {
+      201: json(
+        "The new run (queued until there is room; it starts at once when there is)",
+        RunSummary,
+      ),
+      400: E[400],
+      401: E[401],
+      422: error("Larger than the coordinator takes: the message names the limit and the estimate"),
+      429: error("The queue is full, or too many chain writes wait: try again later"),
+      503: E[503],
+    },
   },
   {
     method: "get",

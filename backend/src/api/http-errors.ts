@@ -11,6 +11,8 @@ const STATUS: Record<DomainErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 422,
+  busy: 429,
   unavailable: 503,
 };
 

@@ -3,6 +3,7 @@ import {
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
+  parseEventLogs,
   http,
   type Hex,
   type PublicClient,
@@ -79,6 +80,10 @@ export class LedgerClient {
   }
 
   private async write(functionName: string, args: readonly unknown[]): Promise<Hex> {
+    return (await this.writeForReceipt(functionName, args)).transactionHash;
+  }
+
+  private async writeForReceipt(functionName: string, args: readonly unknown[]) {
     try {
       const { request } = await this.publicClient.simulateContract({
         address: this.address,
@@ -91,7 +96,7 @@ export class LedgerClient {
       const receipt = await this.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
       if (receipt.status !== "success")
         throw new LedgerRevert(undefined, `transaction ${hash} reverted`);
-      return hash;
+      return receipt;
     } catch (err) {
       throw asRevert(err);
     }
@@ -103,6 +108,19 @@ export class LedgerClient {
 
   registerNode(nodeId: Hex, wallet: `0x${string}`, deadline: bigint, signature: Hex): Promise<Hex> {
     return this.write("registerNode", [nodeId, wallet, deadline, signature]);
+  }
+
+  /** Registers a batch; returns the transaction and the node ids it bound (others were skipped). */
+  async registerNodes(
+    registrations: { nodeId: Hex; wallet: `0x${string}`; deadline: bigint; signature: Hex }[],
+  ): Promise<{ tx: Hex; bound: Hex[] }> {
+    const receipt = await this.writeForReceipt("registerNodes", [registrations]);
+    const bound = parseEventLogs({
+      abi: contributionLedgerAbi,
+      logs: receipt.logs,
+      eventName: "NodeRegistered",
+    }).map((l) => (l.args as { nodeId: Hex }).nodeId);
+    return { tx: receipt.transactionHash, bound };
   }
 
   recordRound(

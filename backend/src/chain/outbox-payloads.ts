@@ -24,6 +24,12 @@ export const RegisterNodePayload = z.object({
 });
 export type RegisterNodePayload = z.infer<typeof RegisterNodePayload>;
 
+/** A batch of registrations (a run's simulated nodes) sent in one registerNodes transaction. */
+export const RegisterNodesPayload = z.object({
+  nodes: z.array(RegisterNodePayload).min(1).max(200),
+});
+export type RegisterNodesPayload = z.infer<typeof RegisterNodesPayload>;
+
 /** Exactly what goes on chain for a round (losses in 1e18 fixed point, rewards in wei). */
 export const RecordRoundPayload = z.object({
   chainRunId: Hex32,
@@ -45,6 +51,7 @@ export type RecordRoundPayload = z.infer<typeof RecordRoundPayload>;
 export const OUTBOX_PAYLOADS = {
   "register-run": RegisterRunPayload,
   "register-node": RegisterNodePayload,
+  "register-nodes": RegisterNodesPayload,
   "record-round": RecordRoundPayload,
 } as const;
 

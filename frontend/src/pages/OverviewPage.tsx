@@ -20,7 +20,11 @@ import { href } from "../router";
 export function activeRun(runs: readonly RunSummary[] | undefined): RunSummary | undefined {
   if (!runs?.length) return undefined;
   const live = runs.filter(
-    (r) => r.status === "running" || r.status === "paused" || r.status === "pending",
+    (r) =>
+      r.status === "running" ||
+      r.status === "paused" ||
+      r.status === "pending" ||
+      r.status === "queued",
   );
   const pool = live.length ? live : runs;
   return [...pool].sort((a, b) => b.createdAt - a.createdAt)[0];
