@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   MAX_RUN_STORAGE_MB: z.coerce.number().int().min(1).default(10_240),
   /** New runs are refused while this many chain writes wait in the outbox. */
   MAX_PENDING_CHAIN_WRITES: z.coerce.number().int().min(1).default(2_000),
+  /** A chain write failing for longer than this turns health degraded (with its reason). */
+  OUTBOX_STUCK_MS: z.coerce.number().int().min(1_000).default(120_000),
   LOG_LEVEL: LogLevel.default("info"),
   /** "json": one JSON object per log line; otherwise human-readable lines. */
   LOG_FORMAT: LogFormat.default("pretty"),
@@ -61,6 +63,7 @@ export interface CoordinatorConfig {
   trainingWorkers: number | undefined;
   simulatedNodeMnemonic: string | undefined;
   limits: CapacityLimits;
+  outboxStuckMs: number;
   logLevel: Env["LOG_LEVEL"];
   logFormat: Env["LOG_FORMAT"];
   repoRoot: string;
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     recorderPrivateKey: e.RECORDER_PRIVATE_KEY as `0x${string}` | undefined,
     trainingWorkers: e.TRAINING_WORKERS,
     simulatedNodeMnemonic: e.SIMULATED_NODE_MNEMONIC,
+    outboxStuckMs: e.OUTBOX_STUCK_MS,
     limits: {
       maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,
       maxQueuedRuns: e.MAX_QUEUED_RUNS,

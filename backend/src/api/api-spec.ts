@@ -3,6 +3,7 @@
 // same schemas in the route handlers, and the tests check real responses against the document.
 import { z } from "zod";
 import { describeCatalogues } from "../domain/catalogues.js";
+import { RecoveryRequest } from "./admin-routes.js";
 import {
   Address,
   ContributionRecord,
@@ -51,7 +52,10 @@ export const ErrorBody = z.object({
 
 export const HealthReport = z.object({
   status: z.enum(["ok", "degraded"]),
+  /** Why it is degraded, one sentence each (empty when ok). */
+  problems: z.array(z.string()),
   uptimeSeconds: z.number(),
+  /** The chain as last read (every few seconds; ageMs says how long ago). */
   chain: z.object({
     reachable: z.boolean(),
     rpcUrl: z.string(),
@@ -60,6 +64,12 @@ export const HealthReport = z.object({
     contractsDeployed: z.boolean().optional(),
     contracts: z.object({ RewardToken: z.string(), ContributionLedger: z.string() }).optional(),
     error: z.string().optional(),
+    /** The chain is no longer the deployment's: what happened and what the operator can do. */
+    reset: z
+      .object({ detectedAt: z.number(), reason: z.string(), choices: z.array(z.string()) })
+      .optional(),
+    checkedAt: z.number(),
+    ageMs: z.number(),
   }),
   store: z.object({
     ok: z.boolean(),
@@ -151,6 +161,7 @@ function withCommonErrors(op: OperationSpec): OperationSpec {
   if (op.body) {
     r[400] ??= E[400];
     r[413] ??= E[413];
+    r[415] ??= E[415];
   }
   if (op.security === "admin") r[401] ??= E[401];
   if (op.security === "agent") {
@@ -179,6 +190,27 @@ const OPERATION_LIST: OperationSpec[] = [
       "Chain writes (run and node registrations, round records) with their status, attempts and last error; failed ones are parked for good with the revert's reason",
     params: { query: OutboxQuery },
     responses: { 200: json("Outbox items, newest first", z.array(OutboxItemView)), 400: E[400] },
+  },
+  {
+    method: "post",
+    path: "/api/admin/chain-recovery",
+    summary:
+      "After the chain was reset and the contracts deployed again (npm run deploy:local): bind the store to the new deployment and record every run, node registration and round on it again",
+    security: "admin",
+    body: RecoveryRequest,
+    responses: {
+      200: json(
+        "Queued again",
+        z.object({
+          deployment: z.object({ chainId: z.number(), ledger: z.string(), deployedAt: z.string() }),
+          requeued: z.number().int(),
+          runs: z.number().int(),
+          rounds: z.number().int(),
+        }),
+      ),
+      409: error("Nothing to recover, no live deployment, or the addresses changed"),
+      503: E[503],
+    },
   },
   {
     method: "get",

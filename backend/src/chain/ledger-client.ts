@@ -57,7 +57,7 @@ export class LedgerClient {
   private readonly wallet: WalletClient;
   private readonly account: Account;
   readonly address: `0x${string}`;
-  readonly deployBlock: bigint;
+  deployBlock: bigint;
   private readonly chain: Chain;
 
   constructor(opts: { rpcUrl: string; deployment: Deployment; recorderKey: Hex }) {
@@ -73,6 +73,15 @@ export class LedgerClient {
     this.wallet = createWalletClient({ chain: this.chain, transport, account: this.account });
     this.address = opts.deployment.contracts.ContributionLedger.address as `0x${string}`;
     this.deployBlock = BigInt(opts.deployment.contracts.ContributionLedger.deployBlock);
+  }
+
+  /** After a chain recovery: the same addresses, deployed again from another block. */
+  rebind(deployment: Deployment): void {
+    if (
+      deployment.contracts.ContributionLedger.address.toLowerCase() !== this.address.toLowerCase()
+    )
+      throw new Error("a ledger client can only be rebound to the same address");
+    this.deployBlock = BigInt(deployment.contracts.ContributionLedger.deployBlock);
   }
 
   get recorder(): `0x${string}` {

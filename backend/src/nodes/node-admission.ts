@@ -33,6 +33,11 @@ export class NodeAdmission {
     private readonly chain: RegistrationReader,
   ) {}
 
+  /** Forgets every binding seen (the chain was reset: bindings are made again). */
+  forget(): void {
+    this.bound.clear();
+  }
+
   /** Why `node` may not take part in the round, or undefined when it may. */
   async refusal(node: Participant, ctx: AdmissionContext): Promise<string | undefined> {
     if (node.samples !== undefined && node.samples > ctx.maxSamples) {

@@ -17,6 +17,8 @@ export interface OutboxWorkerOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   idleMs?: number;
+  /** False while the chain is not the deployment's (reset): nothing is sent then. */
+  writable?: () => boolean;
 }
 
 /**
@@ -43,7 +45,10 @@ export class OutboxWorker {
     this.base = opts.baseDelayMs ?? 1000;
     this.max = opts.maxDelayMs ?? 30_000;
     this.idle = opts.idleMs ?? 1000;
+    this.writable = opts.writable ?? (() => true);
   }
+
+  private readonly writable: () => boolean;
 
   start(): void {
     if (this.running) return;
@@ -75,6 +80,10 @@ export class OutboxWorker {
 
   private async loop(): Promise<void> {
     while (this.running) {
+      if (!this.writable()) {
+        await this.sleep(this.idle);
+        continue;
+      }
       let item: OutboxItem | undefined;
       try {
         item = await outboxRepo.nextPending(this.db);

@@ -65,6 +65,25 @@ export function OverviewPage() {
           the file.
         </Notice>
       )}
+      {h?.chain.reset && (
+        <Notice kind="error" title="The chain was reset: chain writes are paused">
+          <span data-testid="chain-reset">{h.chain.reset.reason}</span>
+          <ol className="small">
+            {h.chain.reset.choices.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ol>
+        </Notice>
+      )}
+      {h && h.status === "degraded" && !h.chain.reset && (h.problems?.length ?? 0) > 0 && (
+        <Notice kind="warn" title="Degraded">
+          <ul className="small" data-testid="health-problems">
+            {h.problems!.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
       <div className="grid-3">
         <section className="card" aria-label="Coordinator">
           <h2>
