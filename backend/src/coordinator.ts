@@ -1,4 +1,6 @@
 import os from "node:os";
+import path from "node:path";
+import { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
@@ -7,6 +9,7 @@ import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
 import { docsRoutes } from "./api/openapi.js";
 import { agentRoutes } from "./api/agent-routes.js";
+import { artifactRoutes } from "./api/artifact-routes.js";
 import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
 import { SseStreams } from "./api/sse-streams.js";
@@ -49,6 +52,8 @@ export interface Coordinator {
   hub: RemoteNodeHub;
   /** Who may take part in a round (chain bindings, announced samples). */
   admission: NodeAdmission;
+  /** Model versions, updates, validation data and run specs, by hash. */
+  artifacts: ArtifactStore;
   /** Live run events (what the SSE endpoint streams). */
   events: RunEvents;
   readonly deployment: Deployment;
@@ -107,9 +112,11 @@ export async function createCoordinator(
   });
   const hub = new RemoteNodeHub();
   const admission = new NodeAdmission(db, ledger);
+  const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
   const runs = new RunManager({
     ...{ db, events, domain, registrar, hub, admission, wallets },
     engineFactory: deps.engineFactory,
+    artifacts,
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
   });
@@ -124,6 +131,7 @@ export async function createCoordinator(
       db,
       publicClient,
       deployment: () => chain.deployment,
+      artifacts,
       watch,
       recover: () =>
         recoverChain({ config, publicClient, db, chain, ledger, admission, watch, outbox }),
@@ -143,6 +151,7 @@ export async function createCoordinator(
     outbox,
     hub,
     admission,
+    artifacts,
     events,
     get deployment() {
       return chain.deployment;
@@ -258,6 +267,7 @@ interface ApiParts {
   db: SqlDatabase;
   publicClient: PublicClient;
   deployment: () => Deployment;
+  artifacts: ArtifactStore;
   watch: ChainWatch;
   recover: () => Promise<RecoveryReport>;
   domain: () => { chainId: number; verifyingContract: `0x${string}` };
@@ -276,6 +286,7 @@ function apiRouters(p: ApiParts): Router[] {
     db,
     publicClient,
     deployment,
+    artifacts,
     watch,
     recover,
     domain,
@@ -291,6 +302,7 @@ function apiRouters(p: ApiParts): Router[] {
       db,
       chain: () => watch.status(),
       engine: deps.engineInfo,
+      artifacts: () => artifacts.usage(db),
       outbox: async () => ({
         ...(await outboxRepo.counts(db)),
         lastError: outbox.lastError ?? null,
@@ -300,6 +312,7 @@ function apiRouters(p: ApiParts): Router[] {
     }),
     adminRoutes({ recover }),
     catalogueRoutes(),
+    artifactRoutes({ db, artifacts }),
     runRoutes({
       db,
       runs,

@@ -2,6 +2,7 @@
 // the OpenAPI document (openapi.ts) is generated from this table, requests are parsed with the
 // same schemas in the route handlers, and the tests check real responses against the document.
 import { z } from "zod";
+import { VersionEvaluation } from "../artifacts/version-evaluation.js";
 import { describeCatalogues } from "../domain/catalogues.js";
 import { RecoveryRequest } from "./admin-routes.js";
 import {
@@ -82,6 +83,8 @@ export const HealthReport = z.object({
   engine: z.record(z.string(), z.unknown()),
   /** The chain writes waiting to be sent. */
   outbox: z.record(z.string(), z.unknown()),
+  /** The artifact store's disk use: bytes and files stored now, bytes by kind. */
+  artifacts: z.record(z.string(), z.unknown()),
 });
 
 const CatalogueItem = z.object({
@@ -114,6 +117,26 @@ export const OutboxItemView = z.object({
   lastError: z.string().nullable(),
   txHash: z.string().nullable(),
   createdAt: z.number(),
+});
+
+const ModelVersionView = z.object({
+  round: z.number().int(),
+  hash: z.string(),
+  testAccuracy: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  txHash: z.string().nullable(),
+  bytes: z.number().int(),
+  stored: z.boolean(),
+  best: z.boolean(),
+});
+
+const ArtifactRefView = z.object({
+  round: z.number().int(),
+  kind: z.string(),
+  nodeId: z.string().nullable(),
+  hash: z.string(),
+  bytes: z.number().nullable(),
+  stored: z.boolean(),
 });
 
 const Domain = z.object({ chainId: z.number().int(), verifyingContract: Address });
@@ -469,6 +492,115 @@ const OPERATION_LIST: OperationSpec[] = [
     },
   },
 ];
+
+const hashPath = z.object({ hash: z.string().regex(/^0x[0-9a-f]{64}$/) });
+const versionPath = runPath.extend({
+  round: z.union([z.coerce.number().int().min(0), z.enum(["best", "last"])]),
+});
+const bytes = (description: string): ResponseSpec => ({
+  description,
+  contentType: "application/octet-stream",
+});
+const gone = error("Pruned by its run's retention policy (its metadata stays)");
+
+OPERATION_LIST.push(
+  {
+    method: "get",
+    path: "/api/artifacts/{hash}",
+    summary:
+      "Any stored artifact by its keccak256 (the hash the chain records): model versions, updates, validation data, run specs; hash-checked, cacheable forever, byte ranges",
+    params: { path: hashPath },
+    responses: {
+      200: bytes("The bytes (a spec document is JSON)"),
+      206: bytes("A byte range"),
+      304: { description: "Not modified (If-None-Match)" },
+      400: E[400],
+      404: E[404],
+      410: gone,
+      416: { description: "Range not satisfiable" },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/models/{hash}",
+    summary: "A model version's raw weights: float32 little-endian, in the model's parameter order",
+    params: { path: hashPath },
+    responses: {
+      200: bytes("Weights"),
+      206: bytes("A byte range"),
+      304: { description: "Not modified" },
+      400: E[400],
+      404: E[404],
+      410: gone,
+      416: { description: "Range not satisfiable" },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{id}/models",
+    summary:
+      "A run's model versions (round 0 is its start model): hash, test accuracy and loss, chain transaction, size, whether still stored, which is best",
+    params: { path: runPath },
+    responses: {
+      200: json("Versions, oldest first", z.array(ModelVersionView)),
+      400: E[400],
+      404: E[404],
+    },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{id}/artifacts",
+    summary:
+      "Every artifact a run's rounds refer to (spec, validation, start models, versions, updates), stored or pruned",
+    params: { path: runPath },
+    responses: {
+      200: json("Artifact references", z.array(ArtifactRefView)),
+      400: E[400],
+      404: E[404],
+    },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{id}/models/{round}/tfjs/model.json",
+    summary:
+      "A version as a TF.js LayersModel (tf.loadLayersModel): topology and weights manifest; round is a number, best or last",
+    params: { path: versionPath },
+    responses: {
+      200: json("model.json", z.record(z.string(), z.unknown())),
+      400: E[400],
+      404: E[404],
+      410: gone,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{id}/models/{round}/tfjs/weights.bin",
+    summary: "The TF.js model's weights file (the version's stored bytes)",
+    params: { path: versionPath },
+    responses: {
+      200: bytes("Weights"),
+      206: bytes("A byte range"),
+      304: { description: "Not modified" },
+      400: E[400],
+      404: E[404],
+      410: gone,
+      416: { description: "Range not satisfiable" },
+    },
+  },
+  {
+    method: "get",
+    path: "/api/runs/{id}/models/{round}/evaluation",
+    summary:
+      "A version evaluated on the run's test split: loss, accuracy, per-class accuracy, confusion matrix (computed once, then cached)",
+    params: { path: versionPath },
+    responses: {
+      200: json("Evaluation", VersionEvaluation.extend({ round: z.number().int() })),
+      400: E[400],
+      404: E[404],
+      410: gone,
+    },
+  },
+);
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
 

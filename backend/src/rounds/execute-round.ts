@@ -85,8 +85,25 @@ export async function executeRound(
       aggregation: run.aggregator.mode,
       privacy: aggregated.privacy ?? null,
     } satisfies RoundRecord;
-    await recordRound(deps.db, run, record, scored, next);
+    // Under secure aggregation nobody holds an update: only the aggregate is kept.
+    const updates = run.aggregator.seesUpdates
+      ? kept.map(({ submission: s }) => ({
+          nodeId: s.nodeId,
+          weights: s.weights,
+          hash: s.signed.updateHash,
+        }))
+      : [];
+    await recordRound(
+      deps,
+      run,
+      record,
+      scored,
+      next,
+      updates,
+      run.globalHash ?? hashWeights(start),
+    );
     run.global = next;
+    run.globalHash = record.modelHash;
 
     await publishRoundAggregated(deps.events, record);
     return record;
