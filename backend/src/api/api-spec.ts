@@ -41,126 +41,21 @@ import {
   UnmaskRequestMessageSchema,
 } from "../secagg/index.js";
 
-/** The body of every error response. */
-export const ErrorBody = z.object({
-  error: z.object({
-    /** Machine-readable, stable: e.g. "run_not_found", "invalid_request". */
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+import {
+  Catalogues,
+  ErrorBody,
+  HealthReport,
+  OutboxItemView,
+  OutboxQuery,
+  Domain,
+  Received,
+} from "./api-schemas.js";
+import { artifactOperations } from "./artifact-operations.js";
+import type { OperationSpec, ResponseSpec } from "./operation-spec.js";
 
-export const HealthReport = z.object({
-  status: z.enum(["ok", "degraded"]),
-  /** Why it is degraded, one sentence each (empty when ok). */
-  problems: z.array(z.string()),
-  uptimeSeconds: z.number(),
-  /** The chain as last read (every few seconds; ageMs says how long ago). */
-  chain: z.object({
-    reachable: z.boolean(),
-    rpcUrl: z.string(),
-    chainId: z.number().optional(),
-    blockNumber: z.number().optional(),
-    contractsDeployed: z.boolean().optional(),
-    contracts: z.object({ RewardToken: z.string(), ContributionLedger: z.string() }).optional(),
-    error: z.string().optional(),
-    /** The chain is no longer the deployment's: what happened and what the operator can do. */
-    reset: z
-      .object({ detectedAt: z.number(), reason: z.string(), choices: z.array(z.string()) })
-      .optional(),
-    checkedAt: z.number(),
-    ageMs: z.number(),
-  }),
-  store: z.object({
-    ok: z.boolean(),
-    dialect: z.string(),
-    location: z.string(),
-    schemaVersion: z.number().optional(),
-    error: z.string().optional(),
-  }),
-  /** The TensorFlow.js engine: backend, threads, SIMD, kernels. */
-  engine: z.record(z.string(), z.unknown()),
-  /** The chain writes waiting to be sent. */
-  outbox: z.record(z.string(), z.unknown()),
-  /** The artifact store's disk use: bytes and files stored now, bytes by kind. */
-  artifacts: z.record(z.string(), z.unknown()),
-});
+export type { OperationSpec, ResponseSpec, Security } from "./operation-spec.js";
 
-const CatalogueItem = z.object({
-  id: z.string(),
-  label: z.string(),
-  help: z.string(),
-  params: z.array(z.record(z.string(), z.unknown())),
-  facts: z.record(z.string(), z.unknown()),
-});
-export const Catalogues = z.record(z.string(), z.array(CatalogueItem));
-
-export const OutboxQuery = z.object({
-  status: z.enum(["pending", "confirmed", "failed"]).optional(),
-  run: RunId.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
-/** One chain write, as the recorder tracks it. */
-export const OutboxItemView = z.object({
-  id: z.string(),
-  seq: z.number().int(),
-  lane: z.string(),
-  kind: z.enum(["register-run", "register-node", "record-round"]),
-  runId: z.string(),
-  round: z.number().int().nullable(),
-  payload: z.unknown(),
-  status: z.enum(["pending", "confirmed", "failed"]),
-  attempts: z.number().int(),
-  nextAttemptAt: z.number(),
-  lastError: z.string().nullable(),
-  txHash: z.string().nullable(),
-  createdAt: z.number(),
-});
-
-const ModelVersionView = z.object({
-  round: z.number().int(),
-  hash: z.string(),
-  testAccuracy: z.number().nullable(),
-  testLoss: z.number().nullable(),
-  txHash: z.string().nullable(),
-  bytes: z.number().int(),
-  stored: z.boolean(),
-  best: z.boolean(),
-});
-
-const ArtifactRefView = z.object({
-  round: z.number().int(),
-  kind: z.string(),
-  nodeId: z.string().nullable(),
-  hash: z.string(),
-  bytes: z.number().nullable(),
-  stored: z.boolean(),
-});
-
-const Domain = z.object({ chainId: z.number().int(), verifyingContract: Address });
-const Received = z.object({ received: z.literal(true) });
-
-export type Security = "admin" | "agent";
-
-/** One response: a JSON body schema, another content type, or no body. */
-export interface ResponseSpec {
-  description: string;
-  body?: z.ZodType;
-  contentType?: "text/event-stream" | "application/octet-stream";
-}
-
-export interface OperationSpec {
-  method: "get" | "post";
-  /** OpenAPI path, e.g. /api/runs/{id}. */
-  path: string;
-  summary: string;
-  security?: Security;
-  params?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
-  body?: z.ZodType | "octet-stream";
-  responses: Record<number, ResponseSpec>;
-}
+export { ErrorBody, HealthReport, OutboxQuery } from "./api-schemas.js";
 
 const error = (description: string): ResponseSpec => ({ description, body: ErrorBody });
 const E = {
@@ -493,114 +388,7 @@ const OPERATION_LIST: OperationSpec[] = [
   },
 ];
 
-const hashPath = z.object({ hash: z.string().regex(/^0x[0-9a-f]{64}$/) });
-const versionPath = runPath.extend({
-  round: z.union([z.coerce.number().int().min(0), z.enum(["best", "last"])]),
-});
-const bytes = (description: string): ResponseSpec => ({
-  description,
-  contentType: "application/octet-stream",
-});
-const gone = error("Pruned by its run's retention policy (its metadata stays)");
-
-OPERATION_LIST.push(
-  {
-    method: "get",
-    path: "/api/artifacts/{hash}",
-    summary:
-      "Any stored artifact by its keccak256 (the hash the chain records): model versions, updates, validation data, run specs; hash-checked, cacheable forever, byte ranges",
-    params: { path: hashPath },
-    responses: {
-      200: bytes("The bytes (a spec document is JSON)"),
-      206: bytes("A byte range"),
-      304: { description: "Not modified (If-None-Match)" },
-      400: E[400],
-      404: E[404],
-      410: gone,
-      416: { description: "Range not satisfiable" },
-    },
-  },
-  {
-    method: "get",
-    path: "/api/models/{hash}",
-    summary: "A model version's raw weights: float32 little-endian, in the model's parameter order",
-    params: { path: hashPath },
-    responses: {
-      200: bytes("Weights"),
-      206: bytes("A byte range"),
-      304: { description: "Not modified" },
-      400: E[400],
-      404: E[404],
-      410: gone,
-      416: { description: "Range not satisfiable" },
-    },
-  },
-  {
-    method: "get",
-    path: "/api/runs/{id}/models",
-    summary:
-      "A run's model versions (round 0 is its start model): hash, test accuracy and loss, chain transaction, size, whether still stored, which is best",
-    params: { path: runPath },
-    responses: {
-      200: json("Versions, oldest first", z.array(ModelVersionView)),
-      400: E[400],
-      404: E[404],
-    },
-  },
-  {
-    method: "get",
-    path: "/api/runs/{id}/artifacts",
-    summary:
-      "Every artifact a run's rounds refer to (spec, validation, start models, versions, updates), stored or pruned",
-    params: { path: runPath },
-    responses: {
-      200: json("Artifact references", z.array(ArtifactRefView)),
-      400: E[400],
-      404: E[404],
-    },
-  },
-  {
-    method: "get",
-    path: "/api/runs/{id}/models/{round}/tfjs/model.json",
-    summary:
-      "A version as a TF.js LayersModel (tf.loadLayersModel): topology and weights manifest; round is a number, best or last",
-    params: { path: versionPath },
-    responses: {
-      200: json("model.json", z.record(z.string(), z.unknown())),
-      400: E[400],
-      404: E[404],
-      410: gone,
-    },
-  },
-  {
-    method: "get",
-    path: "/api/runs/{id}/models/{round}/tfjs/weights.bin",
-    summary: "The TF.js model's weights file (the version's stored bytes)",
-    params: { path: versionPath },
-    responses: {
-      200: bytes("Weights"),
-      206: bytes("A byte range"),
-      304: { description: "Not modified" },
-      400: E[400],
-      404: E[404],
-      410: gone,
-      416: { description: "Range not satisfiable" },
-    },
-  },
-  {
-    method: "get",
-    path: "/api/runs/{id}/models/{round}/evaluation",
-    summary:
-      "A version evaluated on the run's test split: loss, accuracy, per-class accuracy, confusion matrix (computed once, then cached)",
-    params: { path: versionPath },
-    responses: {
-      200: json("Evaluation", VersionEvaluation.extend({ round: z.number().int() })),
-      400: E[400],
-      404: E[404],
-      410: gone,
-    },
-  },
-);
+OPERATION_LIST.push(...artifactOperations(runPath));
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
 

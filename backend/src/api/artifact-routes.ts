@@ -83,23 +83,17 @@ async function readOrExplain(db: SqlDatabase, store: ArtifactStore, hash: `0x${s
   }
 }
 
-export function artifactRoutes(deps: { db: SqlDatabase; artifacts: ArtifactStore }): Router {
+type Deps = { db: SqlDatabase; artifacts: ArtifactStore };
+
+export function artifactRoutes(deps: Deps): Router {
   const router = Router();
-  const { db, artifacts } = deps;
+  rawArtifactRoutes(router, deps);
+  runModelRoutes(router, deps);
+  return router;
+}
 
-  const runOf = async (req: Request) => {
-    const id = RunId.parse(req.params.id);
-    const run = await runsRepo.get(db, id);
-    if (!run) throw notFound("run_not_found", `No run ${id}`);
-    return run;
-  };
-  const versionOf = async (req: Request, id: string): Promise<ModelVersion> => {
-    const which = VersionParam.parse(req.params.round);
-    const v = await resolveVersion(db, id, which);
-    if (!v) throw notFound("version_not_found", `run ${id} has no model version ${which}`);
-    return v;
-  };
-
+/** Artifacts and models by hash. */
+function rawArtifactRoutes(router: Router, { db, artifacts }: Deps): void {
   router.get("/artifacts/:hash", async (req, res) => {
     const hash = HashParam.parse(req.params.hash);
     const info = await artifacts.info(db, hash);
@@ -120,6 +114,22 @@ export function artifactRoutes(deps: { db: SqlDatabase; artifacts: ArtifactStore
       "application/octet-stream",
     );
   });
+}
+
+/** A run's model versions, its artifact list, and each version as a TF.js LayersModel. */
+function runModelRoutes(router: Router, { db, artifacts }: Deps): void {
+  const runOf = async (req: Request) => {
+    const id = RunId.parse(req.params.id);
+    const run = await runsRepo.get(db, id);
+    if (!run) throw notFound("run_not_found", `No run ${id}`);
+    return run;
+  };
+  const versionOf = async (req: Request, id: string): Promise<ModelVersion> => {
+    const which = VersionParam.parse(req.params.round);
+    const v = await resolveVersion(db, id, which);
+    if (!v) throw notFound("version_not_found", `run ${id} has no model version ${which}`);
+    return v;
+  };
 
   router.get("/runs/:id/models", async (req, res) => {
     const run = await runOf(req);
@@ -185,6 +195,4 @@ export function artifactRoutes(deps: { db: SqlDatabase; artifacts: ArtifactStore
       ...(await evaluateVersion(db, artifacts, run.id, run.config, v.hash)),
     });
   });
-
-  return router;
 }
