@@ -2,7 +2,6 @@
 // the OpenAPI document (openapi.ts) is generated from this table, requests are parsed with the
 // same schemas in the route handlers, and the tests check real responses against the document.
 import { z } from "zod";
-import { VersionEvaluation } from "../artifacts/version-evaluation.js";
 import { describeCatalogues } from "../domain/catalogues.js";
 import { RecoveryRequest } from "./admin-routes.js";
 import {
