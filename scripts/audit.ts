@@ -1,9 +1,13 @@
 // `npm run audit -- --run <id>`: re-derives a run's contributions, rewards and totals from chain
 // events alone, checks them against the recorded reward policy and the store, prints a verdict,
 // and exits non-zero on any mismatch. `--no-store` audits from the chain alone.
+// `--recompute` also re-executes every loss from the run's artifacts (`--from <coordinator URL or
+// directory>`, default this machine's coordinator; `--save <dir>` keeps what it fetched;
+// `--rounds a-b` samples; `--tolerance <relative>`).
 import { parseArgs } from "node:util";
 import { createPublicClient, formatUnits, http } from "viem";
 import { auditRun } from "../backend/src/audit/audit-run.js";
+import { printRecompute, recomputeAudit } from "../backend/src/audit/recompute/recompute-cli.js";
 import { readDeployment } from "../backend/src/chain/deployment.js";
 import { loadConfig } from "../backend/src/config.js";
 import { runsRepo } from "../backend/src/store/repos/runs-repo.js";
@@ -15,6 +19,11 @@ const { values } = parseArgs({
     all: { type: "boolean", default: false },
     "no-store": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    recompute: { type: "boolean", default: false },
+    from: { type: "string" },
+    save: { type: "string" },
+    rounds: { type: "string" },
+    tolerance: { type: "string" },
   },
 });
 
@@ -32,16 +41,34 @@ async function main(): Promise<number> {
   } else if (values.run) {
     runIds = [values.run];
   } else {
-    console.error("usage: npm run audit -- --run <run id> [--no-store] [--json] | --all");
+    console.error(
+      "usage: npm run audit -- --run <run id> [--no-store] [--json] [--recompute [--from <url|dir>] [--save <dir>] [--rounds a-b] [--tolerance r]] | --all",
+    );
     return 2;
   }
   let failed = 0;
+  const from = values.from ?? `http://${config.host}:${config.port}`;
   for (const id of runIds) {
     const report = await auditRun(client, deployment, id, db);
-    if (!report.ok) failed++;
+    const recomputed = values.recompute
+      ? await recomputeAudit({
+          client,
+          deployment,
+          chainRunId: report.chainRunId,
+          from,
+          ...(values.save ? { save: values.save } : {}),
+          ...(values.rounds ? { rounds: values.rounds } : {}),
+          ...(values.tolerance ? { tolerance: Number(values.tolerance) } : {}),
+        })
+      : undefined;
+    if (!report.ok || (recomputed && !recomputed.ok)) failed++;
     if (values.json) {
       console.log(
-        JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2),
+        JSON.stringify(
+          { ...report, ...(recomputed ? { recompute: recomputed } : {}) },
+          (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
+          2,
+        ),
       );
       continue;
     }
@@ -52,6 +79,7 @@ async function main(): Promise<number> {
     for (const c of report.checks)
       console.log(`  ${c.ok ? "PASS" : "FAIL"}  ${c.name}: ${c.detail}`);
     console.log(`  verdict: ${report.ok ? "PASS" : "FAIL"}`);
+    if (recomputed) printRecompute(recomputed, from);
   }
   await db?.close();
   return failed === 0 ? 0 : 1;
@@ -60,7 +88,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`audit: ${(err as Error).message}`);
+    const cause = (err as Error).cause as Error | undefined;
+    console.error(`audit: ${(err as Error).message}${cause ? ` (${cause.message})` : ""}`);
     process.exit(2);
   },
 );

@@ -98,6 +98,12 @@ describe("architecture", () => {
       "domain",
       "catalogue",
       "audit/ledger-audit.ts",
+      // The re-execution audit's pure parts; the browser brings its own evaluator and hash.
+      "audit/recompute/recompute-run.ts",
+      "audit/recompute/recompute-types.ts",
+      "audit/recompute/http-source.ts",
+      "engine/models/forward.ts",
+      "engine/weights.ts",
       "chain/ledger-events.ts",
       "chain/redact-url.ts",
       "rewards/reward-policy.ts",

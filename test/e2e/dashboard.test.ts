@@ -550,6 +550,23 @@ describe("dashboard (headless Chromium)", function () {
       await shot(page, "ledger");
     });
 
+    it("re-executes a round in the browser from the run's artifacts and verifies every contribution", async () => {
+      await page.goto(`${dashboard.url}/#/ledger`);
+      await page.getByTestId("filter-run").selectOption(uiRun.chainRunId!);
+      await page.getByTestId("reexec-start").click();
+      const result = page.getByTestId("reexec-result");
+      await result.waitFor({ timeout: 180_000 });
+      const statuses = await result
+        .locator("tbody tr")
+        .evaluateAll((els) => els.map((e) => e.getAttribute("data-status")));
+      expect(statuses.length).to.be.greaterThan(0);
+      expect(new Set(statuses), (await result.textContent()) ?? "").to.deep.equal(
+        new Set(["verified"]),
+      );
+      expect(await result.getAttribute("data-ok")).to.equal("true");
+      await shot(page, "ledger-reexecution");
+    });
+
     it("shows a DP run's privacy budget as the coordinator's accountant reports it", async () => {
       const run = await api<RunSummary>(`/runs/${apiRun.id}`);
       expect(run.privacy, "the API's privacy report").to.not.equal(null);

@@ -127,6 +127,7 @@ export async function publishRunSpec(
     },
     initialModel: { hash: initialHash, from: config.initialModel ?? null },
     reward: config.reward,
+    aggregation: config.aggregation.mode,
     seed: config.seed,
     partition: config.partition,
   };

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { useContributionTotals, useNodes, useRuns } from "../api/queries";
 import { AddressText, BlockLink, TxLink } from "../components/ChainLink";
 import { Notice } from "../components/Notice";
+import { RoundReexecution } from "../components/RoundReexecution";
 import type { Hex } from "viem";
 import { auditLedger, type AuditCheck } from "../../../backend/src/audit/ledger-audit";
 import type { ChainRun } from "../../../backend/src/chain/ledger-events";
@@ -240,6 +241,14 @@ export function LedgerPage({ route }: { route: Route }) {
           )}
         </section>
       </div>
+
+      {snapshot && selectedChainRun && (
+        <RoundReexecution
+          key={selectedChainRun.chainRunId}
+          snapshot={snapshot}
+          chainRunId={selectedChainRun.chainRunId}
+        />
+      )}
 
       <section className="card">
         <div className="filters" role="search">

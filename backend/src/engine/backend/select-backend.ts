@@ -33,7 +33,7 @@ let selected: Promise<EngineInfo> | null = null;
 
 function log(msg: string): void {
   if (process.env.FEDLEDGER_ENGINE_QUIET) return;
-  console.log(`[engine${isMainThread ? "" : ` worker ${threadId}`}] ${msg}`);
+  console.error(`[engine${isMainThread ? "" : ` worker ${threadId}`}] ${msg}`);
 }
 
 async function tryTensorflow(): Promise<EngineInfo | string> {

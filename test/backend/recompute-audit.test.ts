@@ -1,0 +1,197 @@
+// The re-execution audit (issue 15) on a real chain and engine. An honest run's every loss is
+// recomputed from its published artifacts, exactly. Then a lying coordinator: it rewrites one
+// contribution's lossAfter (and the rewards, consistently) before the chain write, and separately
+// an artifact an auditor downloaded is swapped for another update. The plain audit passes both
+// (the split is arithmetically right, the store agrees with the chain); the recompute audit fails
+// on exactly the lied-about contribution.
+import { expect } from "chai";
+import { mkdtempSync, readdirSync, rmSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { RunSummary } from "../../backend/src/domain/index.js";
+import { splitRewards } from "../../backend/src/rewards/reward-policy.js";
+import { policyFor } from "../../backend/src/runs/run-state-builder.js";
+import {
+  finishedRun,
+  runAudit,
+  startCoordinatorStack,
+  type CoordinatorStack,
+} from "../helpers/coordinator-stack.js";
+import { api } from "../helpers/http.js";
+import { until } from "../helpers/until.js";
+
+const base = {
+  dataset: "synthetic",
+  model: "2nn",
+  partition: { kind: "iid" },
+  numNodes: 3,
+  fraction: 1,
+  rounds: 3,
+  localEpochs: 1,
+  batchSize: 32,
+  learningRate: 0.1,
+  strategy: { name: "fedavg" },
+};
+
+interface RecomputeJson {
+  ok: boolean;
+  recompute: {
+    ok: boolean;
+    maxDeviation: number;
+    spec: { id: string; ok: boolean; detail: string }[];
+    rounds: {
+      round: number;
+      status: string;
+      contributions: { node: string; updateHash: string; status: string; detail: string }[];
+    }[];
+  };
+}
+
+/** Runs the audit CLI, returning its JSON report whatever its exit code. */
+async function audit(env: Record<string, string>, args: string[]): Promise<RecomputeJson> {
+  try {
+    return JSON.parse(await runAudit(env, [...args, "--json"])) as RecomputeJson;
+  } catch (err) {
+    const stdout = (err as { stdout?: string }).stdout;
+    if (!stdout) throw err;
+    return JSON.parse(stdout) as RecomputeJson;
+  }
+}
+
+const failures = (r: RecomputeJson) =>
+  r.recompute.rounds.flatMap((x) =>
+    x.contributions.filter((c) => c.status !== "verified").map((c) => ({ round: x.round, ...c })),
+  );
+
+describe("re-execution audit (real chain, real engine)", function () {
+  this.timeout(300_000);
+  let stack: CoordinatorStack;
+  let url: string;
+  const dirs: string[] = [];
+
+  before(async () => {
+    stack = await startCoordinatorStack({ dataDirPrefix: "fl-recompute-", workers: 1 });
+    url = stack.server.url;
+  });
+
+  after(async () => {
+    await stack?.server.close();
+    await stack?.coord.close();
+    await stack?.chain.stop();
+    for (const d of [...dirs, stack?.env.DATA_DIR])
+      if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("recomputes every loss of an honest run exactly, from the coordinator and from a saved copy", async () => {
+    const created = await api<RunSummary>(url, "POST", "/api/runs", {
+      ...base,
+      seed: 11,
+      reward: { policy: "shapley-mc", poolPerRound: "100", permutations: 20 },
+    });
+    await finishedRun(url, created.body.id);
+    const saved = mkdtempSync(path.join(tmpdir(), "fl-recompute-saved-"));
+    dirs.push(saved);
+    const live = await audit(stack.env, [
+      "--run",
+      created.body.id,
+      "--recompute",
+      "--from",
+      url,
+      "--save",
+      saved,
+    ]);
+    expect(live.ok, JSON.stringify(live.recompute.spec)).to.equal(true);
+    expect(live.recompute.ok).to.equal(true);
+    expect(live.recompute.rounds.map((r) => r.status)).to.deep.equal([
+      "verified",
+      "verified",
+      "verified",
+    ]);
+    expect(live.recompute.spec.find((c) => c.id === "dataset")!.detail).to.match(/re-derived/);
+    expect(live.recompute.maxDeviation).to.equal(0);
+
+    // The saved copy re-audits offline; a swapped update in it is caught on exactly its contribution.
+    const offline = await audit(stack.env, [
+      "--run",
+      created.body.id,
+      "--recompute",
+      "--from",
+      saved,
+    ]);
+    expect(offline.recompute.ok).to.equal(true);
+    const round2 = live.recompute.rounds[1]!.contributions;
+    const file = (h: string) => path.join(saved, `${h.toLowerCase()}.bin`);
+    copyFileSync(file(round2[1]!.updateHash), file(round2[0]!.updateHash));
+    const swapped = await audit(stack.env, [
+      "--run",
+      created.body.id,
+      "--recompute",
+      "--from",
+      saved,
+    ]);
+    expect(swapped.ok, "the plain audit still passes").to.equal(true);
+    expect(swapped.recompute.ok).to.equal(false);
+    const bad = failures(swapped);
+    expect(bad.filter((c) => c.status !== "not-recomputed")).to.have.length(1);
+    expect(bad[0]).to.include({ round: 2, node: round2[0]!.node, status: "artifact-corrupt" });
+    expect(readdirSync(saved).length).to.be.greaterThan(8);
+  });
+
+  it("catches a coordinator that rewrote one contribution's lossAfter before recording it, which the plain audit passes", async () => {
+    await stack.coord.outbox.stop();
+    const created = await api<RunSummary>(url, "POST", "/api/runs", { ...base, seed: 12 });
+    const id = created.body.id;
+    await until("run completed in the store", async () => {
+      const r = await api<RunSummary>(url, "GET", `/api/runs/${id}`);
+      return r.body.status === "completed";
+    });
+    // The lie: node 0 of round 2 measured a bigger improvement than it did; rewards re-split by
+    // the public formula so that every arithmetic check holds, and the store says the same.
+    const db = stack.coord.db;
+    const [row] = await db.query<{ payload: string }>("SELECT payload FROM outbox WHERE id = $1", [
+      `record-round:${id}:2`,
+    ]);
+    const payload = JSON.parse(row!.payload) as {
+      contributions: {
+        node: string;
+        samples: number;
+        lossBefore: string;
+        lossAfter: string;
+        reward: string;
+      }[];
+    };
+    const victim = payload.contributions[0]!;
+    victim.lossAfter = (BigInt(victim.lossAfter) / 2n).toString();
+    const policy = policyFor(created.body.config);
+    const rewards = splitRewards(
+      policy,
+      payload.contributions.map((c) => ({
+        samples: c.samples,
+        lossBefore: BigInt(c.lossBefore),
+        lossAfter: BigInt(c.lossAfter),
+      })),
+    );
+    payload.contributions.forEach((c, i) => (c.reward = rewards[i]!.toString()));
+    await db.execute("UPDATE outbox SET payload = $1 WHERE id = $2", [
+      JSON.stringify(payload),
+      `record-round:${id}:2`,
+    ]);
+    for (const c of payload.contributions)
+      await db.execute(
+        "UPDATE contributions SET reward = $1 WHERE run_id = $2 AND round = 2 AND lower(wallet) = lower($3)",
+        [c.reward, id, c.node],
+      );
+    stack.coord.outbox.start();
+    await finishedRun(url, id);
+
+    const plain = await audit(stack.env, ["--run", id]);
+    expect(plain.ok, "the plain audit passes a consistent lie").to.equal(true);
+    const report = await audit(stack.env, ["--run", id, "--recompute", "--from", url]);
+    expect(report.recompute.ok).to.equal(false);
+    const bad = failures(report);
+    expect(bad).to.have.length(1);
+    expect(bad[0]).to.include({ round: 2, status: "mismatch" });
+    expect(bad[0]!.node.toLowerCase()).to.equal(victim.node.toLowerCase());
+    expect(bad[0]!.detail).to.match(/recorded lossBefore .* lossAfter/);
+  });
+});
