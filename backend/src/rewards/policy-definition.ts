@@ -64,3 +64,15 @@ export function defineRewardPolicy<const Id extends string, Shape extends z.ZodR
     schema: variantSchema("policy", def, { ...commonRewardParams, ...def.params }),
   };
 }
+
+/**
+ * A node's value (a loss drop, possibly negative) as the formula's two losses, so that
+ * lossBefore - lossAfter == value and neither is negative: lossBefore is the start model's loss
+ * `base`, unless the value exceeds it (then lossAfter is 0 and lossBefore the value).
+ */
+export function valueScore(nodeId: string, base: number, value: number): NodeScore {
+  const after = base - value;
+  return after >= 0
+    ? { nodeId, lossBefore: base, lossAfter: after }
+    : { nodeId, lossBefore: value, lossAfter: 0 };
+}

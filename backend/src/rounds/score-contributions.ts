@@ -3,7 +3,8 @@ import type { RecordRoundPayload } from "../chain/outbox-payloads.js";
 import type { ContributionRecord } from "../domain/index.js";
 import type { TrainingEngine } from "../engine/port.js";
 import { scoreContributions } from "../rewards/contribution-scorer.js";
-import { lossToFixed } from "../rewards/fixed-point.js";
+import type { NodeScore } from "../rewards/contribution-scorer.js";
+import { recordableLoss } from "../rewards/fixed-point.js";
 import { splitRewards } from "../rewards/reward-policy.js";
 import type { RunState } from "./run-state.js";
 import type { AcceptedUpdate } from "./validate-updates.js";
@@ -12,6 +13,37 @@ export interface ScoredRound {
   contributions: ContributionRecord[];
   /** The same contributions as the chain records them (fixed-point losses, wei rewards). */
   onChain: RecordRoundPayload["contributions"];
+  /** Why the round's scores were zeroed (a loss the ledger cannot record), when they were. */
+  reason?: string;
+}
+
+/**
+ * The scores' losses in the ledger's fixed point. A loss it cannot hold (not finite, negative, or
+ * past uint128 at 18 decimals: a diverged model) zeroes every score of the round with the reason,
+ * so the round is recorded and the run goes on.
+ */
+function fixedLosses(scores: readonly NodeScore[]): {
+  losses: { lossBefore: bigint; lossAfter: bigint }[];
+  reason?: string;
+} {
+  const losses: { lossBefore: bigint; lossAfter: bigint }[] = [];
+  for (const sc of scores) {
+    const before = recordableLoss(sc.lossBefore);
+    const after = recordableLoss(sc.lossAfter);
+    const bad = "reason" in before ? before : "reason" in after ? after : undefined;
+    if (bad) {
+      const zero = { lossBefore: 0n, lossAfter: 0n };
+      return {
+        losses: scores.map(() => zero),
+        reason: `scores zeroed: the validation loss of ${sc.nodeId}'s score is not recordable (${bad.reason})`,
+      };
+    }
+    losses.push({
+      lossBefore: (before as { fixed: bigint }).fixed,
+      lossAfter: (after as { fixed: bigint }).fixed,
+    });
+  }
+  return { losses };
 }
 
 /**
@@ -41,18 +73,16 @@ export async function scoreRound(
       (await engine.evaluateMany(config.model, models, "validation")).map((e) => e.loss),
     seed: (config.seed + round) >>> 0,
   });
-  const fixed = scores.map((sc, i) => ({
-    samples: kept[i]!.submission.signed.samples,
-    lossBefore: lossToFixed(Math.max(0, sc.lossBefore)),
-    lossAfter: lossToFixed(Math.max(0, sc.lossAfter)),
-  }));
+  const { losses, reason } = fixedLosses(scores);
+  const fixed = losses.map((l, i) => ({ samples: kept[i]!.submission.signed.samples, ...l }));
   const rewards = splitRewards(run.policy, fixed);
   const contributions = kept.map(({ submission: s, outcome }, i): ContributionRecord => {
-    const { lossBefore, lossAfter } = scores[i]!;
+    const { lossBefore, lossAfter } = reason ? { lossBefore: 0, lossAfter: 0 } : scores[i]!;
     outcome.lossBefore = lossBefore;
     outcome.lossAfter = lossAfter;
     outcome.score = Math.max(0, lossBefore - lossAfter);
     outcome.reward = rewards[i]!.toString();
+    if (reason) outcome.reason = reason;
     return {
       runId: run.runId,
       round,
@@ -75,5 +105,5 @@ export async function scoreRound(
     updateHash: kept[i]!.submission.signed.updateHash,
     reward: c.rewardWei,
   }));
-  return { contributions, onChain };
+  return { contributions, onChain, ...(reason ? { reason } : {}) };
 }

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { param } from "../../catalogue/entry.js";
 import { weightedMean } from "../../fl/strategies/strategy.js";
-import { defineRewardPolicy, type NodeScore, type ScoreInput } from "../policy-definition.js";
+import {
+  defineRewardPolicy,
+  valueScore,
+  type NodeScore,
+  type ScoreInput,
+} from "../policy-definition.js";
 import { mulberry32 } from "../seeded-random.js";
 
 /**
@@ -50,10 +55,7 @@ async function shapleyMonteCarlo(
       prevLoss = loss!;
     }
   }
-  return updates.map((u, i) => {
-    const value = phi[i]! / permutations;
-    return { nodeId: u.nodeId, lossBefore: baseLoss!, lossAfter: baseLoss! - value };
-  });
+  return updates.map((u, i) => valueScore(u.nodeId, baseLoss!, phi[i]! / permutations));
 }
 
 export const shapleyMc = defineRewardPolicy({
