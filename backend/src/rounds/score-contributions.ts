@@ -5,7 +5,9 @@ import type { TrainingEngine } from "../engine/port.js";
 import { scoreContributions } from "../rewards/contribution-scorer.js";
 import type { NodeScore } from "../rewards/contribution-scorer.js";
 import { recordableLoss } from "../rewards/fixed-point.js";
-import { splitRewards } from "../rewards/reward-policy.js";
+import { splitRewards, type RewardPolicy } from "../rewards/reward-policy.js";
+import { contributionsRepo } from "../store/repos/contributions-repo.js";
+import type { SqlDatabase } from "../store/sql-database.js";
 import type { RunState } from "./run-state.js";
 import type { AcceptedUpdate } from "./validate-updates.js";
 
@@ -13,6 +15,8 @@ export interface ScoredRound {
   contributions: ContributionRecord[];
   /** The same contributions as the chain records them (fixed-point losses, wei rewards). */
   onChain: RecordRoundPayload["contributions"];
+  /** What this round carries into the run's next recorded round (the zero-score rule). */
+  carryWei: bigint;
   /** Why the round's scores were zeroed (a loss the ledger cannot record), when they were. */
   reason?: string;
 }
@@ -75,7 +79,7 @@ export async function scoreRound(
   });
   const { losses, reason } = fixedLosses(scores);
   const fixed = losses.map((l, i) => ({ samples: kept[i]!.submission.signed.samples, ...l }));
-  const rewards = splitRewards(run.policy, fixed);
+  const { rewards, carry } = splitRewards(run.policy, fixed, run.carriedPoolWei ?? 0n);
   const contributions = kept.map(({ submission: s, outcome }, i): ContributionRecord => {
     const { lossBefore, lossAfter } = reason ? { lossBefore: 0, lossAfter: 0 } : scores[i]!;
     outcome.lossBefore = lossBefore;
@@ -105,5 +109,25 @@ export async function scoreRound(
     updateHash: kept[i]!.submission.signed.updateHash,
     reward: c.rewardWei,
   }));
-  return { contributions, onChain, ...(reason ? { reason } : {}) };
+  return { contributions, onChain, carryWei: carry, ...(reason ? { reason } : {}) };
+}
+
+/**
+ * What a resumed run's next round is carried (the zero-score rule): each stored round's pool
+ * (poolPerRound plus the carry into it) minus what it paid, in round order, exactly as
+ * splitRewards carried it and as the audit re-derives it from the chain.
+ */
+export async function restoreCarriedPool(
+  db: SqlDatabase,
+  runId: string,
+  policy: Pick<RewardPolicy, "poolPerRoundWei" | "zeroScoreRule">,
+): Promise<bigint> {
+  if (policy.zeroScoreRule !== "carry-over") return 0n;
+  const paid = new Map<number, bigint>();
+  for (const c of await contributionsRepo.find(db, { run: runId, limit: 1_000_000_000 }))
+    paid.set(c.round, (paid.get(c.round) ?? 0n) + BigInt(c.rewardWei));
+  let carry = 0n;
+  for (const round of [...paid.keys()].sort((a, b) => a - b))
+    carry = policy.poolPerRoundWei + carry - paid.get(round)!;
+  return carry;
 }
