@@ -87,6 +87,7 @@ export async function executeRound(
     } satisfies RoundRecord;
     await recordRound(deps.db, run, record, scored, next);
     run.global = next;
+    run.carriedPoolWei = scored.carryWei;
 
     await publishRoundAggregated(deps.events, record);
     return record;

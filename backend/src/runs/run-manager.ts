@@ -34,6 +34,7 @@ import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { selectParticipants } from "./participant-selection.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
 import { executeRound, type RunState } from "../rounds/execute-round.js";
+import { restoreCarriedPool } from "../rounds/score-contributions.js";
 import { RunPrivacy, type RunPrivacyState } from "../privacy/run-privacy.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 import type { RunEvents } from "../events/run-events.js";
@@ -351,6 +352,7 @@ export class RunManager {
     const checkpoint = await checkpointsRepo.load(this.deps.db, run.id);
     if (checkpoint?.optimizerState) strategy.loadState(checkpoint.optimizerState);
     const remote = config.nodeSource === "remote";
+    const policy = policyFor(config);
     const privacy = config.privacy
       ? RunPrivacy.start(
           config.privacy,
@@ -402,7 +404,8 @@ export class RunManager {
         domain,
         privacy,
       }),
-      policy: policyFor(config),
+      policy,
+      carriedPoolWei: await restoreCarriedPool(this.deps.db, run.id, policy),
       domain,
       parameterCount: engine.parameterCount,
       global: checkpoint?.weights ?? engine.initialWeights(config.seed),
