@@ -53,6 +53,8 @@ export interface RewardPolicyDefinition<
   /** Monte-Carlo permutations recorded on chain (0 for policies that do not sample). */
   readonly permutations: (params: z.output<z.ZodObject<Shape>>) => number;
   readonly score: (input: ScoreInput<z.output<z.ZodObject<Shape>>>) => Promise<NodeScore[]>;
+  /** Why this policy cannot score rounds of `perRound` updates (run creation refuses then). */
+  readonly checkParticipants?: (perRound: number) => string | undefined;
 }
 
 /** Defines a reward policy: the entry plus its request schema `{ policy: id, poolPerRound, ...params }`. */
