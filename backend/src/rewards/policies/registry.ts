@@ -4,11 +4,22 @@ import { z } from "zod";
 import { entryById, idsOf, schemasOf } from "../../catalogue/entry.js";
 import type { RewardPolicyDefinition } from "../policy-definition.js";
 import { aggregateLoss } from "./aggregate-loss.js";
+import { gradientAlignment } from "./gradient-alignment.js";
+import { gtgShapleyPolicy } from "./gtg-shapley.js";
 import { leaveOneOut } from "./leave-one-out.js";
 import { lossImprovement } from "./loss-improvement.js";
+import { shapleyExact } from "./shapley-exact.js";
 import { shapleyMc } from "./shapley-mc.js";
 
-export const REWARD_POLICIES = [lossImprovement, leaveOneOut, shapleyMc, aggregateLoss] as const;
+export const REWARD_POLICIES = [
+  lossImprovement,
+  leaveOneOut,
+  shapleyMc,
+  aggregateLoss,
+  gtgShapleyPolicy,
+  gradientAlignment,
+  shapleyExact,
+] as const;
 
 export const POLICY_IDS = idsOf(REWARD_POLICIES);
 export type PolicyName = (typeof POLICY_IDS)[number];
