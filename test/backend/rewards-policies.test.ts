@@ -214,6 +214,70 @@ describe("rewards: Shapley-family and alignment policies", () => {
     expect(values(worse)).to.deep.equal([0, 0, 0]);
   });
 
+  describe("shapley-quadratic", () => {
+    // A loss that is exactly quadratic with an isotropic Hessian: the surrogate is then exact.
+    const quadratic = (m: Float32Array) => m.reduce((s, x, i) => s + (x - target[i]!) ** 2, 0);
+    const exactOf = async (updates: typeof toyUpdates, lossFn: (m: Float32Array) => number) => {
+      const game = new SubsetGame(start, updates, async (ms) => ms.map(lossFn));
+      const masks = Array.from({ length: 2 ** updates.length }, (_, m) => m);
+      await game.losses(masks);
+      return [
+        ...shapleyFromTable(
+          masks.map((m) => game.value(m)),
+          updates.length,
+        ),
+      ];
+    };
+    const score = (updates: typeof toyUpdates, lossFn: (m: Float32Array) => number) => {
+      const calls: number[] = [];
+      const run = scoreContributions({
+        reward: RewardSpec.parse({ policy: "shapley-quadratic" }),
+        start,
+        updates,
+        evaluate: async (ms) => {
+          calls.push(ms.length);
+          return ms.map(lossFn);
+        },
+        seed: 4,
+      });
+      return run.then((s) => ({ phi: values(s), evaluations: calls.reduce((a, b) => a + b, 0) }));
+    };
+
+    it("is exact Shapley when the loss is quadratic, from 2n+2 evaluations", async () => {
+      const { phi, evaluations } = await score(toyUpdates, quadratic);
+      expect(evaluations).to.equal(2 * toyUpdates.length + 2);
+      const exact = await exactOf(toyUpdates, quadratic);
+      phi.forEach((x, i) => expect(x, toyUpdates[i]!.nodeId).to.be.near(exact[i]!, 1e-5));
+    });
+
+    it("is efficient and keeps the order of exact Shapley on a non-quadratic loss", async () => {
+      const { phi } = await score(toyUpdates, loss);
+      const exact = await exactOf(toyUpdates, loss);
+      const game = new SubsetGame(start, toyUpdates, async (ms) => ms.map(loss));
+      const drop = loss(start) - loss(game.aggregate(game.full));
+      expect(phi.reduce((a, b) => a + b, 0)).to.be.near(drop, 1e-5);
+      const rank = (xs: number[]) => xs.map((x) => xs.filter((y) => y < x).length);
+      expect(rank(phi)).to.deep.equal(rank(exact));
+    });
+
+    it("samples the surrogate (no extra evaluations) above 14 updates", async () => {
+      const many = Array.from({ length: 16 }, (_, k) => ({
+        nodeId: `n${k}`,
+        weights: Float32Array.from(target, (t, i) => t * (0.3 + 0.05 * k) + 0.4 * Math.sin(k + i)),
+        numSamples: 5 + (k % 4) * 10,
+      }));
+      const { phi, evaluations } = await score(many, quadratic);
+      expect(evaluations).to.equal(2 * 16 + 2);
+      const exact = await exactOf(many, quadratic);
+      const spread = Math.max(...exact) - Math.min(...exact);
+      phi.forEach((x, i) => expect(Math.abs(x - exact[i]!), `n${i}`).to.be.below(0.05 * spread));
+      expect(phi.reduce((a, b) => a + b, 0)).to.be.near(
+        exact.reduce((a, b) => a + b, 0),
+        1e-4,
+      );
+    });
+  });
+
   it("every policy's parameters and the zero-score rule round-trip through the chain encoding", () => {
     for (const entry of REWARD_POLICIES) {
       const spec = RewardSpec.parse({ policy: entry.id, poolPerRound: "12.5" });

@@ -10,6 +10,7 @@ import { leaveOneOut } from "./leave-one-out.js";
 import { lossImprovement } from "./loss-improvement.js";
 import { shapleyExact } from "./shapley-exact.js";
 import { shapleyMc } from "./shapley-mc.js";
+import { shapleyQuadratic } from "./shapley-quadratic.js";
 
 export const REWARD_POLICIES = [
   lossImprovement,
@@ -19,6 +20,7 @@ export const REWARD_POLICIES = [
   gtgShapleyPolicy,
   gradientAlignment,
   shapleyExact,
+  shapleyQuadratic,
 ] as const;
 
 export const POLICY_IDS = idsOf(REWARD_POLICIES);
