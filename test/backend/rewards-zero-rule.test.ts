@@ -2,6 +2,9 @@
 // round, in the coordinator (splitRewards) and in the audit alike; runs registered before the rule
 // (v1 parameters) keep theirs.
 import { expect } from "chai";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { encodeAbiParameters, parseUnits, type Hex } from "viem";
 import { auditLedger } from "../../backend/src/audit/ledger-audit.js";
 import type {
@@ -18,6 +21,10 @@ import {
   type RewardPolicy,
   type ScoredContribution,
 } from "../../backend/src/rewards/reward-policy.js";
+import { restoreCarriedPool } from "../../backend/src/rounds/score-contributions.js";
+import { migrate } from "../../backend/src/store/migrations.js";
+import { contributionsRepo } from "../../backend/src/store/repos/contributions-repo.js";
+import { SqliteDatabase } from "../../backend/src/store/sqlite-database.js";
 
 const E18 = 10n ** 18n;
 const POOL = parseUnits("100", 18);
@@ -59,6 +66,44 @@ describe("rewards: the zero-score rule", () => {
     expect(r.rewards).to.deep.equal([3n, 3n, 3n]);
     expect(r.carry).to.equal(1n);
     expect(splitRewards(odd, [better(1n)], r.carry).rewards).to.deep.equal([11n]);
+  });
+
+  it("a resumed run restores the carry from its stored rounds", async () => {
+    const db = new SqliteDatabase(
+      path.join(mkdtempSync(path.join(tmpdir(), "fl-carry-")), "s.sqlite"),
+    );
+    try {
+      await migrate(db);
+      await db.execute(
+        "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ('r', 'n', '{}', 'running', 0, 0)",
+      );
+      const stored = (round: number, rewards: bigint[]) =>
+        contributionsRepo.insertMany(
+          db,
+          rewards.map((r, i) => ({
+            runId: "r",
+            round,
+            nodeId: `n${i}`,
+            wallet: `0x${String(i + 1).repeat(40)}`,
+            samples: 1,
+            lossBefore: 1,
+            lossAfter: 1,
+            score: 0,
+            rewardWei: r.toString(),
+            updateHash: "0x00",
+            txHash: null,
+          })),
+        );
+      // Round 1 paid everything but 1 wei of dust, rounds 2 and 4 nothing, round 3 had no update.
+      await stored(1, [POOL / 2n, POOL / 2n - 1n]);
+      await stored(2, [0n, 0n]);
+      await stored(4, [0n]);
+      expect(await restoreCarriedPool(db, "r", policy)).to.equal(2n * POOL + 1n);
+      expect(await restoreCarriedPool(db, "r", legacy)).to.equal(0n);
+      expect(await restoreCarriedPool(db, "new", policy)).to.equal(0n);
+    } finally {
+      await db.close();
+    }
   });
 
   it("runs registered before the rule mint nothing for such a round", () => {
