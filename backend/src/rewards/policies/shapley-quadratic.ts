@@ -172,10 +172,14 @@ function sampledValues(s: Surrogate, permutations: number, seed: number): Float6
   return phi.map((x) => x / permutations);
 }
 
-async function quadraticShapley(input: ScoreInput<{ permutations: number }>): Promise<NodeScore[]> {
+async function quadraticShapley(
+  input: ScoreInput<{ surrogatePermutations: number }>,
+): Promise<NodeScore[]> {
   const s = await fitSurrogate(input);
   const phi =
-    s.n <= EXACT_UP_TO ? exactValues(s) : sampledValues(s, input.params.permutations, input.seed);
+    s.n <= EXACT_UP_TO
+      ? exactValues(s)
+      : sampledValues(s, input.params.surrogatePermutations, input.seed);
   return input.updates.map((u, i) => valueScore(u.nodeId, s.L0, phi[i]!));
 }
 
@@ -186,7 +190,7 @@ export const shapleyQuadratic = defineRewardPolicy({
   losses:
     "lossBefore = the start model; lossAfter = that loss minus the node's Shapley value in the quadratic surrogate of the round's FedAvg subsets (measured alone, leave-one-out and in full).",
   params: {
-    permutations: z
+    surrogatePermutations: z
       .number()
       .int()
       .min(1)
