@@ -1,15 +1,26 @@
+import os from "node:os";
+import path from "node:path";
+import { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
+import { adminRoutes } from "./api/admin-routes.js";
 import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
 import { docsRoutes } from "./api/openapi.js";
 import { agentRoutes } from "./api/agent-routes.js";
+import { artifactRoutes } from "./api/artifact-routes.js";
 import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
 import { SseStreams } from "./api/sse-streams.js";
 import { readDeployment, type Deployment } from "./chain/deployment.js";
+import { ChainWatch, type ChainWatchOptions } from "./chain/chain-watch.js";
 import { LedgerClient } from "./chain/ledger-client.js";
+import {
+  assertLiveDeployment,
+  requeueOnNewDeployment,
+  type RecoveryReport,
+} from "./recorder/chain-recovery.js";
 import { OutboxWorker, type OutboxWorkerOptions } from "./recorder/outbox-worker.js";
 import type { CoordinatorConfig } from "./config.js";
 import { NodeAdmission } from "./nodes/node-admission.js";
@@ -41,9 +52,13 @@ export interface Coordinator {
   hub: RemoteNodeHub;
   /** Who may take part in a round (chain bindings, announced samples). */
   admission: NodeAdmission;
+  /** Model versions, updates, validation data and run specs, by hash. */
+  artifacts: ArtifactStore;
   /** Live run events (what the SSE endpoint streams). */
   events: RunEvents;
-  deployment: Deployment;
+  readonly deployment: Deployment;
+  /** The chain's status, read every few seconds (reachable, the deployment's, reset). */
+  watch: ChainWatch;
   publicClient: PublicClient;
   /** Resumes unfinished runs and starts sending the outbox. */
   start(): Promise<void>;
@@ -56,6 +71,8 @@ export interface CoordinatorDeps {
   outbox?: OutboxWorkerOptions;
   /** Extra middleware on the /api router (tests: OpenAPI conformance). */
   apiMiddleware?: RequestHandler[];
+  /** How often the chain's status is read (default every 2 s). */
+  chainWatch?: ChainWatchOptions;
 }
 
 /** Wires store, chain, runs, outbox and API together; main.ts and the tests both use it. */
@@ -63,7 +80,9 @@ export async function createCoordinator(
   config: CoordinatorConfig,
   deps: CoordinatorDeps,
 ): Promise<Coordinator> {
-  const deployment = readDeployment(config.deploymentFile);
+  // The deployment can change while running: a chain recovery rebinds to a new one.
+  const chain = { deployment: readDeployment(config.deploymentFile) };
+  const deployment = chain.deployment;
   const recorderKey = checkChainSecrets(config, deployment);
 
   const db = await openBoundStore(config, deployment);
@@ -71,9 +90,15 @@ export async function createCoordinator(
     transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000 }),
   });
   const ledger = new LedgerClient({ rpcUrl: config.rpcUrl, deployment, recorderKey });
+  const watch = new ChainWatch(
+    publicClient,
+    config.rpcUrl,
+    () => chain.deployment,
+    deps.chainWatch,
+  );
   const domain = () => ({
-    chainId: deployment.chainId,
-    verifyingContract: deployment.contracts.ContributionLedger.address as `0x${string}`,
+    chainId: chain.deployment.chainId,
+    verifyingContract: chain.deployment.contracts.ContributionLedger.address as `0x${string}`,
   });
   const events = new RunEvents(db);
   const wallets = SimulatedWallets.forChain(
@@ -81,18 +106,19 @@ export async function createCoordinator(
     config.simulatedNodeMnemonic,
   );
   const registrar = new NodeRegistrar(db, domain, wallets, publicClient);
-  const outbox = new OutboxWorker(db, ledger, events, deps.outbox);
+  const outbox = new OutboxWorker(db, ledger, events, {
+    ...deps.outbox,
+    writable: () => watch.writable(),
+  });
   const hub = new RemoteNodeHub();
   const admission = new NodeAdmission(db, ledger);
+  const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
   const runs = new RunManager({
-    db,
-    events,
+    ...{ db, events, domain, registrar, hub, admission, wallets },
     engineFactory: deps.engineFactory,
-    domain,
-    registrar,
-    hub,
-    admission,
-    wallets,
+    artifacts,
+    limits: config.limits,
+    workers: config.trainingWorkers ?? os.availableParallelism(),
   });
   const app = createApp({
     adminToken: config.adminToken,
@@ -104,7 +130,11 @@ export async function createCoordinator(
       deps,
       db,
       publicClient,
-      deployment,
+      deployment: () => chain.deployment,
+      artifacts,
+      watch,
+      recover: () =>
+        recoverChain({ config, publicClient, db, chain, ledger, admission, watch, outbox }),
       domain,
       events,
       registrar,
@@ -121,23 +151,71 @@ export async function createCoordinator(
     outbox,
     hub,
     admission,
+    artifacts,
     events,
-    deployment,
+    get deployment() {
+      return chain.deployment;
+    },
+    watch,
     publicClient,
+    ...lifecycle({ watch, outbox, runs, hub, db }),
+  };
+}
+
+/** Starting (watch the chain, send the outbox, resume runs) and stopping, in order. */
+function lifecycle(p: {
+  watch: ChainWatch;
+  outbox: OutboxWorker;
+  runs: RunManager;
+  hub: RemoteNodeHub;
+  db: SqlDatabase;
+}): Pick<Coordinator, "start" | "close"> {
+  return {
     async start() {
-      outbox.start();
-      const resumed = await runs.resumeUnfinished();
+      p.watch.start();
+      await p.watch.check();
+      p.outbox.start();
+      const resumed = await p.runs.resumeUnfinished();
       if (resumed.length > 0)
         log.info(`resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`);
     },
     async close() {
       // A round in flight finishes (main.ts bounds the wait); a killed one is redone on restart.
-      await runs.close();
-      hub.close();
-      await outbox.stop();
-      await db.close();
+      await p.runs.close();
+      p.hub.close();
+      p.watch.stop();
+      await p.outbox.stop();
+      await p.db.close();
     },
   };
+}
+
+/**
+ * POST /api/admin/chain-recovery: the contracts were deployed again on a reset chain; bind to the
+ * new deployment and queue every chain write again (recorder/chain-recovery.ts).
+ */
+async function recoverChain(p: {
+  config: CoordinatorConfig;
+  publicClient: PublicClient;
+  db: SqlDatabase;
+  chain: { deployment: Deployment };
+  ledger: LedgerClient;
+  admission: NodeAdmission;
+  watch: ChainWatch;
+  outbox: OutboxWorker;
+}): Promise<RecoveryReport> {
+  const next = readDeployment(p.config.deploymentFile);
+  await assertLiveDeployment(p.publicClient, next);
+  const report = await requeueOnNewDeployment(p.db, p.chain.deployment, next);
+  p.chain.deployment = next;
+  p.ledger.rebind(next);
+  p.admission.forget();
+  await p.watch.rebind();
+  p.outbox.poke();
+  log.warn(
+    `chain recovery: bound to the deployment of ${next.deployedAt}; ${report.requeued} chain writes queued again`,
+  );
+  return report;
 }
 
 /**
@@ -188,7 +266,10 @@ interface ApiParts {
   deps: CoordinatorDeps;
   db: SqlDatabase;
   publicClient: PublicClient;
-  deployment: Deployment;
+  deployment: () => Deployment;
+  artifacts: ArtifactStore;
+  watch: ChainWatch;
+  recover: () => Promise<RecoveryReport>;
   domain: () => { chainId: number; verifyingContract: `0x${string}` };
   events: RunEvents;
   registrar: NodeRegistrar;
@@ -205,6 +286,9 @@ function apiRouters(p: ApiParts): Router[] {
     db,
     publicClient,
     deployment,
+    artifacts,
+    watch,
+    recover,
     domain,
     events,
     registrar,
@@ -216,17 +300,19 @@ function apiRouters(p: ApiParts): Router[] {
   return [
     healthRoutes({
       db,
-      publicClient,
-      rpcUrl: config.rpcUrl,
-      deployment: () => deployment,
+      chain: () => watch.status(),
       engine: deps.engineInfo,
+      artifacts: () => artifacts.usage(db),
       outbox: async () => ({
         ...(await outboxRepo.counts(db)),
         lastError: outbox.lastError ?? null,
+        stuck: await outboxRepo.stuck(db, config.outboxStuckMs),
       }),
       startedAt,
     }),
+    adminRoutes({ recover }),
     catalogueRoutes(),
+    artifactRoutes({ db, artifacts }),
     runRoutes({
       db,
       runs,
@@ -237,7 +323,7 @@ function apiRouters(p: ApiParts): Router[] {
       db,
       registrar,
       publicClient,
-      deployment: () => deployment,
+      deployment,
       onRegistered: () => outbox.poke(),
     }),
     agentRoutes({ db, hub, domain }),

@@ -132,7 +132,10 @@ describe("secure aggregation with remote node agents (separate processes)", func
     const { run, rounds } = await finished(created.body.id);
     for (const r of rounds) {
       expect(r.aggregation).to.equal("secure");
-      expect(r.updates.every((u) => u.accepted)).to.equal(true);
+      expect(
+        r.updates.every((u) => u.accepted),
+        JSON.stringify(r.updates.map((u) => u.reason)),
+      ).to.equal(true);
       // Three noised deltas in the unmasked sum: noise multiplier z x sqrt(3) for the average.
       expect(r.privacy!.aggregateNoiseMultiplier).to.be.near(0.1 * Math.sqrt(3), 1e-9);
     }

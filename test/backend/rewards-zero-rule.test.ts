@@ -190,6 +190,7 @@ describe("the audit applies the zero-score rule", () => {
           policyId: policyId(p.name),
           policyParams: encodePolicyParams(p),
           policy: decodePolicy(policyId(p.name), encodePolicyParams(p)),
+          specHash: `0x${"0".repeat(64)}`,
           txHash: TX(99),
           blockNumber: 1n,
         },

@@ -101,3 +101,14 @@ describe("update validation", () => {
     });
   }
 });
+
+describe("keccak256 of large buffers (WebAssembly)", () => {
+  it("gives viem's digests, for empty, small and odd-sized inputs", async () => {
+    const { keccak256 } = await import("viem");
+    const { keccak256Bytes } = await import("../../backend/src/nodes/keccak.js");
+    for (const n of [0, 1, 135, 136, 137, 100_003]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
+      expect(keccak256Bytes(bytes)).to.equal(keccak256(bytes));
+    }
+  });
+});

@@ -61,6 +61,7 @@ export async function startCoordinator(
     engineInfo: describeEngine,
     outbox: opts.outbox ?? { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
     apiMiddleware: [openApiConformance],
+    chainWatch: { intervalMs: 300 },
   });
   await coord.start();
   return coord;

@@ -3,6 +3,7 @@
 // same schemas in the route handlers, and the tests check real responses against the document.
 import { z } from "zod";
 import { describeCatalogues } from "../domain/catalogues.js";
+import { RecoveryRequest } from "./admin-routes.js";
 import {
   Address,
   ContributionRecord,
@@ -39,95 +40,21 @@ import {
   UnmaskRequestMessageSchema,
 } from "../secagg/index.js";
 
-/** The body of every error response. */
-export const ErrorBody = z.object({
-  error: z.object({
-    /** Machine-readable, stable: e.g. "run_not_found", "invalid_request". */
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+import {
+  Catalogues,
+  ErrorBody,
+  HealthReport,
+  OutboxItemView,
+  OutboxQuery,
+  Domain,
+  Received,
+} from "./api-schemas.js";
+import { artifactOperations } from "./artifact-operations.js";
+import type { OperationSpec, ResponseSpec } from "./operation-spec.js";
 
-export const HealthReport = z.object({
-  status: z.enum(["ok", "degraded"]),
-  uptimeSeconds: z.number(),
-  chain: z.object({
-    reachable: z.boolean(),
-    rpcUrl: z.string(),
-    chainId: z.number().optional(),
-    blockNumber: z.number().optional(),
-    contractsDeployed: z.boolean().optional(),
-    contracts: z.object({ RewardToken: z.string(), ContributionLedger: z.string() }).optional(),
-    error: z.string().optional(),
-  }),
-  store: z.object({
-    ok: z.boolean(),
-    dialect: z.string(),
-    location: z.string(),
-    schemaVersion: z.number().optional(),
-    error: z.string().optional(),
-  }),
-  /** The TensorFlow.js engine: backend, threads, SIMD, kernels. */
-  engine: z.record(z.string(), z.unknown()),
-  /** The chain writes waiting to be sent. */
-  outbox: z.record(z.string(), z.unknown()),
-});
+export type { OperationSpec, ResponseSpec, Security } from "./operation-spec.js";
 
-const CatalogueItem = z.object({
-  id: z.string(),
-  label: z.string(),
-  help: z.string(),
-  params: z.array(z.record(z.string(), z.unknown())),
-  facts: z.record(z.string(), z.unknown()),
-});
-export const Catalogues = z.record(z.string(), z.array(CatalogueItem));
-
-export const OutboxQuery = z.object({
-  status: z.enum(["pending", "confirmed", "failed"]).optional(),
-  run: RunId.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
-/** One chain write, as the recorder tracks it. */
-export const OutboxItemView = z.object({
-  id: z.string(),
-  seq: z.number().int(),
-  lane: z.string(),
-  kind: z.enum(["register-run", "register-node", "record-round"]),
-  runId: z.string(),
-  round: z.number().int().nullable(),
-  payload: z.unknown(),
-  status: z.enum(["pending", "confirmed", "failed"]),
-  attempts: z.number().int(),
-  nextAttemptAt: z.number(),
-  lastError: z.string().nullable(),
-  txHash: z.string().nullable(),
-  createdAt: z.number(),
-});
-
-const Domain = z.object({ chainId: z.number().int(), verifyingContract: Address });
-const Received = z.object({ received: z.literal(true) });
-
-export type Security = "admin" | "agent";
-
-/** One response: a JSON body schema, another content type, or no body. */
-export interface ResponseSpec {
-  description: string;
-  body?: z.ZodType;
-  contentType?: "text/event-stream" | "application/octet-stream";
-}
-
-export interface OperationSpec {
-  method: "get" | "post";
-  /** OpenAPI path, e.g. /api/runs/{id}. */
-  path: string;
-  summary: string;
-  security?: Security;
-  params?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
-  body?: z.ZodType | "octet-stream";
-  responses: Record<number, ResponseSpec>;
-}
+export { ErrorBody, HealthReport, OutboxQuery } from "./api-schemas.js";
 
 const error = (description: string): ResponseSpec => ({ description, body: ErrorBody });
 const E = {
@@ -151,6 +78,7 @@ function withCommonErrors(op: OperationSpec): OperationSpec {
   if (op.body) {
     r[400] ??= E[400];
     r[413] ??= E[413];
+    r[415] ??= E[415];
   }
   if (op.security === "admin") r[401] ??= E[401];
   if (op.security === "agent") {
@@ -181,6 +109,27 @@ const OPERATION_LIST: OperationSpec[] = [
     responses: { 200: json("Outbox items, newest first", z.array(OutboxItemView)), 400: E[400] },
   },
   {
+    method: "post",
+    path: "/api/admin/chain-recovery",
+    summary:
+      "After the chain was reset and the contracts deployed again (npm run deploy:local): bind the store to the new deployment and record every run, node registration and round on it again",
+    security: "admin",
+    body: RecoveryRequest,
+    responses: {
+      200: json(
+        "Queued again",
+        z.object({
+          deployment: z.object({ chainId: z.number(), ledger: z.string(), deployedAt: z.string() }),
+          requeued: z.number().int(),
+          runs: z.number().int(),
+          rounds: z.number().int(),
+        }),
+      ),
+      409: error("Nothing to recover, no live deployment, or the addresses changed"),
+      503: E[503],
+    },
+  },
+  {
     method: "get",
     path: "/api/catalogues",
     summary:
@@ -199,7 +148,17 @@ const OPERATION_LIST: OperationSpec[] = [
     summary: "Create and start a run",
     security: "admin",
     body: CreateRunRequest,
-    responses: { 201: json("The new run", RunSummary), 400: E[400], 401: E[401], 503: E[503] },
+    responses: {
+      201: json(
+        "The new run (queued until there is room; it starts at once when there is)",
+        RunSummary,
+      ),
+      400: E[400],
+      401: E[401],
+      422: error("Larger than the coordinator takes: the message names the limit and the estimate"),
+      429: error("The queue is full, or too many chain writes wait: try again later"),
+      503: E[503],
+    },
   },
   {
     method: "get",
@@ -427,6 +386,8 @@ const OPERATION_LIST: OperationSpec[] = [
     },
   },
 ];
+
+OPERATION_LIST.push(...artifactOperations(runPath));
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
 

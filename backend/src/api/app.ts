@@ -1,6 +1,7 @@
 import express, { type RequestHandler, type Router } from "express";
 import { adminAuth } from "./admin-auth.js";
 import { loopbackOnly } from "./host-check.js";
+import { methodAndType } from "./method-and-type.js";
 import { errorHandler, notFound } from "./http-errors.js";
 
 /** JSON bodies: 1 MB, and 64 MB for a SecAgg message (a masked input is the whole model). */
@@ -35,13 +36,15 @@ export function createApp(opts: AppOptions): express.Express {
   if (!opts.adminToken) api.use(loopbackOnly());
   // The token before any body is read: a stranger's 64 MB gets a 401, not our parser's time.
   api.use(adminAuth(opts.adminToken, opts.tokenExempt ?? (() => false)));
+  api.use(methodAndType);
   // Keep the exact JSON bytes: node agents sign them (see agent-auth.ts). Bodies are small (1 MB)
   // except a SecAgg masked input, which carries the whole masked model.
   const keepRaw = (req: express.Request, _res: unknown, buf: Buffer) => {
     (req as RequestWithRawBody).rawBody = buf;
   };
-  const small = express.json({ limit: SMALL_BODY, verify: keepRaw });
-  const large = express.json({ limit: LARGE_BODY, verify: keepRaw });
+  // strict: false lets `null` or `3` through to the route's schema, which says what it expected.
+  const small = express.json({ limit: SMALL_BODY, verify: keepRaw, strict: false });
+  const large = express.json({ limit: LARGE_BODY, verify: keepRaw, strict: false });
   api.use((req, res, next) => (LARGE_JSON_PATH.test(req.path) ? large : small)(req, res, next));
   for (const r of opts.routers) api.use(r);
   api.use(notFound);

@@ -11,6 +11,8 @@ const STATUS: Record<DomainErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 422,
+  busy: 429,
   unavailable: 503,
 };
 
@@ -58,7 +60,25 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
     });
     return;
   }
-  const bodyErr = err as BodyParserError;
+  const bodyErr = err as BodyParserError & { code?: string };
+  if (bodyErr?.type === "encoding.unsupported") {
+    res.status(415).json({
+      error: {
+        code: "unsupported_encoding",
+        message: `${bodyErr.message}: send the body uncompressed, or as gzip, deflate or br`,
+      },
+    });
+    return;
+  }
+  if (bodyErr?.code === "Z_DATA_ERROR" || bodyErr?.code === "Z_BUF_ERROR") {
+    res.status(400).json({
+      error: {
+        code: "invalid_encoding",
+        message: "The body is not valid data for its content-encoding (corrupt gzip/deflate/br)",
+      },
+    });
+    return;
+  }
   if (bodyErr?.type === "entity.parse.failed") {
     res
       .status(400)

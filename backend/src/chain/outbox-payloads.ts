@@ -11,6 +11,8 @@ export const RegisterRunPayload = z.object({
   chainRunId: Hex32,
   policyId: Hex32,
   policyParams: Hex,
+  /** keccak256 of the run's spec document (artifacts/run-spec.ts); zero for none. */
+  specHash: Hex32.default(`0x${"0".repeat(64)}`),
 });
 export type RegisterRunPayload = z.infer<typeof RegisterRunPayload>;
 
@@ -23,6 +25,12 @@ export const RegisterNodePayload = z.object({
   signature: Hex,
 });
 export type RegisterNodePayload = z.infer<typeof RegisterNodePayload>;
+
+/** A batch of registrations (a run's simulated nodes) sent in one registerNodes transaction. */
+export const RegisterNodesPayload = z.object({
+  nodes: z.array(RegisterNodePayload).min(1).max(200),
+});
+export type RegisterNodesPayload = z.infer<typeof RegisterNodesPayload>;
 
 /** Exactly what goes on chain for a round (losses in 1e18 fixed point, rewards in wei). */
 export const RecordRoundPayload = z.object({
@@ -45,6 +53,7 @@ export type RecordRoundPayload = z.infer<typeof RecordRoundPayload>;
 export const OUTBOX_PAYLOADS = {
   "register-run": RegisterRunPayload,
   "register-node": RegisterNodePayload,
+  "register-nodes": RegisterNodesPayload,
   "record-round": RecordRoundPayload,
 } as const;
 

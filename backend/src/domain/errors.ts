@@ -7,6 +7,8 @@ export type DomainErrorKind =
   | "forbidden" // the caller may not do this (403)
   | "not_found" // no such run, node, ... (404)
   | "conflict" // not in this state (409)
+  | "too_large" // more than the coordinator takes (422)
+  | "busy" // not now: try again later (429)
   | "unavailable"; // a dependency (the chain, the contracts) is not ready (503)
 
 export class DomainError extends Error {
@@ -28,6 +30,10 @@ export const conflict = (code: string, message: string) =>
   new DomainError("conflict", code, message);
 export const invalid = (code: string, message: string, details?: unknown) =>
   new DomainError("invalid", code, message, details);
+export const tooLarge = (code: string, message: string, details?: unknown) =>
+  new DomainError("too_large", code, message, details);
+export const busy = (code: string, message: string, details?: unknown) =>
+  new DomainError("busy", code, message, details);
 export const unavailable = (code: string, message: string) =>
   new DomainError("unavailable", code, message);
 

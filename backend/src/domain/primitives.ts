@@ -1,3 +1,4 @@
+import { isAddress } from "viem";
 import { z } from "zod";
 
 export { TokenAmount } from "../rewards/token-amount.js";
@@ -10,7 +11,16 @@ function hexString(pattern: RegExp, message: string) {
   return z.string().regex(pattern, message) as unknown as z.ZodType<`0x${string}`, string>;
 }
 
-export const Address = hexString(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
+/**
+ * A 20-byte address: all lower case, all upper case, or mixed case with a valid EIP-55 checksum
+ * (a mixed-case address with a wrong checksum is a typo, refused).
+ */
+export const Address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address")
+  .refine((a) => !/^0x[0-9a-fA-F]{40}$/.test(a) || isAddress(a, { strict: true }), {
+    message: "mixed-case addresses must carry a valid EIP-55 checksum (or send it all lower case)",
+  }) as unknown as z.ZodType<`0x${string}`, string>;
 export const Hex32 = hexString(/^0x[0-9a-fA-F]{64}$/, "expected a 0x-prefixed 32-byte hex value");
 export const Hex = hexString(/^0x([0-9a-fA-F]{2})*$/, "expected 0x-prefixed hex bytes");
 

@@ -1,7 +1,19 @@
 import { z } from "zod";
 import { RunConfigFields } from "./run-config.js";
 
-export const RunStatus = z.enum(["pending", "running", "paused", "stopped", "completed", "failed"]);
+/**
+ * queued: waiting for a place (the coordinator runs at most MAX_CONCURRENT_RUNS at once);
+ * pending: admitted, starting; running; paused; and the finished states stopped, completed, failed.
+ */
+export const RunStatus = z.enum([
+  "queued",
+  "pending",
+  "running",
+  "paused",
+  "stopped",
+  "completed",
+  "failed",
+]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunAction = z.enum(["pause", "resume", "stop"]);
@@ -42,6 +54,8 @@ export const RunSummary = z.object({
   engine: z.string().nullable(),
   error: z.string().nullable(),
   chainRunId: z.string().nullable(),
+  /** While queued: 1 for the next run to start. */
+  queuePosition: z.number().int().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
   latest: z

@@ -4,15 +4,9 @@
 // x-fedledger-* header and the keccak256 of the exact body bytes, and every update carries its own EIP-712 signature over the hash of its bytes (see
 // update-signing.ts), which the coordinator verifies before aggregating.
 import { randomBytes } from "node:crypto";
-import {
-  bytesToHex,
-  keccak256,
-  recoverMessageAddress,
-  toBytes,
-  type Hex,
-  type LocalAccount,
-} from "viem";
+import { bytesToHex, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
 import { z } from "zod";
+import { keccak256Bytes } from "./keccak.js";
 import { ModelKind, DatasetName } from "../domain/index.js";
 import { SecAggConfigSchema } from "../secagg/index.js";
 
@@ -77,7 +71,7 @@ export function agentRequestMessage(p: AgentRequestParts): string {
     `time: ${p.time}`,
     `nonce: ${p.nonce}`,
     `headers: ${headers}`,
-    `body: ${keccak256(bytes)}`,
+    `body: ${keccak256Bytes(bytes)}`,
   ].join("\n");
 }
 
@@ -197,7 +191,7 @@ export function secureSessionId(chainRunId: string, round: number): string {
 
 /** keccak256 of a masked input's bytes (the base64 of its little-endian uint32 words). */
 export function hashMaskedInput(maskedInputBase64: string): `0x${string}` {
-  return keccak256(new Uint8Array(Buffer.from(maskedInputBase64, "base64")));
+  return keccak256Bytes(new Uint8Array(Buffer.from(maskedInputBase64, "base64")));
 }
 
 /** The SecAgg messages agents post, and the server messages they long-poll for, by URL name. */

@@ -6,6 +6,7 @@
 import { zeroAddress, type Hex } from "viem";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
+import { simulatedRegistrationItem } from "./node-registrar.js";
 import { chainNodeId, SIMULATED_NODE_PREFIX } from "./node-registration.js";
 import type { Participant } from "./participant.js";
 
@@ -32,6 +33,11 @@ export class NodeAdmission {
     private readonly chain: RegistrationReader,
   ) {}
 
+  /** Forgets every binding seen (the chain was reset: bindings are made again). */
+  forget(): void {
+    this.bound.clear();
+  }
+
   /** Why `node` may not take part in the round, or undefined when it may. */
   async refusal(node: Participant, ctx: AdmissionContext): Promise<string | undefined> {
     if (node.samples !== undefined && node.samples > ctx.maxSamples) {
@@ -48,7 +54,9 @@ export class NodeAdmission {
     const simulated = node.id.startsWith(SIMULATED_NODE_PREFIX);
     const item = await outboxRepo.get(
       this.db,
-      simulated ? `register-node:${ctx.runId}:${node.id}` : `register-node:${node.id}`,
+      simulated
+        ? simulatedRegistrationItem(ctx.runId, Number(node.id.slice(SIMULATED_NODE_PREFIX.length)))
+        : `register-node:${node.id}`,
     );
     if (!item) return `node ${node.id} has no registration on its way to the chain`;
     if (item.status === "failed") {

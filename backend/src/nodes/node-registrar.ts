@@ -21,6 +21,15 @@ import {
 import { simulatedNodeId, type SimulatedWallets } from "./simulated-wallets.js";
 
 const YEAR_SECONDS = 365 * 24 * 3600;
+const DAY_SECONDS = 24 * 3600;
+
+/** Simulated registrations per transaction (ContributionLedger.registerNodes). */
+export const REGISTRATIONS_PER_BATCH = 50;
+
+/** The outbox item that registers simulated node k of a run (the batch it is in). */
+export function simulatedRegistrationItem(runId: string, k: number): string {
+  return `register-nodes:${runId}:${Math.floor((k - 1) / REGISTRATIONS_PER_BATCH)}`;
+}
 
 /**
  * Binds node ids to wallets: in the store at once, on chain through the outbox. Remote nodes
@@ -42,13 +51,52 @@ export class NodeRegistrar {
     return d;
   }
 
-  /** Registers simulated node k for a run (idempotent; re-checked on chain by the outbox). */
-  async enqueueSimulated(tx: SqlExecutor, runId: string, k: number): Promise<void> {
+  /**
+   * Registers a run's simulated nodes 1..count on chain, in batches of REGISTRATIONS_PER_BATCH per
+   * transaction, in the run's outbox lane (ahead of its rounds). Idempotent: the ledger skips nodes
+   * already bound as asked. A node's registration signature is made once and kept in the store.
+   */
+  async enqueueSimulated(tx: SqlExecutor, runId: string, count: number): Promise<void> {
     const d = this.requireDomain();
-    const nodeId = simulatedNodeId(k);
     if (!this.wallets) throw simulatedNodesUnsafe();
-    const account = this.wallets.account(k);
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + YEAR_SECONDS);
+    const all: RegisterNodePayload[] = [];
+    for (let k = 1; k <= count; k++) all.push(await this.simulatedRegistration(tx, d, k));
+    for (let b = 0; b * REGISTRATIONS_PER_BATCH < all.length; b++) {
+      await outboxRepo.enqueue(tx, {
+        id: simulatedRegistrationItem(runId, b * REGISTRATIONS_PER_BATCH + 1),
+        kind: "register-nodes",
+        runId,
+        payload: {
+          nodes: all.slice(b * REGISTRATIONS_PER_BATCH, (b + 1) * REGISTRATIONS_PER_BATCH),
+        },
+      });
+    }
+  }
+
+  /** Simulated node k's registration: its stored signature while valid, else a fresh one. */
+  private async simulatedRegistration(
+    tx: SqlExecutor,
+    d: LedgerDomain,
+    k: number,
+  ): Promise<RegisterNodePayload> {
+    const nodeId = simulatedNodeId(k);
+    const account = this.wallets!.account(k);
+    const stored = await nodesRepo.registration(tx, nodeId);
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      stored &&
+      stored.wallet.toLowerCase() === account.address.toLowerCase() &&
+      stored.deadline > now + DAY_SECONDS
+    ) {
+      return {
+        nodeId,
+        chainNodeId: chainNodeId(nodeId),
+        wallet: account.address,
+        deadline: String(stored.deadline),
+        signature: stored.signature as Hex,
+      };
+    }
+    const deadline = BigInt(now + YEAR_SECONDS);
     const signature = await signRegistration(account, d, nodeId, deadline);
     await nodesRepo.upsert(tx, {
       id: nodeId,
@@ -57,19 +105,14 @@ export class NodeRegistrar {
       signature,
       deadline: Number(deadline),
     });
-    const payload: RegisterNodePayload = {
+    await nodesRepo.setRegistration(tx, nodeId, signature, Number(deadline));
+    return {
       nodeId,
       chainNodeId: chainNodeId(nodeId),
       wallet: account.address,
       deadline: deadline.toString(),
       signature,
     };
-    await outboxRepo.enqueue(tx, {
-      id: `register-node:${runId}:${nodeId}`,
-      kind: "register-node",
-      runId,
-      payload,
-    });
   }
 
   /** POST /api/nodes: a node proves its wallet with an EIP-712 signature. */

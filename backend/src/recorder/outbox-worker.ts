@@ -17,6 +17,8 @@ export interface OutboxWorkerOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   idleMs?: number;
+  /** False while the chain is not the deployment's (reset): nothing is sent then. */
+  writable?: () => boolean;
 }
 
 /**
@@ -43,7 +45,10 @@ export class OutboxWorker {
     this.base = opts.baseDelayMs ?? 1000;
     this.max = opts.maxDelayMs ?? 30_000;
     this.idle = opts.idleMs ?? 1000;
+    this.writable = opts.writable ?? (() => true);
   }
+
+  private readonly writable: () => boolean;
 
   start(): void {
     if (this.running) return;
@@ -75,6 +80,10 @@ export class OutboxWorker {
 
   private async loop(): Promise<void> {
     while (this.running) {
+      if (!this.writable()) {
+        await this.sleep(this.idle);
+        continue;
+      }
       let item: OutboxItem | undefined;
       try {
         item = await outboxRepo.nextPending(this.db);
@@ -93,7 +102,7 @@ export class OutboxWorker {
   async process(item: OutboxItem): Promise<void> {
     try {
       const decoded = decodeOutboxPayload(item.kind, item.payload);
-      const tx = await this.send(decoded);
+      const { tx, boundNodes } = await this.sendItem(decoded);
       await this.db.transaction(async (t) => {
         await outboxRepo.confirm(t, item.id, tx ?? null);
         if (item.kind === "record-round" && tx) {
@@ -102,6 +111,12 @@ export class OutboxWorker {
         }
         if (decoded.kind === "register-node" && tx) {
           await nodesRepo.setRegistrationTx(t, decoded.payload.nodeId, tx);
+        }
+        if (decoded.kind === "register-nodes" && tx) {
+          const bound = new Set(boundNodes);
+          for (const n of decoded.payload.nodes) {
+            if (bound.has(n.chainNodeId)) await nodesRepo.setRegistrationTx(t, n.nodeId, tx);
+          }
         }
       });
       this.lastError = undefined;
@@ -157,13 +172,31 @@ export class OutboxWorker {
     return false;
   }
 
+  /** Sends an item; for a batch of registrations also which nodes it bound. */
+  private async sendItem(item: DecodedOutboxItem): Promise<{ tx: Hex | null; boundNodes: Hex[] }> {
+    if (item.kind !== "register-nodes") return { tx: await this.send(item), boundNodes: [] };
+    // The ledger skips nodes already bound as asked, and skips (with an event) entries it would
+    // refuse, so a batch is never held back by one of its entries.
+    const { tx, bound } = await this.ledger.registerNodes(
+      item.payload.nodes.map((n) => ({
+        nodeId: n.chainNodeId,
+        wallet: n.wallet,
+        deadline: BigInt(n.deadline),
+        signature: n.signature,
+      })),
+    );
+    return { tx, boundNodes: bound };
+  }
+
   /** Returns the transaction hash, or null when the chain already had the effect without one we know. */
-  private async send(item: DecodedOutboxItem): Promise<Hex | null> {
+  private async send(
+    item: Exclude<DecodedOutboxItem, { kind: "register-nodes" }>,
+  ): Promise<Hex | null> {
     switch (item.kind) {
       case "register-run": {
         const p = item.payload;
         if (await this.ledger.isRunRegistered(p.chainRunId)) return null;
-        return this.ledger.registerRun(p.chainRunId, p.policyId, p.policyParams);
+        return this.ledger.registerRun(p.chainRunId, p.policyId, p.policyParams, p.specHash);
       }
       case "register-node": {
         const p = item.payload;

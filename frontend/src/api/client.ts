@@ -35,10 +35,16 @@ export interface ChainHealth {
   contractsDeployed?: boolean;
   contracts?: { RewardToken: string; ContributionLedger: string };
   error?: string;
+  /** The chain is no longer the deployment's (reset): what happened, and the operator's choices. */
+  reset?: { detectedAt: number; reason: string; choices: string[] };
+  /** How old this reading is (the coordinator reads the chain every few seconds). */
+  ageMs?: number;
 }
 
 export interface Health {
   status: "ok" | "degraded";
+  /** Why it is degraded, one sentence each. */
+  problems?: string[];
   uptimeSeconds: number;
   chain: ChainHealth;
   store: {

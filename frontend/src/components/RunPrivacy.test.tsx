@@ -21,6 +21,7 @@ function summary(preset: string, privacy: RunSummary["privacy"]): RunSummary {
     engine: "wasm",
     error: null,
     chainRunId: null,
+    queuePosition: null,
     createdAt: 0,
     updatedAt: 0,
     latest: null,

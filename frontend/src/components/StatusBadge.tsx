@@ -2,6 +2,7 @@ const TONES: Record<string, string> = {
   running: "info",
   training: "info",
   pending: "muted",
+  queued: "muted",
   paused: "warn",
   stopped: "muted",
   completed: "ok",

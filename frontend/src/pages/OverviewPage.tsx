@@ -20,7 +20,11 @@ import { href } from "../router";
 export function activeRun(runs: readonly RunSummary[] | undefined): RunSummary | undefined {
   if (!runs?.length) return undefined;
   const live = runs.filter(
-    (r) => r.status === "running" || r.status === "paused" || r.status === "pending",
+    (r) =>
+      r.status === "running" ||
+      r.status === "paused" ||
+      r.status === "pending" ||
+      r.status === "queued",
   );
   const pool = live.length ? live : runs;
   return [...pool].sort((a, b) => b.createdAt - a.createdAt)[0];
@@ -59,6 +63,25 @@ export function OverviewPage() {
           The coordinator uses other contract addresses than chain/deployments/{active.chainId}
           .json; the dashboard follows the coordinator. Restart <code>npm start</code> to rewrite
           the file.
+        </Notice>
+      )}
+      {h?.chain.reset && (
+        <Notice kind="error" title="The chain was reset: chain writes are paused">
+          <span data-testid="chain-reset">{h.chain.reset.reason}</span>
+          <ol className="small">
+            {h.chain.reset.choices.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ol>
+        </Notice>
+      )}
+      {h && h.status === "degraded" && !h.chain.reset && (h.problems?.length ?? 0) > 0 && (
+        <Notice kind="warn" title="Degraded">
+          <ul className="small" data-testid="health-problems">
+            {h.problems!.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
         </Notice>
       )}
       <div className="grid-3">

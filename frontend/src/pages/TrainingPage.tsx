@@ -57,7 +57,7 @@ function RunControls({ run }: { run: RunSummary }) {
     mutationFn: (action: "pause" | "resume" | "stop") => api.controlRun(run.id, action),
     onSettled: () => qc.invalidateQueries({ queryKey: queryKeys.runs }),
   });
-  const live = run.status === "running" || run.status === "pending";
+  const live = run.status === "running" || run.status === "pending" || run.status === "queued";
   return (
     <div className="row run-controls">
       {live && (
@@ -200,6 +200,14 @@ function RunView({ run }: { run: RunSummary }) {
         {(progress.error ?? run.error) && (
           <Notice kind="error" title="Run failed">
             {progress.error ?? run.error}
+          </Notice>
+        )}
+        {run.status === "queued" && (
+          <Notice kind="empty" title="Queued">
+            <span data-testid="queue-position">
+              Waiting for a place: position {run.queuePosition ?? "?"} in the queue. The coordinator
+              trains at most MAX_CONCURRENT_RUNS runs at once and starts queued ones in order.
+            </span>
           </Notice>
         )}
         {run.chainWrites.failed > 0 && (

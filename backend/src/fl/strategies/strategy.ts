@@ -54,7 +54,11 @@ export function weightedMean(updates: readonly ClientUpdate[]): Float32Array {
     const x = u.weights;
     for (let j = 0; j < dim; j++) acc[j]! += w * x[j]!;
   }
-  return Float32Array.from(acc);
+  // A plain loop: Float32Array.from(acc) goes through the iterator protocol, about half again
+  // as slow for the CNN's 1.7M parameters (this runs on the coordinator's event loop).
+  const out = new Float32Array(dim);
+  for (let j = 0; j < dim; j++) out[j] = acc[j]!;
+  return out;
 }
 
 /** A strategy's catalogue entry: its id, label, help, parameters and how to build it. */

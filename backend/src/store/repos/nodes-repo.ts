@@ -85,6 +85,25 @@ export const nodesRepo = {
       );
     }
   },
+  /** A node's stored registration signature and its deadline (unix seconds). */
+  async registration(
+    db: SqlExecutor,
+    id: string,
+  ): Promise<{ wallet: string; signature: string; deadline: number } | undefined> {
+    const [row] = await db.query<Row>("SELECT * FROM nodes WHERE id = $1", [id]);
+    if (!row?.registration_signature || row.registration_deadline === null) return undefined;
+    return {
+      wallet: row.wallet,
+      signature: row.registration_signature,
+      deadline: Number(row.registration_deadline),
+    };
+  },
+  async setRegistration(db: SqlExecutor, id: string, signature: string, deadline: number) {
+    await db.execute(
+      "UPDATE nodes SET registration_signature = $2, registration_deadline = $3 WHERE id = $1",
+      [id, signature, deadline],
+    );
+  },
   async setRegistrationTx(db: SqlExecutor, id: string, tx: string): Promise<void> {
     await db.execute("UPDATE nodes SET registration_tx = $2 WHERE id = $1", [id, tx]);
   },

@@ -128,6 +128,27 @@ export const outboxRepo = {
     const [row] = await db.query<Row>("SELECT * FROM outbox WHERE id = $1", [id]);
     return row ? fromRow(row) : undefined;
   },
+  /**
+   * The oldest write that has been failing for longer than `olderThanMs` (health turns degraded
+   * with its reason), or null.
+   */
+  async stuck(
+    db: SqlExecutor,
+    olderThanMs: number,
+  ): Promise<{ id: string; sinceMs: number; attempts: number; lastError: string | null } | null> {
+    const [row] = await db.query<Row>(
+      `SELECT * FROM outbox WHERE status = 'pending' AND attempts > 0 AND created_at < $1
+       ORDER BY seq LIMIT 1`,
+      [Date.now() - olderThanMs],
+    );
+    if (!row) return null;
+    return {
+      id: row.id,
+      sinceMs: Date.now() - Number(row.created_at),
+      attempts: Number(row.attempts),
+      lastError: row.last_error,
+    };
+  },
   /** Items by status and run, newest first. */
   async list(
     db: SqlExecutor,
