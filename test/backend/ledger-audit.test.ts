@@ -35,7 +35,7 @@ const items = [
   { samples: 100, lossBefore: 2n * E18, lossAfter: E18 },
   { samples: 300, lossBefore: 2n * E18, lossAfter: (3n * E18) / 2n },
 ];
-const rewards = splitRewards(policy, items);
+const { rewards } = splitRewards(policy, items);
 const contributions: ChainContribution[] = items.map((c, i) => ({
   chainRunId: RUN,
   round: 1,

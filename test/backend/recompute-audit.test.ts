@@ -145,13 +145,11 @@ describe("re-execution audit (real chain, real engine)", function () {
       const r = await api<RunSummary>(url, "GET", `/api/runs/${id}`);
       return r.body.status === "completed";
     });
-    // The lie: node 0 of round 2 measured a bigger improvement than it did; rewards re-split by
-    // the public formula so that every arithmetic check holds, and the store says the same.
+    // The lie: node 0 of the last round measured a bigger improvement than it did; rewards are
+    // re-split by the public formula (with what earlier rounds carried) so that every arithmetic
+    // check holds, and the store says the same.
     const db = stack.coord.db;
-    const [row] = await db.query<{ payload: string }>("SELECT payload FROM outbox WHERE id = $1", [
-      `record-round:${id}:2`,
-    ]);
-    const payload = JSON.parse(row!.payload) as {
+    type Payload = {
       contributions: {
         node: string;
         samples: number;
@@ -160,25 +158,35 @@ describe("re-execution audit (real chain, real engine)", function () {
         reward: string;
       }[];
     };
-    const victim = payload.contributions[0]!;
-    victim.lossAfter = (BigInt(victim.lossAfter) / 2n).toString();
+    const payloadOf = async (round: number) => {
+      const [row] = await db.query<{ payload: string }>(
+        "SELECT payload FROM outbox WHERE id = $1",
+        [`record-round:${id}:${round}`],
+      );
+      return JSON.parse(row!.payload) as Payload;
+    };
     const policy = policyFor(created.body.config);
-    const rewards = splitRewards(
-      policy,
-      payload.contributions.map((c) => ({
+    const scored = (p: Payload) =>
+      p.contributions.map((c) => ({
         samples: c.samples,
         lossBefore: BigInt(c.lossBefore),
         lossAfter: BigInt(c.lossAfter),
-      })),
-    );
+      }));
+    let carry = 0n;
+    for (const round of [1, 2])
+      carry = splitRewards(policy, scored(await payloadOf(round)), carry).carry;
+    const payload = await payloadOf(3);
+    const victim = payload.contributions[0]!;
+    victim.lossAfter = (BigInt(victim.lossAfter) / 2n).toString();
+    const { rewards } = splitRewards(policy, scored(payload), carry);
     payload.contributions.forEach((c, i) => (c.reward = rewards[i]!.toString()));
     await db.execute("UPDATE outbox SET payload = $1 WHERE id = $2", [
       JSON.stringify(payload),
-      `record-round:${id}:2`,
+      `record-round:${id}:3`,
     ]);
     for (const c of payload.contributions)
       await db.execute(
-        "UPDATE contributions SET reward = $1 WHERE run_id = $2 AND round = 2 AND lower(wallet) = lower($3)",
+        "UPDATE contributions SET reward = $1 WHERE run_id = $2 AND round = 3 AND lower(wallet) = lower($3)",
         [c.reward, id, c.node],
       );
     stack.coord.outbox.start();
@@ -190,7 +198,7 @@ describe("re-execution audit (real chain, real engine)", function () {
     expect(report.recompute.ok).to.equal(false);
     const bad = failures(report);
     expect(bad).to.have.length(1);
-    expect(bad[0]).to.include({ round: 2, status: "mismatch" });
+    expect(bad[0]).to.include({ round: 3, status: "mismatch" });
     expect(bad[0]!.node.toLowerCase()).to.equal(victim.node.toLowerCase());
     expect(bad[0]!.detail).to.match(/recorded lossBefore .* lossAfter/);
   });

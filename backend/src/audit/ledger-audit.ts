@@ -101,7 +101,7 @@ export function auditLedger(snapshot: LedgerSnapshot, opts: AuditOptions = {}): 
     "within-pool",
     "no round pays more than its pool",
     overPool === 0,
-    `${overPool} rounds over the pool`,
+    `${overPool} rounds over the pool (poolPerRound plus what the previous round carried)`,
   );
 
   // Ledger-wide invariants: over every run, whatever the scope.
@@ -190,7 +190,10 @@ function compareWithStore(
   }
 }
 
-/** Re-derives every round's rewards and totals; counts what disagrees. */
+/**
+ * Re-derives every round's rewards and totals; counts what disagrees. A run's rounds are split in
+ * round order, each with what the previous one carried (the zero-score rule, reward-policy.ts).
+ */
 function checkRounds(
   rounds: LedgerSnapshot["rounds"],
   contributions: readonly ChainContribution[],
@@ -210,30 +213,35 @@ function checkRounds(
   let unminted = 0;
   let overPool = 0;
   const withoutPolicy = new Set<string>();
-  for (const r of rounds) {
+  const carried = new Map<string, bigint>();
+  const ordered = [...rounds].sort((a, b) => a.round - b.round);
+  for (const r of ordered) {
     const items = (byRound.get(roundKey(r.chainRunId, r.round)) ?? []).sort(
       (a, b) => a.logIndex - b.logIndex,
     );
     const sum = items.reduce((s, c) => s + c.reward, 0n);
     if (BigInt(items.length) !== r.contributions || sum !== r.totalReward) totals++;
     if ((mintedIn.get(r.txHash) ?? 0n) !== sum) unminted++;
-    const policy = policies.get(lower(r.chainRunId));
+    const run = lower(r.chainRunId);
+    const policy = policies.get(run);
     if (!policy) {
-      withoutPolicy.add(lower(r.chainRunId));
+      withoutPolicy.add(run);
       continue;
     }
-    const expected = splitRewards(
+    const split = splitRewards(
       policy,
       items.map((c) => ({
         samples: Number(c.samples),
         lossBefore: c.lossBefore,
         lossAfter: c.lossAfter,
       })),
+      carried.get(run) ?? 0n,
     );
+    carried.set(run, split.carry);
     items.forEach((c, i) => {
-      if (c.reward !== expected[i]) formula++;
+      if (c.reward !== split.rewards[i]) formula++;
     });
-    if (sum > policy.poolPerRoundWei) overPool++;
+    if (sum > split.pool) overPool++;
   }
   return { formula, totals, unminted, overPool, withoutPolicy };
 }
@@ -251,7 +259,7 @@ function checkRegistration(
     !reg
       ? `no RunRegistered event for ${chainRunId}`
       : policy
-        ? `policy ${policy.name}, pool ${policy.poolPerRoundWei} wei/round, sampleWeighted ${policy.sampleWeighted}`
+        ? `policy ${policy.name}, pool ${policy.poolPerRoundWei} wei/round, sampleWeighted ${policy.sampleWeighted}, zero-score rule ${policy.zeroScoreRule}`
         : `unknown reward policy id ${reg.policyId}`,
   );
 }

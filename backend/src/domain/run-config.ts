@@ -286,6 +286,10 @@ export function runConfigViolations(r: RuleInput): RuleViolation[] {
     participantsPerRound(r.numNodes, r.fraction),
   );
   if (why) out.push({ path: ["strategy"], message: why });
+  const rewardWhy = rewardPolicyEntry(r.reward.policy).checkParticipants?.(
+    participantsPerRound(r.numNodes, r.fraction),
+  );
+  if (rewardWhy) out.push({ path: ["reward", "policy"], message: rewardWhy });
   return out;
 }
 

@@ -53,6 +53,8 @@ export interface RewardPolicyDefinition<
   /** Monte-Carlo permutations recorded on chain (0 for policies that do not sample). */
   readonly permutations: (params: z.output<z.ZodObject<Shape>>) => number;
   readonly score: (input: ScoreInput<z.output<z.ZodObject<Shape>>>) => Promise<NodeScore[]>;
+  /** Why this policy cannot score rounds of `perRound` updates (run creation refuses then). */
+  readonly checkParticipants?: (perRound: number) => string | undefined;
 }
 
 /** Defines a reward policy: the entry plus its request schema `{ policy: id, poolPerRound, ...params }`. */
@@ -63,4 +65,16 @@ export function defineRewardPolicy<const Id extends string, Shape extends z.ZodR
     ...def,
     schema: variantSchema("policy", def, { ...commonRewardParams, ...def.params }),
   };
+}
+
+/**
+ * A node's value (a loss drop, possibly negative) as the formula's two losses, so that
+ * lossBefore - lossAfter == value and neither is negative: lossBefore is the start model's loss
+ * `base`, unless the value exceeds it (then lossAfter is 0 and lossBefore the value).
+ */
+export function valueScore(nodeId: string, base: number, value: number): NodeScore {
+  const after = base - value;
+  return after >= 0
+    ? { nodeId, lossBefore: base, lossAfter: after }
+    : { nodeId, lossBefore: value, lossAfter: 0 };
 }

@@ -90,6 +90,7 @@ export async function executeRound(
     );
     run.global = next;
     run.globalHash = record.modelHash;
+    run.carriedPoolWei = scored.carryWei;
 
     await publishRoundAggregated(deps.events, record);
     return record;

