@@ -9,5 +9,6 @@ export * from "./presets.js";
 export * from "./primitives.js";
 export * from "./round.js";
 export * from "./run-config.js";
+export * from "./run-file.js";
 export * from "./run-lifecycle.js";
 export * from "./run.js";
