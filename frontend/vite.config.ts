@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin, type UserConfig } from "vite";
@@ -97,4 +97,6 @@ export function dashboardConfig(env: DashboardEnv): UserConfig {
   };
 }
 
+// `npm run dashboard` on its own reads .env like the other entry points (npm start passes its env).
+if (existsSync(".env")) process.loadEnvFile(".env");
 export default defineConfig(dashboardConfig(process.env));

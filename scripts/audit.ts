@@ -1,6 +1,7 @@
 // `npm run audit -- --run <id>`: re-derives a run's contributions, rewards and totals from chain
 // events alone, checks them against the recorded reward policy and the store, prints a verdict,
 // and exits non-zero on any mismatch. `--no-store` audits from the chain alone.
+import "../backend/src/load-env.js";
 import { parseArgs } from "node:util";
 import { createPublicClient, formatUnits, http } from "viem";
 import { auditRun } from "../backend/src/audit/audit-run.js";

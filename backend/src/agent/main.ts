@@ -1,5 +1,6 @@
 // `npm run node -- --coordinator http://host:8000 --key <0x…> --data mnist:0-600`: a FedLedger
 // node on this machine. Its data never leaves it; only signed model updates do.
+import "../load-env.js";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { NodeIdSchema } from "../nodes/agent-protocol.js";
