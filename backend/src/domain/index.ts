@@ -12,3 +12,6 @@ export * from "./run-config.js";
 export * from "./run-file.js";
 export * from "./run-lifecycle.js";
 export * from "./run.js";
+export * from "./run-export.js";
+export * from "./saved-preset.js";
+export * from "./run-compare.js";
