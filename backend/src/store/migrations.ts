@@ -164,6 +164,25 @@ CREATE INDEX outbox_lane_pending ON outbox (lane, status, seq);
 ALTER TABLE nodes ADD COLUMN refusal TEXT;
 `,
   },
+  // Versions 7 to 9 are reserved for another change; migrate() applies whatever is missing, in
+  // order, so a gap is fine.
+  {
+    version: 10,
+    name: "runs as code: presets saved from the dashboard, and archived runs (hidden from listings, data kept)",
+    sql: `
+CREATE TABLE saved_presets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  request TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE run_archive (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id),
+  archived_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {
