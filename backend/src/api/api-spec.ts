@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { describeCatalogues } from "../domain/catalogues.js";
 import { RecoveryRequest } from "./admin-routes.js";
+import { resultOperations, RunListQuery } from "./results-spec.js";
 import {
   Address,
   ContributionRecord,
@@ -125,11 +126,12 @@ export type Security = "admin" | "agent";
 export interface ResponseSpec {
   description: string;
   body?: z.ZodType;
-  contentType?: "text/event-stream" | "application/octet-stream";
+  /** With body: another content type the same response may have (an export as CSV). */
+  contentType?: "text/event-stream" | "application/octet-stream" | "text/csv";
 }
 
 export interface OperationSpec {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   /** OpenAPI path, e.g. /api/runs/{id}. */
   path: string;
   summary: string;
@@ -222,8 +224,9 @@ const OPERATION_LIST: OperationSpec[] = [
   {
     method: "get",
     path: "/api/runs",
-    summary: "List runs",
-    responses: { 200: json("Every run, newest first", z.array(RunSummary)) },
+    summary: "List runs (archived ones only when asked for)",
+    params: { query: RunListQuery },
+    responses: { 200: json("Every run, newest first", z.array(RunSummary)), 400: E[400] },
   },
   {
     method: "post",
@@ -468,6 +471,7 @@ const OPERATION_LIST: OperationSpec[] = [
       409: E[409],
     },
   },
+  ...resultOperations({ json, error, E }),
 ];
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
