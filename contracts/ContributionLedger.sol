@@ -99,6 +99,7 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     struct RunPolicy {
         bytes32 policyId;
         bytes params;
+        bytes32 specHash;
     }
 
     /// @notice The reward token; this ledger is its only minter.
@@ -120,7 +121,12 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * @param policyId Identifier of the reward formula (e.g. keccak256 of its name and version).
      * @param policyParams ABI-encoded formula parameters.
      */
-    event RunRegistered(bytes32 indexed runId, bytes32 indexed policyId, bytes policyParams);
+    event RunRegistered(
+        bytes32 indexed runId,
+        bytes32 indexed policyId,
+        bytes policyParams,
+        bytes32 specHash
+    );
 
     /**
      * @notice `nodeId` is now bound to `wallet`, proven by `wallet`'s EIP-712 signature.
@@ -246,16 +252,21 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     // ----------------------------------------------------------------------------------------------
 
     /**
-     * @notice Registers a run and its reward policy (formula id and ABI-encoded parameters).
+     * @notice Registers a run, its reward policy (formula id and ABI-encoded parameters) and what its
+     * scores are computed from: `specHash`, the keccak256 of the run's spec document (dataset
+     * digest, validation data, engine and model versions, evaluation settings, initial model),
+     * which the coordinator publishes under that hash so anyone can re-execute the scoring.
      * @dev Only RECORDER_ROLE, when not paused. Emits {RunRegistered}.
      * @param runId The run id (non-zero, unique).
      * @param policyId The reward formula id (non-zero).
      * @param policyParams The formula's ABI-encoded parameters (may be empty).
+     * @param specHash keccak256 of the run's spec document (may be zero: no commitment).
      */
     function registerRun(
         bytes32 runId,
         bytes32 policyId,
-        bytes calldata policyParams
+        bytes calldata policyParams,
+        bytes32 specHash
     ) external onlyRole(RECORDER_ROLE) whenNotPaused {
         if (runId == bytes32(0)) revert InvalidRunId();
         if (policyId == bytes32(0)) revert InvalidPolicyId();
@@ -265,7 +276,8 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
         RunPolicy storage policy = _policies[runId];
         policy.policyId = policyId;
         policy.params = policyParams;
-        emit RunRegistered(runId, policyId, policyParams);
+        if (specHash != bytes32(0)) policy.specHash = specHash;
+        emit RunRegistered(runId, policyId, policyParams, specHash);
     }
 
     /**
@@ -570,6 +582,15 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     ) external view returns (bytes32 policyId, bytes memory policyParams) {
         RunPolicy storage policy = _policies[runId];
         return (policy.policyId, policy.params);
+    }
+
+    /**
+     * @notice The spec hash `runId` was registered with (zero when unregistered or none given).
+     * @param runId The run id.
+     * @return specHash keccak256 of the run's spec document.
+     */
+    function runSpec(bytes32 runId) external view returns (bytes32 specHash) {
+        return _policies[runId].specHash;
     }
 
     /**

@@ -1,4 +1,6 @@
 import os from "node:os";
+import path from "node:path";
+import { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
@@ -7,6 +9,7 @@ import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
 import { docsRoutes } from "./api/openapi.js";
 import { agentRoutes } from "./api/agent-routes.js";
+import { artifactRoutes } from "./api/artifact-routes.js";
 import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
 import { archiveRoutes } from "./api/archive-routes.js";
@@ -52,6 +55,8 @@ export interface Coordinator {
   hub: RemoteNodeHub;
   /** Who may take part in a round (chain bindings, announced samples). */
   admission: NodeAdmission;
+  /** Model versions, updates, validation data and run specs, by hash. */
+  artifacts: ArtifactStore;
   /** Live run events (what the SSE endpoint streams). */
   events: RunEvents;
   readonly deployment: Deployment;
@@ -110,9 +115,11 @@ export async function createCoordinator(
   });
   const hub = new RemoteNodeHub();
   const admission = new NodeAdmission(db, ledger);
+  const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
   const runs = new RunManager({
     ...{ db, events, domain, registrar, hub, admission, wallets },
     engineFactory: deps.engineFactory,
+    artifacts,
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
   });
@@ -127,6 +134,7 @@ export async function createCoordinator(
       db,
       publicClient,
       deployment: () => chain.deployment,
+      artifacts,
       watch,
       recover: () =>
         recoverChain({ config, publicClient, db, chain, ledger, admission, watch, outbox }),
@@ -146,6 +154,7 @@ export async function createCoordinator(
     outbox,
     hub,
     admission,
+    artifacts,
     events,
     get deployment() {
       return chain.deployment;
@@ -261,6 +270,7 @@ interface ApiParts {
   db: SqlDatabase;
   publicClient: PublicClient;
   deployment: () => Deployment;
+  artifacts: ArtifactStore;
   watch: ChainWatch;
   recover: () => Promise<RecoveryReport>;
   domain: () => { chainId: number; verifyingContract: `0x${string}` };
@@ -279,6 +289,7 @@ function apiRouters(p: ApiParts): Router[] {
     db,
     publicClient,
     deployment,
+    artifacts,
     watch,
     recover,
     domain,
@@ -294,6 +305,7 @@ function apiRouters(p: ApiParts): Router[] {
       db,
       chain: () => watch.status(),
       engine: deps.engineInfo,
+      artifacts: () => artifacts.usage(db),
       outbox: async () => ({
         ...(await outboxRepo.counts(db)),
         lastError: outbox.lastError ?? null,
@@ -307,6 +319,7 @@ function apiRouters(p: ApiParts): Router[] {
     archiveRoutes({ db, runs }),
     exportRoutes({ db, runs }),
     presetRoutes({ db }),
+    artifactRoutes({ db, artifacts }),
     runRoutes({
       db,
       runs,

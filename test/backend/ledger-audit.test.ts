@@ -26,6 +26,7 @@ const run: ChainRun = {
   chainRunId: RUN,
   policyId: policyId("loss-improvement"),
   policyParams: encodePolicyParams(policy),
+  specHash: `0x${"00".repeat(32)}`,
   policy,
   txHash: TX,
   blockNumber: 1n,

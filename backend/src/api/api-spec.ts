@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { describeCatalogues } from "../domain/catalogues.js";
 import { RecoveryRequest } from "./admin-routes.js";
-import { resultOperations, RunListQuery } from "./results-spec.js";
+import { resultOperations, RunListQuery } from "./result-operations.js";
 import {
   Address,
   ContributionRecord,
@@ -41,105 +41,21 @@ import {
   UnmaskRequestMessageSchema,
 } from "../secagg/index.js";
 
-/** The body of every error response. */
-export const ErrorBody = z.object({
-  error: z.object({
-    /** Machine-readable, stable: e.g. "run_not_found", "invalid_request". */
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+import {
+  Catalogues,
+  ErrorBody,
+  HealthReport,
+  OutboxItemView,
+  OutboxQuery,
+  Domain,
+  Received,
+} from "./api-schemas.js";
+import { artifactOperations } from "./artifact-operations.js";
+import type { OperationSpec, ResponseSpec } from "./operation-spec.js";
 
-export const HealthReport = z.object({
-  status: z.enum(["ok", "degraded"]),
-  /** Why it is degraded, one sentence each (empty when ok). */
-  problems: z.array(z.string()),
-  uptimeSeconds: z.number(),
-  /** The chain as last read (every few seconds; ageMs says how long ago). */
-  chain: z.object({
-    reachable: z.boolean(),
-    rpcUrl: z.string(),
-    chainId: z.number().optional(),
-    blockNumber: z.number().optional(),
-    contractsDeployed: z.boolean().optional(),
-    contracts: z.object({ RewardToken: z.string(), ContributionLedger: z.string() }).optional(),
-    error: z.string().optional(),
-    /** The chain is no longer the deployment's: what happened and what the operator can do. */
-    reset: z
-      .object({ detectedAt: z.number(), reason: z.string(), choices: z.array(z.string()) })
-      .optional(),
-    checkedAt: z.number(),
-    ageMs: z.number(),
-  }),
-  store: z.object({
-    ok: z.boolean(),
-    dialect: z.string(),
-    location: z.string(),
-    schemaVersion: z.number().optional(),
-    error: z.string().optional(),
-  }),
-  /** The TensorFlow.js engine: backend, threads, SIMD, kernels. */
-  engine: z.record(z.string(), z.unknown()),
-  /** The chain writes waiting to be sent. */
-  outbox: z.record(z.string(), z.unknown()),
-});
+export type { OperationSpec, ResponseSpec, Security } from "./operation-spec.js";
 
-const CatalogueItem = z.object({
-  id: z.string(),
-  label: z.string(),
-  help: z.string(),
-  params: z.array(z.record(z.string(), z.unknown())),
-  facts: z.record(z.string(), z.unknown()),
-});
-export const Catalogues = z.record(z.string(), z.array(CatalogueItem));
-
-export const OutboxQuery = z.object({
-  status: z.enum(["pending", "confirmed", "failed"]).optional(),
-  run: RunId.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
-/** One chain write, as the recorder tracks it. */
-export const OutboxItemView = z.object({
-  id: z.string(),
-  seq: z.number().int(),
-  lane: z.string(),
-  kind: z.enum(["register-run", "register-node", "record-round"]),
-  runId: z.string(),
-  round: z.number().int().nullable(),
-  payload: z.unknown(),
-  status: z.enum(["pending", "confirmed", "failed"]),
-  attempts: z.number().int(),
-  nextAttemptAt: z.number(),
-  lastError: z.string().nullable(),
-  txHash: z.string().nullable(),
-  createdAt: z.number(),
-});
-
-const Domain = z.object({ chainId: z.number().int(), verifyingContract: Address });
-const Received = z.object({ received: z.literal(true) });
-
-export type Security = "admin" | "agent";
-
-/** One response: a JSON body schema, another content type, or no body. */
-export interface ResponseSpec {
-  description: string;
-  body?: z.ZodType;
-  /** With body: another content type the same response may have (an export as CSV). */
-  contentType?: "text/event-stream" | "application/octet-stream" | "text/csv";
-}
-
-export interface OperationSpec {
-  method: "get" | "post" | "delete";
-  /** OpenAPI path, e.g. /api/runs/{id}. */
-  path: string;
-  summary: string;
-  security?: Security;
-  params?: { path?: z.ZodObject; query?: z.ZodObject; header?: z.ZodObject };
-  body?: z.ZodType | "octet-stream";
-  responses: Record<number, ResponseSpec>;
-}
+export { ErrorBody, HealthReport, OutboxQuery } from "./api-schemas.js";
 
 const error = (description: string): ResponseSpec => ({ description, body: ErrorBody });
 const E = {
@@ -471,8 +387,9 @@ const OPERATION_LIST: OperationSpec[] = [
       409: E[409],
     },
   },
-  ...resultOperations({ json, error, E }),
 ];
+
+OPERATION_LIST.push(...artifactOperations(runPath), ...resultOperations(runPath));
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
 

@@ -20,6 +20,8 @@ export interface HealthDeps {
   chain: () => ChainStatus;
   engine: () => Promise<unknown>;
   outbox: () => Promise<OutboxHealth>;
+  /** The artifact store's disk use (models, updates, validation data, specs). */
+  artifacts: () => Promise<{ bytes: number; files: number; byKind: Record<string, number> }>;
   startedAt: number;
 }
 
@@ -66,10 +68,11 @@ export function healthRoutes(deps: HealthDeps): Router {
 
   router.get("/health", async (_req, res) => {
     const chain = deps.chain();
-    const [store, engine, outbox] = await Promise.all([
+    const [store, engine, outbox, artifacts] = await Promise.all([
       storeStatus(deps.db),
       deps.engine().catch((err: unknown) => ({ error: (err as Error).message })),
       deps.outbox().catch((err: unknown) => ({ error: (err as Error).message })),
+      deps.artifacts().catch((err: unknown) => ({ error: (err as Error).message })),
     ]);
     const why = problems(chain, store, outbox);
     res.json({
@@ -80,6 +83,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       store,
       engine,
       outbox,
+      artifacts,
     });
   });
   return router;

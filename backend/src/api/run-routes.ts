@@ -6,7 +6,7 @@ import type { SseStreams } from "./sse-streams.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runArchiveRepo } from "../store/repos/run-archive-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
-import { RunListQuery } from "./results-spec.js";
+import { RunListQuery } from "./result-operations.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 
 function runIdOf(req: Request): string {

@@ -111,8 +111,8 @@ export class LedgerClient {
     }
   }
 
-  registerRun(runId: Hex, policyId: Hex, params: Hex): Promise<Hex> {
-    return this.write("registerRun", [runId, policyId, params]);
+  registerRun(runId: Hex, policyId: Hex, params: Hex, specHash: Hex): Promise<Hex> {
+    return this.write("registerRun", [runId, policyId, params, specHash]);
   }
 
   registerNode(nodeId: Hex, wallet: `0x${string}`, deadline: bigint, signature: Hex): Promise<Hex> {

@@ -34,6 +34,8 @@ export interface ChainRun {
   chainRunId: Hex;
   policyId: Hex;
   policyParams: Hex;
+  /** keccak256 of the run's spec document (zero: registered without one). */
+  specHash: Hex;
   /** The decoded policy; undefined when its id is not one FedLedger knows. */
   policy: RewardPolicy | undefined;
   txHash: Hex;
@@ -225,6 +227,7 @@ const toRun = (l: RawLog): ChainRun => ({
   chainRunId: l.args.runId as Hex,
   policyId: l.args.policyId as Hex,
   policyParams: l.args.policyParams as Hex,
+  specHash: (l.args.specHash as Hex | undefined) ?? `0x${"0".repeat(64)}`,
   policy: safeDecode(l.args.policyId as Hex, l.args.policyParams as Hex),
   txHash: l.transactionHash as Hex,
   blockNumber: l.blockNumber ?? 0n,

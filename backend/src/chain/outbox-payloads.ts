@@ -11,6 +11,8 @@ export const RegisterRunPayload = z.object({
   chainRunId: Hex32,
   policyId: Hex32,
   policyParams: Hex,
+  /** keccak256 of the run's spec document (artifacts/run-spec.ts); zero for none. */
+  specHash: Hex32.default(`0x${"0".repeat(64)}`),
 });
 export type RegisterRunPayload = z.infer<typeof RegisterRunPayload>;
 

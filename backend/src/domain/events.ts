@@ -52,6 +52,15 @@ export const RunEvent = z.discriminatedUnion("type", [
     totalRewardWei: z.string(),
   }),
   z.object({
+    /** Accuracy fell too far below the best: the next round starts from the best version. */
+    type: z.literal("rollback"),
+    runId: z.string(),
+    round: z.number().int(),
+    accuracy: z.number(),
+    toRound: z.number().int(),
+    bestAccuracy: z.number(),
+  }),
+  z.object({
     type: z.literal("log"),
     runId: z.string(),
     level: z.enum(["info", "warn", "error"]),

@@ -3,6 +3,7 @@
 // policy, attack) come from their registries, so adding an entry there needs no change here.
 import { z } from "zod";
 import { param } from "../catalogue/entry.js";
+import { Hex32, RunId } from "./primitives.js";
 import { DATASETS, DATASET_IDS } from "../engine/datasets/catalogue.js";
 import { MODEL_IDS } from "../engine/models/catalogue.js";
 import { ByzantineSpec } from "../fl/attacks.js";
@@ -110,6 +111,45 @@ export const AggregationSpec = z.discriminatedUnion("mode", [
 export type AggregationSpec = z.output<typeof AggregationSpec>;
 export type SecureAggregationSpec = Extract<AggregationSpec, { mode: "secure" }>;
 
+/**
+ * What a run keeps in the artifact store. Models: every round's global model (the model registry),
+ * every k-th, or the best and the last N (the latest is always kept: a run resumes from it, and so
+ * is the best). Updates (what the re-execution audit recomputes scores from; plain aggregation
+ * only): all, or those of the last N rounds.
+ */
+export const RetentionSpec = z
+  .object({
+    models: z
+      .discriminatedUnion("keep", [
+        z.object({ keep: z.literal("all") }),
+        z.object({ keep: z.literal("every"), k: z.number().int().min(2).max(10_000) }),
+        z.object({ keep: z.literal("best-and-last"), last: z.number().int().min(1).max(10_000) }),
+      ])
+      .default({ keep: "all" }),
+    updates: z
+      .discriminatedUnion("keep", [
+        z.object({ keep: z.literal("all") }),
+        z.object({ keep: z.literal("last"), rounds: z.number().int().min(0).max(10_000) }),
+      ])
+      .default({ keep: "all" }),
+  })
+  .strict();
+export type RetentionSpec = z.output<typeof RetentionSpec>;
+
+/** Where a run starts from: a stored version of another run ({run, round}: a number, best or last) or a model hash. */
+export const InitialModelSpec = z.union([
+  z
+    .object({
+      run: RunId,
+      round: z.union([z.number().int().min(0), z.literal("best"), z.literal("last")]),
+      /** Filled in by the coordinator when the run is created: the version's hash. */
+      hash: Hex32.optional(),
+    })
+    .strict(),
+  z.object({ hash: Hex32 }).strict(),
+]);
+export type InitialModelSpec = z.output<typeof InitialModelSpec>;
+
 export const RunConfigFields = z
   .object({
     name: z.string().trim().min(1).max(120).optional(),
@@ -146,6 +186,18 @@ export const RunConfigFields = z
      * dataset's training set size.
      */
     maxSamplesPerNode: z.number().int().min(1).max(10_000_000).optional(),
+    /** Start from a stored model version instead of fresh weights (recorded on chain in the spec). */
+    initialModel: InitialModelSpec.optional(),
+    /** Stop once a round's test accuracy reaches this (that round is the run's last, on chain too). */
+    stopAtAccuracy: z.number().gt(0).max(1).optional(),
+    /**
+     * Roll back: when a round's test accuracy is more than this many points (0-100) below the
+     * best so far, the next round starts from the best version (the bad round stays recorded).
+     */
+    rollbackDropPoints: z.number().positive().max(100).optional(),
+    retention: RetentionSpec.default({ models: { keep: "all" }, updates: { keep: "all" } }),
+    /** Keep the best version (highest test accuracy) whatever the retention policy prunes. */
+    keepBest: z.boolean().default(true),
     /** A round waits this long for stragglers, then aggregates what arrived. */
     roundTimeoutMs: z.number().int().min(1000).max(3_600_000).default(600_000),
     seed: z

@@ -196,7 +196,7 @@ export class OutboxWorker {
       case "register-run": {
         const p = item.payload;
         if (await this.ledger.isRunRegistered(p.chainRunId)) return null;
-        return this.ledger.registerRun(p.chainRunId, p.policyId, p.policyParams);
+        return this.ledger.registerRun(p.chainRunId, p.policyId, p.policyParams, p.specHash);
       }
       case "register-node": {
         const p = item.payload;

@@ -56,14 +56,7 @@ export async function executeRound(
     const { outcomes, accepted } = await validateUpdates(run, round, fits, deps.events);
 
     const aggregated = await aggregation.aggregate(accepted.map((a) => a.submission));
-    for (const { outcome } of accepted) {
-      const reason = aggregated.excluded.get(outcome.nodeId);
-      if (reason !== undefined) {
-        outcome.accepted = false;
-        outcome.reason = reason;
-      }
-    }
-    const kept = accepted.filter((a) => a.outcome.accepted);
+    const kept = keepIncluded(accepted, aggregated.excluded);
     const next = aggregated.model;
 
     const evaluation = await evaluateRound(deps.engine, run.config.model, start, next);
@@ -85,8 +78,18 @@ export async function executeRound(
       aggregation: run.aggregator.mode,
       privacy: aggregated.privacy ?? null,
     } satisfies RoundRecord;
-    await recordRound(deps.db, run, record, scored, next);
+    const updates = keptUpdates(run, kept);
+    await recordRound(
+      deps,
+      run,
+      record,
+      scored,
+      next,
+      updates,
+      run.globalHash ?? hashWeights(start),
+    );
     run.global = next;
+    run.globalHash = record.modelHash;
 
     await publishRoundAggregated(deps.events, record);
     return record;
@@ -95,4 +98,28 @@ export async function executeRound(
     run.closeRound?.(round);
     await nodesRepo.setStatusMany(deps.db, ids, "idle").catch(() => undefined);
   }
+}
+
+type Accepted = Awaited<ReturnType<typeof validateUpdates>>["accepted"];
+
+/** Marks the updates the aggregator excluded (robust rules) as rejected; returns the rest. */
+function keepIncluded(accepted: Accepted, excluded: ReadonlyMap<string, string>): Accepted {
+  for (const { outcome } of accepted) {
+    const reason = excluded.get(outcome.nodeId);
+    if (reason !== undefined) {
+      outcome.accepted = false;
+      outcome.reason = reason;
+    }
+  }
+  return accepted.filter((a) => a.outcome.accepted);
+}
+
+/** The updates kept as artifacts. Under secure aggregation nobody holds one: none are kept. */
+function keptUpdates(run: RunState, kept: Accepted) {
+  if (!run.aggregator.seesUpdates) return [];
+  return kept.map(({ submission: s }) => ({
+    nodeId: s.nodeId,
+    weights: s.weights,
+    hash: s.signed.updateHash,
+  }));
 }

@@ -6,8 +6,10 @@ import { contributionsRepo } from "../store/repos/contributions-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
-import type { SqlDatabase } from "../store/sql-database.js";
-import type { RunState } from "./run-state.js";
+import { applyRetention } from "../artifacts/model-versions.js";
+import type { RoundDeps, RunState } from "./run-state.js";
+
+const bytesOf = (w: Float32Array) => new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
 import type { ScoredRound } from "./score-contributions.js";
 
 /**
@@ -16,12 +18,19 @@ import type { ScoredRound } from "./score-contributions.js";
  * later by the recorder from the outbox, so training never waits for the chain.
  */
 export async function recordRound(
-  db: SqlDatabase,
+  deps: Pick<RoundDeps, "db" | "artifacts">,
   run: RunState,
   record: RoundRecord & { modelHash: Hex },
   scored: ScoredRound,
   next: Float32Array,
+  updates: readonly { nodeId: string; weights: Float32Array; hash: Hex }[],
+  /** The model the round started from (a stored version: the previous one, or the best after a rollback). */
+  startHash: Hex,
 ): Promise<void> {
+  const { db, artifacts } = deps;
+  // Files first (content-addressed, idempotent): the new model version and each scored update.
+  await artifacts.write(bytesOf(next), record.modelHash);
+  for (const u of updates) await artifacts.write(bytesOf(u.weights), u.hash);
   const payload: RecordRoundPayload = {
     chainRunId: run.chainRunId,
     round: record.round,
@@ -48,5 +57,36 @@ export async function recordRound(
       });
     }
     await runsRepo.setCompletedRounds(tx, run.runId, record.round);
+    await artifacts.index(tx, "model", record.modelHash, next.byteLength);
+    await artifacts.ref(tx, {
+      runId: run.runId,
+      round: record.round,
+      kind: "model",
+      hash: record.modelHash,
+    });
+    await artifacts.ref(tx, {
+      runId: run.runId,
+      round: record.round,
+      kind: "start",
+      hash: startHash,
+    });
+    for (const u of updates) {
+      await artifacts.index(tx, "update", u.hash, u.weights.byteLength);
+      await artifacts.ref(tx, {
+        runId: run.runId,
+        round: record.round,
+        kind: "update",
+        nodeId: u.nodeId,
+        hash: u.hash,
+      });
+    }
   });
+  await applyRetention(
+    db,
+    artifacts,
+    run.runId,
+    run.config.retention,
+    record.round,
+    run.config.keepBest,
+  );
 }

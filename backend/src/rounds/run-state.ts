@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
 import type { Aggregator } from "../aggregation/aggregator.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { RunConfig } from "../domain/index.js";
 import type { TrainingEngine } from "../engine/port.js";
 import type { RunEvents } from "../events/run-events.js";
@@ -31,8 +32,10 @@ export interface RunState {
   policy: RewardPolicy;
   domain: UpdateDomain;
   parameterCount: number;
-  /** The current global model; replaced after every round. */
+  /** The current global model; replaced after every round (or by a rollback). */
   global: Float32Array;
+  /** Its keccak256, when known (saves hashing it again at the next round's start). */
+  globalHash?: `0x${string}`;
   /** DP-FedAvg accounting, saved with every checkpoint. */
   privacy?: RunPrivacy;
 }
@@ -41,4 +44,6 @@ export interface RoundDeps {
   db: SqlDatabase;
   engine: TrainingEngine;
   events: RunEvents;
+  /** Model versions and updates are kept here (the registry, the re-execution audit). */
+  artifacts: ArtifactStore;
 }

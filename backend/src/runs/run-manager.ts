@@ -11,6 +11,7 @@ import {
   isFinished,
   LIFECYCLE,
   notFound,
+  type RoundRecord,
   type RunAction,
   type RunConfig,
   type RunNodeInfo,
@@ -25,16 +26,19 @@ import { simulatedNodesUnsafe } from "../nodes/node-registrar.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import type { SimulatedWallets } from "../nodes/simulated-wallets.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
-import { encodePolicyParams, policyId } from "../rewards/reward-policy.js";
 import { executeRound } from "../rounds/execute-round.js";
 import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo, type StoredRun } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
+import { bestOf, listVersions } from "../artifacts/model-versions.js";
+import type { RunState } from "../rounds/run-state.js";
+import { initialWeightsFor, publishRunSpec, resolveInitialModel } from "./run-artifacts.js";
 import { checkRunFits, estimateRun, type CapacityLimits } from "./run-capacity.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
-import { chainRunIdFor, policyFor, RunStateBuilder } from "./run-state-builder.js";
+import { chainRunIdFor, RunStateBuilder } from "./run-state-builder.js";
 
 export {
   byzantineSet,
@@ -69,6 +73,8 @@ export interface RunManagerDeps {
   /** Simulated nodes' wallets; undefined refuses simulated runs (public chain, no mnemonic). */
   wallets: SimulatedWallets | undefined;
   limits: CapacityLimits;
+  /** Where model versions, updates and the runs' spec documents are stored. */
+  artifacts: ArtifactStore;
   /** Worker threads a run's engine uses (for the memory estimate). */
   workers: number;
 }
@@ -84,29 +90,21 @@ export class RunManager {
   }
 
   /** Persists a new run and its chain registrations, then queues it (it starts when there is room). */
-  async create(config: RunConfig): Promise<StoredRun> {
+  async create(request: RunConfig): Promise<StoredRun> {
+    let config = request;
     if (!this.deps.domain()) throw chainNotReady();
     if (config.nodeSource === "simulated" && !this.deps.wallets) throw simulatedNodesUnsafe();
     checkRunFits(estimateRun(config, this.deps.workers), this.deps.limits);
     await this.checkBacklog();
+    config = await resolveInitialModel(this.deps.db, this.deps.artifacts, config);
     const id = `run-${randomBytes(5).toString("hex")}`;
     const chainRunId = chainRunIdFor(id);
     const name =
       config.name ??
       `${config.model} on ${config.dataset}, ${config.partition.kind}, ${config.strategy.name}`;
-    const policy = policyFor(config);
+    // The run's on-chain registration names its spec document, written when it starts.
     await this.deps.db.transaction(async (tx) => {
       await runsRepo.insert(tx, { id, name, config, chainRunId });
-      await outboxRepo.enqueue(tx, {
-        id: `register-run:${id}`,
-        kind: "register-run",
-        runId: id,
-        payload: {
-          chainRunId,
-          policyId: policyId(policy.name),
-          policyParams: encodePolicyParams(policy),
-        },
-      });
       if (config.nodeSource === "simulated") {
         await this.deps.registrar.enqueueSimulated(tx, id, config.numNodes);
       }
@@ -268,6 +266,73 @@ export class RunManager {
       });
   }
 
+  /** stopAtAccuracy: the round that reaches it is the run's last (recorded on chain as usual). */
+  private async targetReached(
+    id: string,
+    config: RunConfig,
+    record: RoundRecord,
+  ): Promise<boolean> {
+    if (config.stopAtAccuracy === undefined || (record.testAccuracy ?? 0) < config.stopAtAccuracy) {
+      return false;
+    }
+    await this.deps.events.publish({
+      type: "log",
+      runId: id,
+      level: "info",
+      message: `round ${record.round}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}% reached the target ${(config.stopAtAccuracy * 100).toFixed(2)}%; the run stops here`,
+    });
+    return true;
+  }
+
+  /**
+   * rollbackDropPoints: when a round's accuracy is that many points below the best version, the
+   * next round starts from the best (kept in the store; the checkpoint follows, so a restart
+   * resumes from it too). The round itself stays recorded with its rewards.
+   */
+  private async rollbackIfWorse(
+    id: string,
+    config: RunConfig,
+    state: RunState,
+    record: RoundRecord,
+    startAccuracy: number | undefined,
+  ): Promise<void> {
+    if (config.rollbackDropPoints === undefined || record.testAccuracy === null) return;
+    const versions = await listVersions(this.deps.db, id);
+    const start = versions.find((v) => v.round === 0);
+    const candidates =
+      start && startAccuracy !== undefined
+        ? versions.map((v) => (v.round === 0 ? { ...v, testAccuracy: startAccuracy } : v))
+        : versions;
+    const best = bestOf(candidates, true);
+    if (!best || best.round === record.round || best.testAccuracy === null) return;
+    if ((best.testAccuracy - record.testAccuracy) * 100 <= config.rollbackDropPoints) return;
+    const bytes = await this.deps.artifacts.read(best.hash);
+    state.global = new Float32Array(bytes.slice().buffer);
+    state.globalHash = best.hash;
+    const saved = await checkpointsRepo.load(this.deps.db, id);
+    if (saved) {
+      await checkpointsRepo.save(this.deps.db, id, {
+        ...saved,
+        modelHash: best.hash,
+        weights: state.global,
+      });
+    }
+    await this.deps.events.publish({
+      type: "rollback",
+      runId: id,
+      round: record.round,
+      accuracy: record.testAccuracy,
+      toRound: best.round,
+      bestAccuracy: best.testAccuracy,
+    });
+    await this.deps.events.publish({
+      type: "log",
+      runId: id,
+      level: "warn",
+      message: `round ${record.round}: test accuracy ${(record.testAccuracy * 100).toFixed(2)}% is more than ${config.rollbackDropPoints} points below round ${best.round}'s ${(best.testAccuracy * 100).toFixed(2)}%; round ${record.round + 1} starts from round ${best.round}'s model`,
+    });
+  }
+
   /** The run may go on only while the store says it is running and nobody asked it to halt. */
   private async mayContinue(id: string, entry: ActiveRun): Promise<boolean> {
     if (entry.halt || this.closed) return false;
@@ -283,7 +348,15 @@ export class RunManager {
     const engine = await this.deps.engineFactory(config);
     entry.engine = engine;
     await runsRepo.setEngine(db, run.id, engine.backendName);
-    const state = await this.states.build(run, engine, domain, () => entry.halt || this.closed);
+    const initial = await initialWeightsFor(this.deps.artifacts, config, engine);
+    await publishRunSpec(db, this.deps.artifacts, run, engine, initial);
+    const state = await this.states.build(
+      run,
+      engine,
+      domain,
+      initial,
+      () => entry.halt || this.closed,
+    );
     if (config.nodeSource === "simulated")
       entry.nodeInfo = this.states.describeNodes(config, engine);
     // Started only if nobody paused or stopped it while it was starting.
@@ -298,13 +371,25 @@ export class RunManager {
         message: `resuming after round ${first} from its checkpoint`,
       });
     }
+    // With rollback, the start model competes for "best" too (a warm start's version may be it).
+    const startAccuracy =
+      config.rollbackDropPoints !== undefined
+        ? (await engine.evaluate(config.model, initial, "test")).accuracy
+        : undefined;
     for (let round = first + 1; round <= config.rounds; round++) {
       if (!(await this.mayContinue(run.id, entry))) return;
-      const record = await executeRound(state, round, { db, engine, events });
+      const record = await executeRound(state, round, {
+        db,
+        engine,
+        events,
+        artifacts: this.deps.artifacts,
+      });
       if (!record) return; // paused or stopped while waiting for remote nodes
       log.info(
         `${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
       );
+      if (await this.targetReached(run.id, config, record)) break;
+      await this.rollbackIfWorse(run.id, config, state, record, startAccuracy);
     }
     if (await runsRepo.transition(db, run.id, LIFECYCLE.complete.from, "completed")) {
       await events.publish({ type: "run-status", runId: run.id, status: "completed" });

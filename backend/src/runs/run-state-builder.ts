@@ -71,10 +71,15 @@ export interface RunStateDeps {
 export class RunStateBuilder {
   constructor(private readonly deps: RunStateDeps) {}
 
+  /**
+   * `initial`: the round-1 start model (fresh weights, or a stored version the run starts from);
+   * a checkpoint, when the run has one, takes precedence.
+   */
   async build(
     run: StoredRun,
     engine: RunEngine,
     domain: UpdateDomain,
+    initial: Float32Array,
     cancelled: () => boolean,
   ): Promise<RunState> {
     const config = run.config;
@@ -120,7 +125,7 @@ export class RunStateBuilder {
       policy: policyFor(config),
       domain,
       parameterCount: engine.parameterCount,
-      global: checkpoint?.weights ?? engine.initialWeights(config.seed),
+      global: checkpoint?.weights ?? initial,
       ...(privacy ? { privacy } : {}),
     };
   }

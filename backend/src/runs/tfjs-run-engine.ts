@@ -44,6 +44,7 @@ export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFact
       parameterCount: parameterCount(config.model),
       numClasses: data.numClasses,
       trainLabels,
+      validation: { x: data.validation.x, y: data.validation.y },
       initialWeights: (seed) => initialWeights(config.model, seed),
       partition: (numNodes, seed) =>
         partition(trainLabels, numNodes, config.partition, seed, data.numClasses).map((idx) =>

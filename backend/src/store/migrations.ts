@@ -164,10 +164,37 @@ CREATE INDEX outbox_lane_pending ON outbox (lane, status, seq);
 ALTER TABLE nodes ADD COLUMN refusal TEXT;
 `,
   },
-  // Versions 7 to 9 are reserved for another change; migrate() applies whatever is missing, in
-  // order, so a gap is fine.
   {
-    version: 10,
+    version: 7,
+    name: "artifact store: content-addressed models, updates and validation data, and who refers to them",
+    sql: `
+CREATE TABLE artifacts (
+  hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  pruned_at BIGINT
+);
+CREATE TABLE artifact_refs (
+  run_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  node_id TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL,
+  PRIMARY KEY (run_id, round, kind, node_id)
+);
+CREATE INDEX artifact_refs_hash ON artifact_refs (hash);
+CREATE TABLE model_evaluations (
+  run_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  result TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, hash)
+);
+`,
+  },
+  {
+    version: 8,
     name: "runs as code: presets saved from the dashboard, and archived runs (hidden from listings, data kept)",
     sql: `
 CREATE TABLE saved_presets (

@@ -1,48 +1,31 @@
-// The API operations of "runs as code" (issue 19): export, saved presets, archiving. They are
-// spread at the end of api-spec.ts's OPERATION_LIST, which passes in its response helpers (this
-// module cannot import api-spec.ts, which imports it).
+// The API operations of "runs as code" (issue 19): export, saved presets, archiving; appended to
+// the route table in api-spec.ts.
 import { z } from "zod";
 import {
   ExportQuery,
   RunExport,
-  RunId,
   RunSummary,
   SavedPreset,
   SavedPresetId,
   SavePresetRequest,
 } from "../domain/index.js";
+import { ErrorBody } from "./api-schemas.js";
+import type { OperationSpec, ResponseSpec } from "./operation-spec.js";
 
-interface Response {
-  description: string;
-  body?: z.ZodType;
-  contentType?: "text/event-stream" | "application/octet-stream" | "text/csv";
-}
-type Errors = Record<400 | 401 | 404 | 409, Response>;
-interface Helpers {
-  json: (description: string, body: z.ZodType) => Response;
-  error: (description: string) => Response;
-  E: Errors;
-}
-
-/** The shape of api-spec.ts's OperationSpec that these operations use. */
-interface Operation {
-  method: "get" | "post" | "delete";
-  path: string;
-  summary: string;
-  security?: "admin";
-  params?: { path?: z.ZodObject; query?: z.ZodObject };
-  body?: z.ZodType;
-  responses: Record<number, Response>;
-}
-
-const runPath = z.object({ id: RunId });
+const error = (description: string): ResponseSpec => ({ description, body: ErrorBody });
+const json = (description: string, body: z.ZodType): ResponseSpec => ({ description, body });
+const E = {
+  400: error("The request does not match the schema (the message names each field)"),
+  401: error("Missing or wrong credentials (admin token, or the agent's request signature)"),
+  404: error("No such resource"),
+};
 
 /** GET /api/runs?archived=…: archived runs are left out unless asked for. */
 export const RunListQuery = z.object({
   archived: z.enum(["exclude", "include", "only"]).default("exclude"),
 });
 
-export function resultOperations({ json, error, E }: Helpers): Operation[] {
+export function resultOperations(runPath: z.ZodObject): OperationSpec[] {
   return [
     {
       method: "get",
@@ -59,7 +42,7 @@ export function resultOperations({ json, error, E }: Helpers): Operation[] {
         404: E[404],
       },
     },
-    ...(["archive", "unarchive"] as const).map((a): Operation => ({
+    ...(["archive", "unarchive"] as const).map((a): OperationSpec => ({
       method: "post",
       path: `/api/runs/{id}/${a}`,
       summary:
