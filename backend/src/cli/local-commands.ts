@@ -1,6 +1,6 @@
 // The subcommands that do not talk to a coordinator through this CLI's client: `schema` (the run
-// config's JSON Schema), and `audit` and `node`, which are the same programs as `npm run audit`
-// and `npm run node` (they parse their own arguments, and print their own --help).
+// config's JSON Schema), and `audit`, `node` and `model`, which are the same programs as `npm run
+// audit`, `npm run node` and `npm run model` (they parse their own arguments and print their own --help).
 import { runFileJsonSchema } from "../domain/index.js";
 import { EXIT, type Command } from "./command.js";
 
@@ -36,5 +36,10 @@ export const passThroughCommands: PassThrough[] = [
     name: "node",
     summary: "run a node agent on this machine (npm run node)",
     run: async (argv) => (await import("../agent/agent-cli.js")).nodeAgentCli(argv),
+  },
+  {
+    name: "model",
+    summary: "export a run's model version as a TF.js LayersModel, offline from the store",
+    run: async (argv) => (await import("../artifacts/model-cli.js")).modelCli(argv),
   },
 ];
