@@ -1,6 +1,6 @@
 // The coordinator's HTTP API as the CLI uses it: JSON in and out, the admin token on mutating
 // calls, errors turned into exit codes (unreachable 3, a refused request 2, a server error 1).
-import { CliError, EXIT } from "./command.js";
+import { CliError, EXIT } from "./errors.js";
 import { readSse, type SseItem } from "./sse.js";
 
 interface ErrorBody {

@@ -2,23 +2,9 @@
 // and a run function returning the exit code. Shared options and exit codes live here too.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { CoordinatorClient } from "./client.js";
+import { usageError } from "./errors.js";
 
-/** Exit codes, for shell scripts: 0 ok, 1 the run (or audit) failed, 2 usage, 3 unreachable. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
-/** An error the CLI reports in one message and exits with `code`. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code: ExitCode,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
-
-export const usageError = (message: string) => new CliError(message, EXIT.usage);
+export { CliError, EXIT, usageError, type ExitCode } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
