@@ -24,7 +24,11 @@ export function standaloneSvg(svg: SVGSVGElement, title: string): string {
     const inline = STYLE_PROPS.map((p) => `${p}:${style.getPropertyValue(p)}`)
       .filter((d) => !d.endsWith(":"))
       .join(";");
-    target[i]!.setAttribute("style", inline);
+    const copy = target[i]!;
+    copy.setAttribute("style", inline);
+    // Presentation attributes that name page variables (stroke="var(--chart-1)") get their value.
+    for (const a of [...copy.attributes])
+      if (a.value.includes("var(")) copy.setAttribute(a.name, style.getPropertyValue(a.name));
   });
   const [, , w = 560, h = 240] = (svg.getAttribute("viewBox") ?? "").split(" ").map(Number);
   clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
