@@ -1,7 +1,7 @@
 import type { SqlExecutor } from "../sql-database.js";
 
 /**
- * Archived runs (migration 10): hidden from run listings, everything else kept. The store keeps
+ * Archived runs (migration 8): hidden from run listings, everything else kept. The store keeps
  * their rounds and contributions (the audit compares them with the chain) and the chain keeps
  * every record it has.
  */

@@ -18,7 +18,7 @@ const fromRow = (r: Row): SavedPreset => ({
   updatedAt: Number(r.updated_at),
 });
 
-/** Presets saved from the dashboard's form (migration 10). Names are unique. */
+/** Presets saved from the dashboard's form (migration 8). Names are unique. */
 export const savedPresetsRepo = {
   async list(db: SqlExecutor): Promise<SavedPreset[]> {
     return (await db.query<Row>("SELECT * FROM saved_presets ORDER BY name")).map(fromRow);
