@@ -8,10 +8,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "chai";
-import { main } from "../../backend/src/cli/main.js";
+import { COMMANDS, main } from "../../backend/src/cli/main.js";
 import type { Io } from "../../backend/src/cli/command.js";
 import {
   parseCsv,
+  type NodeSummary,
+  type RewardsSummary,
   type RoundRecord,
   type RunExport,
   type RunSummary,
@@ -20,6 +22,7 @@ import { forward, loadDataset, unflattenWeights } from "../../backend/src/engine
 import { finishedRun, startCoordinatorStack } from "../helpers/coordinator-stack.js";
 import { api } from "../helpers/http.js";
 import { root } from "../helpers/processes.js";
+import { until } from "../helpers/until.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -200,6 +203,47 @@ describe("fedledger CLI (real coordinator, real chain)", function () {
     expect(down.code).to.equal(3);
     expect(down.err).to.include("cannot reach the coordinator");
     expect((await cli(["runs", "frobnicate"], env)).code).to.equal(2);
+  });
+
+  it("pauses, resumes and stops a run while logs -f follows it; nodes ls, rewards, --help everywhere", async () => {
+    for (const c of COMMANDS) {
+      const h = await cli([c.name, "--help"], env);
+      expect(h.code, c.name).to.equal(0);
+      expect(h.out, c.name).to.match(new RegExp(`^usage: fedledger ${c.name}`));
+    }
+    const detached = await cli(
+      ["run", yamlFile, "--set", "rounds=40", "--set", "model=logreg", "--detach", "--json"],
+      env,
+    );
+    expect(detached.code, detached.err).to.equal(0);
+    const id = (JSON.parse(detached.out) as RunSummary).id;
+    const status = async () => (await api<RunSummary>(url, "GET", `/api/runs/${id}`)).body.status;
+    await until("the run to start", async () => (await status()) === "running");
+    expect((await cli(["pause", id], env)).code).to.equal(0);
+    await until("the run to pause", async () => (await status()) === "paused");
+    expect((await cli(["resume", id], env)).code).to.equal(0);
+    await until("the run to run again", async () => (await status()) === "running");
+    const follow = cli(["logs", id, "-f"], env);
+    await until("a round to finish", async () => {
+      const r = (await api<RoundRecord[]>(url, "GET", `/api/runs/${id}/rounds`)).body;
+      return r.some((x) => x.testAccuracy !== null);
+    });
+    const stopped = await cli(["stop", id, "--json"], env);
+    expect(stopped.code, stopped.err).to.equal(0);
+    const logs = await follow;
+    expect(logs.code).to.equal(1); // followed to the end, and the end was not "completed"
+    expect(logs.out).to.match(/round 1\b/);
+    expect(await status()).to.equal("stopped");
+
+    const nodes = await cli(["nodes", "ls", "--json"], env);
+    const list = JSON.parse(nodes.out) as NodeSummary[];
+    expect(list.length).to.be.greaterThan(0);
+    const paid = list.find((n) => BigInt(n.totals.rewardWei) > 0n) ?? list[0]!;
+    const rewards = await cli(["rewards", paid.wallet, "--json"], env);
+    expect(rewards.code, rewards.err).to.equal(0);
+    const fromApi = (await api<RewardsSummary>(url, "GET", `/api/rewards/${paid.wallet}`)).body;
+    expect((JSON.parse(rewards.out) as RewardsSummary).recordedWei).to.equal(fromApi.recordedWei);
+    expect((await cli(["rewards", "0x1234"], env)).code).to.equal(2);
   });
 
   it("as a process: --help, the JSON Schema, and model export that TF.js loads and that predicts like the engine", async () => {
