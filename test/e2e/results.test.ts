@@ -100,6 +100,7 @@ describe("results out in the dashboard (headless Chromium)", function () {
     expect(text).to.include('xmlns="http://www.w3.org/2000/svg"');
     expect(text).to.include("<polyline");
     expect(text).to.not.include("var(--"); // colours resolved: it looks right outside the page
+    expect(text).to.match(/<polyline[^>]*stroke="rgb\(/);
     const png = await download(page, () => page.locator("[data-testid=chart-png]").first().click());
     expect(png.name).to.equal(`${ids[0]}-test-accuracy.png`);
     expect(png.bytes.subarray(0, 8).toString("hex")).to.equal("89504e470d0a1a0a");

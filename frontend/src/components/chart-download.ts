@@ -27,8 +27,12 @@ export function standaloneSvg(svg: SVGSVGElement, title: string): string {
     const copy = target[i]!;
     copy.setAttribute("style", inline);
     // Presentation attributes that name page variables (stroke="var(--chart-1)") get their value.
-    for (const a of [...copy.attributes])
-      if (a.value.includes("var(")) copy.setAttribute(a.name, style.getPropertyValue(a.name));
+    for (const a of [...copy.attributes]) {
+      if (!a.value.includes("var(")) continue;
+      const value = style.getPropertyValue(a.name);
+      if (value) copy.setAttribute(a.name, value);
+      else copy.removeAttribute(a.name);
+    }
   });
   const [, , w = 560, h = 240] = (svg.getAttribute("viewBox") ?? "").split(" ").map(Number);
   clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
