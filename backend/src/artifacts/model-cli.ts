@@ -3,10 +3,7 @@
 // (DATA_DIR or DATABASE_URL, as the coordinator's environment names them); no coordinator needed.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config.js";
-import { openDatabase } from "../store/open-database.js";
-import { ArtifactStore } from "./artifact-store.js";
-import { exportModelVersion, ModelExportError, parseVersionChoice } from "./model-export.js";
+import { ModelExportError, parseVersionChoice } from "./version-choice.js";
 
 export const MODEL_USAGE = `usage: fedledger model export --run <run id> [--round <r|best|last>] [--out <dir>] [--json]
        (also: npm run model -- export <the same arguments>)
@@ -59,6 +56,14 @@ export async function modelCli(argv: string[]): Promise<number> {
   }
   try {
     const which = parseVersionChoice(values.round);
+    // Loaded when used: --help and usage errors need neither the store nor TF.js.
+    const [{ loadConfig }, { openDatabase }, { ArtifactStore }, { exportModelVersion }] =
+      await Promise.all([
+        import("../config.js"),
+        import("../store/open-database.js"),
+        import("./artifact-store.js"),
+        import("./model-export.js"),
+      ]);
     const config = loadConfig();
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {

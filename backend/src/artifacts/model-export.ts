@@ -8,20 +8,9 @@ import { runsRepo } from "../store/repos/runs-repo.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import { resolveVersion, type ModelVersion } from "./model-versions.js";
 import { tfjsModelJson, WEIGHTS_FILE } from "./tfjs-export.js";
+import { ModelExportError, type VersionChoice } from "./version-choice.js";
 
-export type VersionChoice = number | "best" | "last";
-
-/** Why an export cannot be written (no such run or version, or its weights were pruned). */
-export class ModelExportError extends Error {
-  override name = "ModelExportError";
-}
-
-/** "best", "last" or a round number (0 is the run's start model). */
-export function parseVersionChoice(raw: string): VersionChoice {
-  if (raw === "best" || raw === "last") return raw;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  throw new ModelExportError(`--round must be a round number, best or last, not "${raw}"`);
-}
+export { ModelExportError, parseVersionChoice, type VersionChoice } from "./version-choice.js";
 
 export interface ModelExportResult {
   runId: string;
