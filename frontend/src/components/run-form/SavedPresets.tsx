@@ -39,7 +39,7 @@ export function SavedPresets({ current, onLoad }: SavedPresetsProps) {
   return (
     <div className="saved-presets row" data-testid="saved-presets">
       <label>
-        Saved presets{" "}
+        Saved settings{" "}
         <select
           value={chosen}
           onChange={(e) => setChosen(e.target.value)}
@@ -76,11 +76,11 @@ export function SavedPresets({ current, onLoad }: SavedPresetsProps) {
       </button>
       <input
         type="text"
-        placeholder="Name for the current settings"
+        placeholder="Name for these settings"
         value={name}
         maxLength={80}
         onChange={(e) => setName(e.target.value)}
-        aria-label="Preset name"
+        aria-label="Name for these settings"
         data-testid="preset-name"
       />
       <button
