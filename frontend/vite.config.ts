@@ -1,8 +1,8 @@
 /// <reference types="vitest/config" />
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import react from "@vitejs/plugin-react";
-import { defineConfig, type UserConfig } from "vite";
+import { defineConfig, type Plugin, type UserConfig } from "vite";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 
@@ -32,6 +32,32 @@ function deploymentOverride(file: string | undefined): unknown {
 }
 
 /**
+ * The presets are files in the repository (presets/*.yaml). In Node the domain module reads them
+ * with fs (backend/src/domain/preset-sources.ts); in the dashboard this plugin gives that module the
+ * same files' text instead, so both parse them with the same loader (domain/presets.ts). Editing a
+ * preset file reloads the page.
+ */
+export function presetFiles(dir = path.join(repoRoot, "presets")): Plugin {
+  const target = path.join("backend", "src", "domain", "preset-sources.ts");
+  return {
+    name: "fedledger-preset-files",
+    enforce: "pre",
+    load(id) {
+      if (!id.split("?")[0]!.endsWith(target)) return null;
+      const files = readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
+      const sources = files.map((file) => {
+        const full = path.join(dir, file);
+        this.addWatchFile(full);
+        return { file, text: readFileSync(full, "utf8") };
+      });
+      return `export const PRESETS_DIR = "presets";\nexport const PRESET_SOURCES = ${JSON.stringify(sources)};\n`;
+    },
+  };
+}
+
+/**
  * The dashboard's Vite config for a given environment. Everything is resolved here, once, from the
  * env passed in, so a server created with it (tests pass their own env instead of changing
  * process.env) keeps pointing at the same coordinator and chain even when Vite restarts itself.
@@ -43,7 +69,7 @@ export function dashboardConfig(env: DashboardEnv): UserConfig {
   const rpcUrl = env.CHAIN_RPC_URL ?? `http://127.0.0.1:${env.CHAIN_PORT ?? "8545"}`;
   return {
     root: import.meta.dirname,
-    plugins: [react()],
+    plugins: [presetFiles(), react()],
     define: {
       "import.meta.env.VITE_CHAIN_RPC_URL": JSON.stringify(rpcUrl),
       "import.meta.env.VITE_SEPOLIA_RPC_URL": JSON.stringify(env.DASHBOARD_SEPOLIA_RPC_URL ?? ""),
@@ -71,4 +97,6 @@ export function dashboardConfig(env: DashboardEnv): UserConfig {
   };
 }
 
+// `npm run dashboard` on its own reads .env like the other entry points (npm start passes its env).
+if (existsSync(".env")) process.loadEnvFile(".env");
 export default defineConfig(dashboardConfig(process.env));

@@ -1,6 +1,7 @@
 // `npm start`: the whole FedLedger stack in one terminal. Starts (or reuses) the local Hardhat
 // chain, deploys the contracts with Ignition, then runs the coordinator and the dashboard, each
 // with a prefixed log. Ctrl-C stops everything it started.
+import "../backend/src/load-env.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";

@@ -1,55 +1,15 @@
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
-import { LogFormat, LogLevel } from "./logging/logger.js";
+import { CoordinatorEnv } from "./env-vars.js";
 import type { CapacityLimits } from "./runs/run-capacity.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
-const port = z.coerce.number().int().min(1).max(65_535);
+// The variables, their defaults and meanings are listed once in env-vars.ts (the README's table
+// and .env.example are generated from it).
+const EnvSchema = CoordinatorEnv;
 
-const EnvSchema = z.object({
-  COORDINATOR_HOST: z.string().default("127.0.0.1"),
-  COORDINATOR_PORT: port.default(8000),
-  CHAIN_PORT: port.default(8545),
-  CHAIN_RPC_URL: z.url().optional(),
-  DATA_DIR: z.string().default(path.join(repoRoot, "data")),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// URL")
-    .optional(),
-  ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
-  DEPLOYMENT_FILE: z.string().optional(),
-  RECORDER_PRIVATE_KEY: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{64}$/, "RECORDER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key")
-    .optional(),
-  /** Off the local chain: the mnemonic whose accounts simulated nodes are paid to (account k). */
-  SIMULATED_NODE_MNEMONIC: z
-    .string()
-    .trim()
-    .refine((m) => [12, 15, 18, 21, 24].includes(m.split(/\s+/).length), {
-      message: "SIMULATED_NODE_MNEMONIC must be a BIP-39 mnemonic of 12 to 24 words",
-    })
-    .optional(),
-  TRAINING_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
-  /** Runs training at once; more are queued. */
-  MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(64).default(2),
-  MAX_QUEUED_RUNS: z.coerce.number().int().min(0).max(10_000).default(20),
-  /** Per run: refused when its estimate is larger (see runs/run-capacity.ts). */
-  MAX_RUN_MEMORY_MB: z.coerce.number().int().min(64).optional(),
-  MAX_RUN_CPU_HOURS: z.coerce.number().positive().default(24),
-  MAX_RUN_STORAGE_MB: z.coerce.number().int().min(1).default(10_240),
-  /** New runs are refused while this many chain writes wait in the outbox. */
-  MAX_PENDING_CHAIN_WRITES: z.coerce.number().int().min(1).default(2_000),
-  /** A chain write failing for longer than this turns health degraded (with its reason). */
-  OUTBOX_STUCK_MS: z.coerce.number().int().min(1_000).default(120_000),
-  LOG_LEVEL: LogLevel.default("info"),
-  /** "json": one JSON object per log line; otherwise human-readable lines. */
-  LOG_FORMAT: LogFormat.default("pretty"),
-});
-
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = CoordinatorEnv;
 
 export interface CoordinatorConfig {
   host: string;
@@ -87,7 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     host: e.COORDINATOR_HOST,
     port: e.COORDINATOR_PORT,
     rpcUrl,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir: path.resolve(e.DATA_DIR ?? path.join(repoRoot, "data")),
     databaseUrl: e.DATABASE_URL,
     adminToken: e.ADMIN_TOKEN,
     deploymentFile: path.resolve(

@@ -12,6 +12,9 @@ import { agentRoutes } from "./api/agent-routes.js";
 import { artifactRoutes } from "./api/artifact-routes.js";
 import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
+import { archiveRoutes } from "./api/archive-routes.js";
+import { exportRoutes } from "./api/export-routes.js";
+import { presetRoutes } from "./api/preset-routes.js";
 import { SseStreams } from "./api/sse-streams.js";
 import { readDeployment, type Deployment } from "./chain/deployment.js";
 import { ChainWatch, type ChainWatchOptions } from "./chain/chain-watch.js";
@@ -312,6 +315,10 @@ function apiRouters(p: ApiParts): Router[] {
     }),
     adminRoutes({ recover }),
     catalogueRoutes(),
+    // Before runRoutes: its /runs/:id/:action would take /runs/:id/archive.
+    archiveRoutes({ db, runs }),
+    exportRoutes({ db, runs }),
+    presetRoutes({ db }),
     artifactRoutes({ db, artifacts }),
     runRoutes({
       db,

@@ -1,3 +1,4 @@
+import "./load-env.js";
 import type { Server } from "node:http";
 import { loadConfig } from "./config.js";
 import { createCoordinator } from "./coordinator.js";

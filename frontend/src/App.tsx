@@ -2,6 +2,7 @@ import { ContractsCheck } from "./components/ContractsCheck";
 import { Header } from "./components/Header";
 import { Notice } from "./components/Notice";
 import { ChainItemPage } from "./pages/ChainItemPage";
+import { ComparePage } from "./pages/ComparePage";
 import { LedgerPage } from "./pages/LedgerPage";
 import { NodesPage } from "./pages/NodesPage";
 import { OverviewPage } from "./pages/OverviewPage";
@@ -16,6 +17,8 @@ function Page({ route }: { route: Route }) {
       return <OverviewPage />;
     case "training":
       return <TrainingPage route={route} />;
+    case "compare":
+      return <ComparePage route={route} />;
     case "nodes":
       return <NodesPage route={route} />;
     case "ledger":

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { describeCatalogues } from "../domain/catalogues.js";
 import { RecoveryRequest } from "./admin-routes.js";
+import { resultOperations, RunListQuery } from "./result-operations.js";
 import {
   Address,
   ContributionRecord,
@@ -139,8 +140,9 @@ const OPERATION_LIST: OperationSpec[] = [
   {
     method: "get",
     path: "/api/runs",
-    summary: "List runs",
-    responses: { 200: json("Every run, newest first", z.array(RunSummary)) },
+    summary: "List runs (archived ones only when asked for)",
+    params: { query: RunListQuery },
+    responses: { 200: json("Every run, newest first", z.array(RunSummary)), 400: E[400] },
   },
   {
     method: "post",
@@ -387,7 +389,7 @@ const OPERATION_LIST: OperationSpec[] = [
   },
 ];
 
-OPERATION_LIST.push(...artifactOperations(runPath));
+OPERATION_LIST.push(...artifactOperations(runPath), ...resultOperations(runPath));
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
 

@@ -30,17 +30,15 @@ function parameters(op: OperationSpec) {
 }
 
 function response(r: ResponseSpec) {
-  if (r.body) {
-    return {
-      description: r.description,
-      content: { "application/json": { schema: jsonSchema(r.body, "output") } },
-    };
-  }
+  const content: Record<string, { schema: unknown }> = {};
+  if (r.body) content["application/json"] = { schema: jsonSchema(r.body, "output") };
   if (r.contentType) {
-    const schema = r.contentType === "text/event-stream" ? { type: "string" } : {};
-    return { description: r.description, content: { [r.contentType]: { schema } } };
+    const binary = r.contentType === "application/octet-stream";
+    content[r.contentType] = { schema: binary ? {} : { type: "string" } };
   }
-  return { description: r.description };
+  return Object.keys(content).length > 0
+    ? { description: r.description, content }
+    : { description: r.description };
 }
 
 function operation(op: OperationSpec) {

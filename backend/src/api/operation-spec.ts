@@ -6,11 +6,12 @@ export type Security = "admin" | "agent";
 export interface ResponseSpec {
   description: string;
   body?: z.ZodType;
-  contentType?: "text/event-stream" | "application/octet-stream";
+  /** With body: another content type the same response may have (an export as CSV). */
+  contentType?: "text/event-stream" | "application/octet-stream" | "text/csv";
 }
 
 export interface OperationSpec {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   /** OpenAPI path, e.g. /api/runs/{id}. */
   path: string;
   summary: string;

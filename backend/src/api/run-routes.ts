@@ -4,7 +4,9 @@ import { HttpError } from "./http-errors.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { SseStreams } from "./sse-streams.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
+import { runArchiveRepo } from "../store/repos/run-archive-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
+import { RunListQuery } from "./result-operations.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 
 function runIdOf(req: Request): string {
@@ -34,8 +36,12 @@ export function runRoutes(deps: {
     res.status(201).json(await runs.summary(run));
   });
 
-  router.get("/runs", async (_req, res) => {
-    const all = await runsRepo.list(db);
+  router.get("/runs", async (req, res) => {
+    const { archived } = RunListQuery.parse(req.query);
+    const hidden = await runArchiveRepo.ids(db);
+    const all = (await runsRepo.list(db)).filter(
+      (r) => archived === "include" || hidden.has(r.id) === (archived === "only"),
+    );
     res.json(await Promise.all(all.map((r) => runs.summary(r))));
   });
 

@@ -68,12 +68,12 @@ export function describeCatalogues(): Record<string, CatalogueItem[]> {
       facts,
     })),
     models: MODELS.map(({ id, label, help }) => ({ id, label, help, params: [], facts: {} })),
-    presets: RUN_PRESETS.map(({ id, label, help, request }) => ({
+    presets: RUN_PRESETS.map(({ id, label, help, request, file }) => ({
       id,
       label,
       help,
       params: [],
-      facts: { request },
+      facts: { request, file },
     })),
   };
 }

@@ -200,7 +200,10 @@ export class RunManager {
   private async pump(): Promise<void> {
     if (this.closed) return;
     while (this.active.size < this.deps.limits.maxConcurrentRuns) {
-      const [next] = await runsRepo.queued(this.deps.db);
+      // A run resumed before its paused loop has finished its round is still active: it starts
+      // when that loop ends (its finally pumps again). Admitting it now would leave it "pending"
+      // for good, since launch() refuses a run that is active.
+      const next = (await runsRepo.queued(this.deps.db)).find((r) => !this.active.has(r.id));
       if (!next) return;
       if (await runsRepo.transition(this.deps.db, next.id, LIFECYCLE.admit.from, "pending")) {
         this.launch(next);

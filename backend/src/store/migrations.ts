@@ -193,6 +193,23 @@ CREATE TABLE model_evaluations (
 );
 `,
   },
+  {
+    version: 8,
+    name: "runs as code: presets saved from the dashboard, and archived runs (hidden from listings, data kept)",
+    sql: `
+CREATE TABLE saved_presets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  request TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE run_archive (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id),
+  archived_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {

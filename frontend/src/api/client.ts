@@ -2,10 +2,12 @@ import type {
   ContributionRecord,
   ContributionTotals,
   CreateRunRequest,
+  ExportTable,
   NodeSummary,
   RewardsSummary,
   RoundRecord,
   RunSummary,
+  SavedPreset,
 } from "../../../backend/src/domain/index";
 import { readAdminToken } from "./settings";
 
@@ -76,7 +78,11 @@ interface ErrorBody {
   error?: { code?: string; message?: string };
 }
 
-async function request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+async function request<T>(
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   const token = readAdminToken();
@@ -144,7 +150,19 @@ export const api = {
       `/contributions/totals${run ? `?run=${encodeURIComponent(run)}` : ""}`,
     ),
   rewards: (address: string) => request<RewardsSummary>("GET", `/rewards/${enc(address)}`),
+  archiveRun: (id: string, action: "archive" | "unarchive") =>
+    request<RunSummary>("POST", `/runs/${enc(id)}/${action}`),
+  savedPresets: () => request<SavedPreset[]>("GET", "/presets"),
+  savePreset: (name: string, request_: CreateRunRequest) =>
+    request<SavedPreset>("POST", "/presets", { name, request: request_ }),
+  deletePreset: (id: string) => request<undefined>("DELETE", `/presets/${enc(id)}`),
 };
+
+/** Where a run's export downloads from (a plain GET: a link with `download` saves it). */
+export function exportUrl(id: string, format: "json" | "csv", table?: ExportTable): string {
+  const q = new URLSearchParams({ format, ...(table ? { table } : {}) });
+  return `/api/runs/${enc(id)}/export?${q.toString()}`;
+}
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -14,6 +14,7 @@ export const queryKeys = {
   nodes: ["nodes"] as const,
   contributionTotals: (run?: string) => ["contribution-totals", run ?? ""] as const,
   rewards: (address: string) => ["rewards", address.toLowerCase()] as const,
+  savedPresets: ["saved-presets"] as const,
 };
 
 export function useHealth() {
@@ -70,4 +71,8 @@ export function useRewardsSummary(address: string | undefined) {
     enabled: !!address,
     refetchInterval: SLOW,
   });
+}
+
+export function useSavedPresets() {
+  return useQuery({ queryKey: queryKeys.savedPresets, queryFn: api.savedPresets });
 }

@@ -8,6 +8,7 @@ import { WalletButton } from "./WalletButton";
 export const NAV = [
   { path: "/", label: "Overview" },
   { path: "/training", label: "Training" },
+  { path: "/compare", label: "Compare" },
   { path: "/nodes", label: "Nodes" },
   { path: "/ledger", label: "Ledger" },
   { path: "/rewards", label: "My rewards" },

@@ -1,3 +1,6 @@
+import { useRef, type RefObject } from "react";
+import { chartFileName, downloadPng, downloadSvg } from "./chart-download";
+
 export interface ChartSeries {
   name: string;
   color: string;
@@ -14,6 +17,8 @@ export interface LineChartProps {
   width?: number;
   height?: number;
   emptyText?: string;
+  /** Offer PNG and SVG downloads, named `<download>-<title>.png|svg` (e.g. the run's id). */
+  download?: string;
 }
 
 const PAD = { top: 12, right: 16, bottom: 34, left: 52 };
@@ -36,6 +41,7 @@ export function LineChart(props: LineChartProps) {
   const width = props.width ?? 560;
   const height = props.height ?? 240;
   const fmt = props.yFormat ?? ((y: number) => String(Number(y.toPrecision(3))));
+  const svgRef = useRef<SVGSVGElement>(null);
   const all = props.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
   if (all.length === 0)
     return (
@@ -77,8 +83,12 @@ export function LineChart(props: LineChartProps) {
             </span>
           ))}
         </span>
+        {props.download && (
+          <ChartDownloads svg={svgRef} title={props.title} base={props.download} />
+        )}
       </figcaption>
       <svg
+        ref={svgRef}
         viewBox={`0 0 ${width} ${height}`}
         role="img"
         aria-label={`${props.title}: ${all.length} points`}
@@ -138,5 +148,33 @@ export function LineChart(props: LineChartProps) {
         })}
       </svg>
     </figure>
+  );
+}
+
+function ChartDownloads(p: { svg: RefObject<SVGSVGElement | null>; title: string; base: string }) {
+  const name = `${p.base}-${chartFileName(p.title)}`;
+  return (
+    <span className="chart-downloads">
+      <button
+        type="button"
+        className="link-button small"
+        data-testid="chart-png"
+        onClick={() => {
+          if (p.svg.current) void downloadPng(p.svg.current, p.title, name);
+        }}
+      >
+        PNG
+      </button>
+      <button
+        type="button"
+        className="link-button small"
+        data-testid="chart-svg"
+        onClick={() => {
+          if (p.svg.current) downloadSvg(p.svg.current, p.title, name);
+        }}
+      >
+        SVG
+      </button>
+    </span>
   );
 }

@@ -1,6 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
-import type { CreateRunRequest, RoundRecord, RunSummary } from "../../../backend/src/domain/index";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type {
+  CreateRunRequest,
+  RoundRecord,
+  RunStatus,
+  RunSummary,
+} from "../../../backend/src/domain/index";
 import { api, errorMessage } from "../api/client";
 import { queryKeys, useRounds, useRuns } from "../api/queries";
 import { roundFraction, type RoundPoint, type RunProgress } from "../api/run-progress";
@@ -10,6 +15,8 @@ import { LineChart } from "../components/LineChart";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import { RunForm } from "../components/run-form/RunForm";
+import { SavedPresets } from "../components/run-form/SavedPresets";
+import { RunDownloads } from "../components/RunDownloads";
 import { RunLog } from "../components/RunLog";
 import { RunPrivacy, aggregationOf } from "../components/RunPrivacy";
 import { StatusBadge } from "../components/StatusBadge";
@@ -96,12 +103,47 @@ function RunControls({ run }: { run: RunSummary }) {
           Stop
         </button>
       )}
+      {!live && run.status !== "paused" && <ArchiveButton run={run} />}
       {control.isError && (
         <span className="wallet-error" role="alert">
           {errorMessage(control.error)}
         </span>
       )}
     </div>
+  );
+}
+
+/** Admin: hide a finished run from the listings (its data stays in the store and on chain). */
+function ArchiveButton({ run }: { run: RunSummary }) {
+  const qc = useQueryClient();
+  const archive = useMutation({
+    mutationFn: () => api.archiveRun(run.id, "archive"),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.runs });
+      navigate("/training");
+    },
+  });
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        disabled={archive.isPending}
+        title="Hide this run from the listings; its rounds and contributions stay in the store and on chain"
+        onClick={() => {
+          if (window.confirm(`Archive ${run.name}? It leaves the run listings; its data is kept.`))
+            archive.mutate();
+        }}
+        data-testid="archive-run"
+      >
+        Archive
+      </button>
+      {archive.isError && (
+        <span className="wallet-error" role="alert">
+          {errorMessage(archive.error)}
+        </span>
+      )}
+    </>
   );
 }
 
@@ -167,7 +209,7 @@ function LiveRound({ progress, run }: { progress: RunProgress; run: RunSummary }
   );
 }
 
-function RunView({ run }: { run: RunSummary }) {
+function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) => void }) {
   const rounds = useRounds(run.id);
   const { progress, stream } = useRunEvents(run.id, run.config.localEpochs);
   const points = useMemo(
@@ -175,6 +217,8 @@ function RunView({ run }: { run: RunSummary }) {
     [rounds.data, progress.rounds],
   );
   const status = progress.status ?? run.status;
+  // The run selector's chip follows the live stream too, not only the runs list's polling.
+  useEffect(() => onStatus(status), [status, onStatus]);
   const { chainId } = useActiveDeployment();
   const completed = Math.max(run.completedRounds, points.length);
 
@@ -197,6 +241,7 @@ function RunView({ run }: { run: RunSummary }) {
           aggregation{run.config.privacy ? " · DP-FedAvg" : ""}
         </p>
         <RunControls run={{ ...run, status }} />
+        <RunDownloads runId={run.id} />
         {(progress.error ?? run.error) && (
           <Notice kind="error" title="Run failed">
             {progress.error ?? run.error}
@@ -243,6 +288,7 @@ function RunView({ run }: { run: RunSummary }) {
               },
             ]}
             emptyText="The accuracy of the global model appears here after the first round."
+            download={run.id}
           />
         </section>
         <section className="card">
@@ -258,6 +304,7 @@ function RunView({ run }: { run: RunSummary }) {
               },
             ]}
             emptyText="The loss of the global model appears here after the first round."
+            download={run.id}
           />
         </section>
       </div>
@@ -328,6 +375,19 @@ export function TrainingPage({ route }: { route: Route }) {
     },
   });
   const selectedId = route.query.get("run") ?? activeRun(runs.data)?.id;
+  const [live, setLive] = useState<{ id: string; status: RunStatus }>();
+  const onStatus = useCallback(
+    (status: RunStatus) => {
+      if (!selectedId) return;
+      setLive((prev) => {
+        // A status change seen on the stream: refresh the list rather than wait for its poll.
+        if (prev?.id === selectedId && prev.status !== status)
+          void qc.invalidateQueries({ queryKey: queryKeys.runs });
+        return { id: selectedId, status };
+      });
+    },
+    [selectedId, qc],
+  );
   const selected = runs.data?.find((r) => r.id === selectedId);
   const sorted = [...(runs.data ?? [])].sort((a, b) => b.createdAt - a.createdAt);
   const formOpen = showForm || (runs.isSuccess && runs.data.length === 0);
@@ -356,6 +416,7 @@ export function TrainingPage({ route }: { route: Route }) {
             onSubmit={(req) => create.mutate(req)}
             submitting={create.isPending}
             serverError={create.isError ? errorMessage(create.error) : undefined}
+            savedPresets={(current, load) => <SavedPresets current={current} onLoad={load} />}
           />
         </section>
       )}
@@ -367,13 +428,13 @@ export function TrainingPage({ route }: { route: Route }) {
               href={href("/training", { run: r.id })}
               className={r.id === selectedId ? "active" : undefined}
             >
-              {r.name} <StatusBadge status={r.status} />
+              {r.name} <StatusBadge status={live?.id === r.id ? live.status : r.status} />
             </a>
           ))}
         </nav>
       )}
       {selected ? (
-        <RunView key={selected.id} run={selected} />
+        <RunView key={selected.id} run={selected} onStatus={onStatus} />
       ) : (
         runs.isSuccess &&
         selectedId && (

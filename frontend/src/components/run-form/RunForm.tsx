@@ -1,6 +1,6 @@
 // The run form: pick a preset, adjust it fieldset by fieldset, and start. It holds the request and
 // validates it exactly as the coordinator will (run-request.ts); each fieldset edits its part.
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import {
   RUN_PRESETS,
   presetById,
@@ -22,6 +22,8 @@ export interface RunFormProps {
   /** The coordinator's answer to the last submit, when it failed. */
   serverError?: string;
   initialPreset?: string;
+  /** Controls for presets saved in the store (SavedPresets), given the form's settings. */
+  savedPresets?: (current: CreateRunRequest, load: (r: CreateRunRequest) => void) => ReactNode;
 }
 
 /** Configure a run: pick a preset, adjust, and start. Validated with the coordinator's schema. */
@@ -67,6 +69,11 @@ export function RunForm(props: RunFormProps) {
           />
         </Field>
       </div>
+      {props.savedPresets?.(req, (r) => {
+        setReq(r);
+        setSavedPrivacy(DP_START);
+        setTouched(false);
+      })}
 
       <DataFieldset {...section} />
       <FederationFieldset {...section} />
