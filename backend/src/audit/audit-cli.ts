@@ -85,6 +85,7 @@ export async function auditCli(argv: string[]): Promise<number> {
   } catch (err) {
     const cause = (err as Error).cause as Error | undefined;
     console.error(`audit: ${(err as Error).message}${cause ? ` (${cause.message})` : ""}`);
+    if (process.env.FEDLEDGER_DEBUG) console.error((err as Error).stack);
     return 2;
   }
 }

@@ -4,7 +4,7 @@ import type { Hex } from "viem";
 import type { RecomputeSource } from "./recompute-types.js";
 
 export type Fetched =
-  | { ok: true; bytes: Uint8Array; weights: Float32Array }
+  | { ok: true; bytes: Uint8Array; weights: () => Float32Array }
   | { ok: false; status: "artifact-missing" | "artifact-corrupt"; detail: string };
 
 export interface FetchContext {
@@ -14,7 +14,9 @@ export interface FetchContext {
 
 /** Bytes as float32 (copied when not 4-byte aligned). */
 function asFloats(bytes: Uint8Array): Float32Array {
-  if (bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0)
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`${bytes.byteLength} bytes are not a float32 weight vector`);
+  if (bytes.byteOffset % 4 === 0)
     return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   return new Float32Array(bytes.slice().buffer);
 }
@@ -35,7 +37,8 @@ export async function fetchVerified(ctx: FetchContext, hash: Hex): Promise<Fetch
       status: "artifact-corrupt",
       detail: `${ctx.source.name} served bytes hashing to ${actual}, not the committed ${hash}`,
     };
-  return { ok: true, bytes: answer.bytes, weights: asFloats(answer.bytes) };
+  const bytes = answer.bytes;
+  return { ok: true, bytes, weights: () => asFloats(bytes) };
 }
 
 /** A source that keeps the last few answers (a round's start model is the previous round's model). */

@@ -226,7 +226,7 @@ async function recomputeRound(ctx: RoundContext, r: ChainRound): Promise<RoundRe
       ms: Date.now() - t0,
     };
   }
-  const weights = (f: Fetched) => (f.ok ? f.weights : new Float32Array());
+  const weights = (f: Fetched) => (f.ok ? f.weights() : new Float32Array());
   const scores = await scoreContributions({
     reward: ctx.spec.reward,
     start: weights(startModel),
