@@ -73,6 +73,11 @@ export interface CoordinatorDeps {
   apiMiddleware?: RequestHandler[];
   /** How often the chain's status is read (default every 2 s). */
   chainWatch?: ChainWatchOptions;
+  /**
+   * false (benchmarks only: `npm run bench:registry` measures what keeping them costs): rounds
+   * store no model versions or updates in the artifact store. Default true.
+   */
+  keepRoundArtifacts?: boolean;
 }
 
 /** Wires store, chain, runs, outbox and API together; main.ts and the tests both use it. */
@@ -117,6 +122,7 @@ export async function createCoordinator(
     ...{ db, events, domain, registrar, hub, admission, wallets },
     engineFactory: deps.engineFactory,
     artifacts,
+    keepRoundArtifacts: deps.keepRoundArtifacts ?? true,
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
   });
