@@ -8,7 +8,10 @@
  * medians are reported. Each run's chain writes are drained before the next run starts.
  *
  *   node --import tsx scripts/bench-registry.ts [--rounds 4] [--pairs 2] [--epochs 1]
- *     [--batch 10] [--workers <cores>] [--seed 1]
+ *     [--batch 10] [--train-limit 60000] [--workers <cores>] [--seed 1]
+ *
+ * --train-limit N gives each node N/100 training samples (all 60,000: 600 each, as in the paper);
+ * fewer make the rounds shorter, and the same bytes stored a larger share of them.
  *
  * stdout, JSON lines: the setting with the machine line, one line per run (its rounds' times and
  * the bytes it stored), then the summary:
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "2" },
     epochs: { type: "string", default: "1" },
     batch: { type: "string", default: "10" },
+    "train-limit": { type: "string", default: "60000" },
     workers: { type: "string", default: String(os.availableParallelism()) },
     seed: { type: "string", default: "1" },
   },
@@ -61,6 +65,7 @@ const rounds = int("rounds", 2, 1000);
 const pairs = int("pairs", 1, 100);
 const epochs = int("epochs", 1, 20);
 const batch = int("batch", 1, 600);
+const trainLimit = int("train-limit", 100, 60_000);
 const workers = int("workers", 1, 64);
 const seed = int("seed", 0, 2 ** 31 - 1);
 
@@ -87,6 +92,7 @@ const median = (xs: readonly number[]) => {
 const request: CreateRunRequest = {
   name: "bench:registry",
   dataset: "mnist",
+  ...(trainLimit < 60_000 ? { trainLimit } : {}),
   model: "cnn",
   partition: { kind: "iid" },
   numNodes: 100,
@@ -178,6 +184,16 @@ const machine = {
 
 const t0 = Date.now();
 const stacks = { keep: await startStack("keep"), none: await startStack("none") };
+async function stop() {
+  for (const s of Object.values(stacks)) {
+    await s.server.close().catch(() => undefined);
+    await s.coord.close().catch(() => undefined);
+    await s.chain.stop().catch(() => undefined);
+  }
+}
+// Interrupted: the hardhat nodes are other processes; stop them too.
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void stop().finally(() => process.exit(130)));
 emit({
   bench: "registry",
   setting: { ...request, pairs, workers, retention: "all (keep) vs nothing kept (none)" },
@@ -230,10 +246,6 @@ try {
   console.error(`bench-registry: ${(err as Error).message}`);
   exitCode = 1;
 } finally {
-  for (const s of Object.values(stacks)) {
-    await s.server.close();
-    await s.coord.close();
-    await s.chain.stop();
-  }
+  await stop();
 }
 process.exit(exitCode);

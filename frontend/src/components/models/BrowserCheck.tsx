@@ -62,6 +62,7 @@ export function BrowserCheckPanel({ modelUrl, validationHash, round }: BrowserCh
           data-testid="browser-check-result"
           data-correct={r.correct}
           data-samples={r.samples}
+          data-source={check.variables && "url" in check.variables ? "url" : "files"}
           data-logits={JSON.stringify(r.firstLogits)}
         >
           {r.correct} of {r.samples} validation samples right (
