@@ -119,10 +119,9 @@ export async function createCoordinator(
   const admission = new NodeAdmission(db, ledger);
   const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
   const runs = new RunManager({
-    ...{ db, events, domain, registrar, hub, admission, wallets },
+    ...{ db, events, domain, registrar, hub, admission, wallets, artifacts },
     engineFactory: deps.engineFactory,
-    artifacts,
-    keepRoundArtifacts: deps.keepRoundArtifacts ?? true,
+    keepRoundArtifacts: deps.keepRoundArtifacts,
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
   });
