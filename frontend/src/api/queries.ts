@@ -16,6 +16,7 @@ export const queryKeys = {
   rewards: (address: string) => ["rewards", address.toLowerCase()] as const,
   models: (runId: string) => ["models", runId] as const,
   evaluation: (runId: string, hash: string) => ["evaluation", runId, hash] as const,
+  validationHash: (runId: string) => ["validation-hash", runId] as const,
 };
 
 export function useHealth() {
@@ -99,7 +100,7 @@ export function useEvaluation(runId: string, version: { round: number; hash: str
 /** The hash of a run's validation artifact (published before its first round; never changes). */
 export function useValidationHash(runId: string) {
   return useQuery({
-    queryKey: ["validation-hash", runId],
+    queryKey: queryKeys.validationHash(runId),
     queryFn: async () =>
       (await api.runArtifacts(runId)).find((a) => a.kind === "validation" && a.stored)?.hash ??
       null,
