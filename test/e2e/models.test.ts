@@ -78,6 +78,9 @@ describe("dashboard Models section (headless Chromium)", function () {
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+    // The dev server optimizes and transforms on first load; on a busy shared machine that is slow.
+    page.setDefaultNavigationTimeout(180_000);
+    page.setDefaultTimeout(90_000);
   });
 
   after(async () => {
@@ -235,13 +238,20 @@ describe("dashboard Models section (headless Chromium)", function () {
       "the page to show the new run",
       async () => (await page.getAttribute("[data-testid=run-view]", "data-run-id")) === warm.id,
     );
-    // Stopped, its page shows a version's evaluation; then nothing is left in flight.
+    // Once it has published its start model (version 0), stop it; its page then shows a version's
+    // evaluation, and nothing is left in flight when the stack stops.
+    await until("the warm run's start model", async () => {
+      const vs = await get<Version[]>(`/api/runs/${warm.id}/models`);
+      return vs.some((v) => v.round === 0 && v.stored);
+    });
     const stop = await api(stack.server.url, "POST", `/api/runs/${warm.id}/stop`);
     expect(stop.status, JSON.stringify(stop.body)).to.equal(200);
     await until(
       "the warm run to stop",
       async () => (await get<RunSummary>(`/api/runs/${warm.id}`)).status === "stopped",
     );
+    await page.goto(`${dashboard.url}/#/training?run=${warm.id}`);
+    await page.reload();
     await page.waitForSelector("[data-testid=evaluation-summary]", { timeout: 120_000 });
     await page.goto("about:blank");
   });
