@@ -78,6 +78,9 @@ export function dashboardConfig(env: DashboardEnv): UserConfig {
     resolve: {
       alias: { "@chain": path.join(repoRoot, "chain") },
     },
+    // TF.js is imported on demand (the Models section's check in the browser); optimized up front,
+    // the dev server does not discover it mid-session and reload the page.
+    optimizeDeps: { include: ["@tensorflow/tfjs"] },
     server: {
       host: "127.0.0.1",
       port: Number(env.DASHBOARD_PORT ?? 5173),

@@ -76,6 +76,11 @@ export interface CoordinatorDeps {
   apiMiddleware?: RequestHandler[];
   /** How often the chain's status is read (default every 2 s). */
   chainWatch?: ChainWatchOptions;
+  /**
+   * false (benchmarks only: `npm run bench:registry` measures what keeping them costs): rounds
+   * store no model versions or updates in the artifact store. Default true.
+   */
+  keepRoundArtifacts?: boolean;
 }
 
 /** Wires store, chain, runs, outbox and API together; main.ts and the tests both use it. */
@@ -117,9 +122,9 @@ export async function createCoordinator(
   const admission = new NodeAdmission(db, ledger);
   const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
   const runs = new RunManager({
-    ...{ db, events, domain, registrar, hub, admission, wallets },
+    ...{ db, events, domain, registrar, hub, admission, wallets, artifacts },
     engineFactory: deps.engineFactory,
-    artifacts,
+    keepRoundArtifacts: deps.keepRoundArtifacts,
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
   });

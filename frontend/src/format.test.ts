@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   describeFacts,
+  formatBytes,
   formatDuration,
   formatPercent,
   formatTokens,
@@ -26,6 +27,13 @@ describe("format", () => {
     expect(formatDuration(1500)).toBe("1.5 s");
     expect(formatDuration(125_000)).toBe("2 min 5 s");
     expect(fromFixed18(25n * 10n ** 17n)).toBe(2.5);
+  });
+
+  it("formats byte counts in binary units", () => {
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(6_653_480)).toBe("6.35 MiB");
+    expect(formatBytes(73 * 2 ** 20)).toBe("73.0 MiB");
+    expect(formatBytes(undefined)).toBe("—");
   });
 
   it("turns the engine's status object into readable rows", () => {

@@ -1,5 +1,6 @@
 import {
   CreateRunRequest as CreateRunRequestSchema,
+  type RunSummary,
   RunConfigFields,
   runConfigViolations,
   type CreateRunRequest,
@@ -89,4 +90,14 @@ export function clean(input: CreateRunRequest): CreateRunRequest {
       neighbours === undefined || Number.isNaN(neighbours) ? rest : { ...rest, neighbours };
   }
   return out;
+}
+
+/**
+ * "Continue from this version": the request of `run` (its whole configuration) starting from its
+ * version `round`, for the run form to open with.
+ */
+export function continueRequest(run: RunSummary, round: number): CreateRunRequest {
+  const { initialModel: _from, name: _name, ...config } = run.config;
+  const name = `${run.name} from round ${round}`.slice(0, 120);
+  return { ...config, name, initialModel: { run: run.id, round } };
 }

@@ -7,6 +7,8 @@ import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import { applyRetention } from "../artifacts/model-versions.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
+import type { SqlExecutor } from "../store/sql-database.js";
 import type { RoundDeps, RunState } from "./run-state.js";
 
 const bytesOf = (w: Float32Array) => new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
@@ -18,7 +20,7 @@ import type { ScoredRound } from "./score-contributions.js";
  * later by the recorder from the outbox, so training never waits for the chain.
  */
 export async function recordRound(
-  deps: Pick<RoundDeps, "db" | "artifacts">,
+  deps: Pick<RoundDeps, "db" | "artifacts" | "keepRoundArtifacts">,
   run: RunState,
   record: RoundRecord & { modelHash: Hex },
   scored: ScoredRound,
@@ -28,9 +30,12 @@ export async function recordRound(
   startHash: Hex,
 ): Promise<void> {
   const { db, artifacts } = deps;
+  const keep = deps.keepRoundArtifacts !== false;
   // Files first (content-addressed, idempotent): the new model version and each scored update.
-  await artifacts.write(bytesOf(next), record.modelHash);
-  for (const u of updates) await artifacts.write(bytesOf(u.weights), u.hash);
+  if (keep) {
+    await artifacts.write(bytesOf(next), record.modelHash);
+    for (const u of updates) await artifacts.write(bytesOf(u.weights), u.hash);
+  }
   const payload: RecordRoundPayload = {
     chainRunId: run.chainRunId,
     round: record.round,
@@ -57,30 +62,9 @@ export async function recordRound(
       });
     }
     await runsRepo.setCompletedRounds(tx, run.runId, record.round);
-    await artifacts.index(tx, "model", record.modelHash, next.byteLength);
-    await artifacts.ref(tx, {
-      runId: run.runId,
-      round: record.round,
-      kind: "model",
-      hash: record.modelHash,
-    });
-    await artifacts.ref(tx, {
-      runId: run.runId,
-      round: record.round,
-      kind: "start",
-      hash: startHash,
-    });
-    for (const u of updates) {
-      await artifacts.index(tx, "update", u.hash, u.weights.byteLength);
-      await artifacts.ref(tx, {
-        runId: run.runId,
-        round: record.round,
-        kind: "update",
-        nodeId: u.nodeId,
-        hash: u.hash,
-      });
-    }
+    if (keep) await indexRoundArtifacts(tx, artifacts, run.runId, record, next, updates, startHash);
   });
+  if (!keep) return;
   await applyRetention(
     db,
     artifacts,
@@ -89,4 +73,39 @@ export async function recordRound(
     record.round,
     run.config.keepBest,
   );
+}
+
+/** The round's model version, its start model and its updates, indexed and referenced. */
+async function indexRoundArtifacts(
+  tx: SqlExecutor,
+  artifacts: ArtifactStore,
+  runId: string,
+  record: { round: number; modelHash: Hex },
+  next: Float32Array,
+  updates: readonly { nodeId: string; weights: Float32Array; hash: Hex }[],
+  startHash: Hex,
+): Promise<void> {
+  await artifacts.index(tx, "model", record.modelHash, next.byteLength);
+  await artifacts.ref(tx, {
+    runId,
+    round: record.round,
+    kind: "model",
+    hash: record.modelHash,
+  });
+  await artifacts.ref(tx, {
+    runId,
+    round: record.round,
+    kind: "start",
+    hash: startHash,
+  });
+  for (const u of updates) {
+    await artifacts.index(tx, "update", u.hash, u.weights.byteLength);
+    await artifacts.ref(tx, {
+      runId,
+      round: record.round,
+      kind: "update",
+      nodeId: u.nodeId,
+      hash: u.hash,
+    });
+  }
 }

@@ -48,4 +48,9 @@ export interface RoundDeps {
   events: RunEvents;
   /** Model versions and updates are kept here (the registry, the re-execution audit). */
   artifacts: ArtifactStore;
+  /**
+   * false (benchmarks only): rounds are recorded without storing their model version and updates,
+   * so the registry, rollback and the re-execution audit have nothing to read. Default true.
+   */
+  keepRoundArtifacts?: boolean;
 }

@@ -75,6 +75,8 @@ export interface RunManagerDeps {
   limits: CapacityLimits;
   /** Where model versions, updates and the runs' spec documents are stored. */
   artifacts: ArtifactStore;
+  /** false: rounds store no model versions or updates (benchmarks only; see RoundDeps). */
+  keepRoundArtifacts?: boolean;
   /** Worker threads a run's engine uses (for the memory estimate). */
   workers: number;
 }
@@ -386,6 +388,7 @@ export class RunManager {
         engine,
         events,
         artifacts: this.deps.artifacts,
+        keepRoundArtifacts: this.deps.keepRoundArtifacts ?? true,
       });
       if (!record) return; // paused or stopped while waiting for remote nodes
       log.info(

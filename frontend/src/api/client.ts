@@ -58,6 +58,51 @@ export interface Health {
   };
   engine: { backend?: string; error?: string; [key: string]: unknown };
   outbox?: { pending?: number; failed?: number; error?: string; [key: string]: unknown };
+  /** The artifact store's disk use (models, updates, validation data, specs). */
+  artifacts?: ArtifactUsage | { error: string };
+}
+
+export interface ArtifactUsage {
+  bytes: number;
+  files: number;
+  /** Bytes stored now by artifact kind ("model", "update", "validation", "spec"). */
+  byKind: Record<string, number>;
+}
+
+/** One model version of a run (GET /api/runs/:id/models); round 0 is the run's start model. */
+export interface ModelVersion {
+  round: number;
+  hash: string;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  txHash: string | null;
+  bytes: number;
+  /** Whether its weights are still stored (the run's retention policy may have pruned them). */
+  stored: boolean;
+  /** The served "best" version: the highest test accuracy among stored rounds. */
+  best: boolean;
+}
+
+/** A version evaluated on its run's test split (GET /api/runs/:id/models/:round/evaluation). */
+export interface VersionEvaluation {
+  round: number;
+  hash: string;
+  samples: number;
+  loss: number;
+  accuracy: number;
+  perClassAccuracy: (number | null)[];
+  /** confusion[true class][predicted class], counts over the test split. */
+  confusion: number[][];
+}
+
+/** An artifact a run's rounds refer to (GET /api/runs/:id/artifacts). */
+export interface ArtifactRef {
+  round: number;
+  kind: string;
+  nodeId: string | null;
+  hash: string;
+  bytes: number | null;
+  stored: boolean;
 }
 
 export interface RunNode {
@@ -156,12 +201,38 @@ export const api = {
   savePreset: (name: string, request_: CreateRunRequest) =>
     request<SavedPreset>("POST", "/presets", { name, request: request_ }),
   deletePreset: (id: string) => request<undefined>("DELETE", `/presets/${enc(id)}`),
+  models: (runId: string) => request<ModelVersion[]>("GET", `/runs/${enc(runId)}/models`),
+  evaluation: (runId: string, round: number) =>
+    request<VersionEvaluation>("GET", `/runs/${enc(runId)}/models/${round}/evaluation`),
+  runArtifacts: (runId: string) => request<ArtifactRef[]>("GET", `/runs/${enc(runId)}/artifacts`),
 };
 
 /** Where a run's export downloads from (a plain GET: a link with `download` saves it). */
 export function exportUrl(id: string, format: "json" | "csv", table?: ExportTable): string {
   const q = new URLSearchParams({ format, ...(table ? { table } : {}) });
   return `/api/runs/${enc(id)}/export?${q.toString()}`;
+}
+
+/** Where a version's files are served (same origin: the dashboard proxies /api). */
+export function versionUrls(runId: string, version: { round: number; hash: string }) {
+  const base = `/api/runs/${enc(runId)}/models/${version.round}/tfjs`;
+  return {
+    modelJson: `${base}/model.json`,
+    weightsBin: `${base}/weights.bin`,
+    raw: `/api/models/${enc(version.hash)}`,
+  };
+}
+
+/** An artifact's bytes by hash (hash-checked by the coordinator on read). */
+export async function fetchArtifact(hash: string): Promise<ArrayBuffer> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/artifacts/${enc(hash)}`);
+  } catch {
+    throw new ApiError("unreachable", `The coordinator did not answer. ${DOWN_HINT}`);
+  }
+  if (!res.ok) throw new ApiError("http", `artifact ${hash}: HTTP ${res.status}`, res.status);
+  return res.arrayBuffer();
 }
 
 export function errorMessage(err: unknown): string {

@@ -15,6 +15,9 @@ export const queryKeys = {
   contributionTotals: (run?: string) => ["contribution-totals", run ?? ""] as const,
   rewards: (address: string) => ["rewards", address.toLowerCase()] as const,
   savedPresets: ["saved-presets"] as const,
+  models: (runId: string) => ["models", runId] as const,
+  evaluation: (runId: string, hash: string) => ["evaluation", runId, hash] as const,
+  validationHash: (runId: string) => ["validation-hash", runId] as const,
 };
 
 export function useHealth() {
@@ -75,4 +78,37 @@ export function useRewardsSummary(address: string | undefined) {
 
 export function useSavedPresets() {
   return useQuery({ queryKey: queryKeys.savedPresets, queryFn: api.savedPresets });
+}
+
+/** A run's model versions; polled while the run still adds rounds. */
+export function useModels(runId: string, live: boolean) {
+  return useQuery({
+    queryKey: queryKeys.models(runId),
+    queryFn: () => api.models(runId),
+    refetchInterval: live ? SLOW : false,
+  });
+}
+
+/**
+ * A version's evaluation (computed by the coordinator on first request, then cached there; a
+ * version's hash never changes what it evaluates to).
+ */
+export function useEvaluation(runId: string, version: { round: number; hash: string } | undefined) {
+  return useQuery({
+    queryKey: queryKeys.evaluation(runId, version?.hash ?? ""),
+    queryFn: () => api.evaluation(runId, version?.round ?? 0),
+    enabled: !!version,
+    staleTime: Infinity,
+  });
+}
+
+/** The hash of a run's validation artifact (published before its first round; never changes). */
+export function useValidationHash(runId: string) {
+  return useQuery({
+    queryKey: queryKeys.validationHash(runId),
+    queryFn: async () =>
+      (await api.runArtifacts(runId)).find((a) => a.kind === "validation" && a.stored)?.hash ??
+      null,
+    staleTime: Infinity,
+  });
 }

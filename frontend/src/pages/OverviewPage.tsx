@@ -1,5 +1,6 @@
 import type { RunSummary } from "../../../backend/src/domain/index";
 import { useHealth, useNodes, useRuns } from "../api/queries";
+import type { Health } from "../api/client";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
@@ -10,6 +11,7 @@ import { useTokenSymbol } from "../chain/use-token";
 import { chainName } from "../chain/wagmi-config";
 import {
   describeFacts,
+  formatBytes,
   formatDuration,
   formatNumber,
   formatPercent,
@@ -39,6 +41,31 @@ function Stat(props: { label: string; value: string; testId?: string; wei?: bigi
         {value}
       </span>
     </div>
+  );
+}
+
+/** The artifact store's disk use (model versions, updates, validation data, specs). */
+function ArtifactsUsage({ usage }: { usage: Health["artifacts"] }) {
+  if (!usage) return null;
+  if ("error" in usage)
+    return (
+      <>
+        <dt>Artifacts</dt>
+        <dd className="bad">{usage.error}</dd>
+      </>
+    );
+  const kinds = Object.entries(usage.byKind)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, bytes]) => `${kind}s ${formatBytes(bytes)}`)
+    .join(", ");
+  return (
+    <>
+      <dt>Artifacts</dt>
+      <dd data-testid="artifacts-usage" data-bytes={usage.bytes}>
+        {formatBytes(usage.bytes)} in {usage.files} file(s)
+        {kinds && <span className="muted small"> ({kinds})</span>}
+      </dd>
+    </>
   );
 }
 
@@ -106,6 +133,7 @@ export function OverviewPage() {
               </dd>
               <dt>Location</dt>
               <dd className="mono small">{h.store.location}</dd>
+              <ArtifactsUsage usage={h.artifacts} />
               {h.outbox && !h.outbox.error && typeof h.outbox.pending === "number" && (
                 <>
                   <dt>Outbox</dt>

@@ -14,6 +14,7 @@ import { AdminTokenField } from "../components/AdminTokenField";
 import { LineChart } from "../components/LineChart";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
+import { ModelsSection } from "../components/models/ModelsSection";
 import { RunForm } from "../components/run-form/RunForm";
 import { SavedPresets } from "../components/run-form/SavedPresets";
 import { RunDownloads } from "../components/RunDownloads";
@@ -23,6 +24,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { TxLink } from "../components/ChainLink";
 import { formatDuration, formatNumber, formatPercent, formatTokens } from "../format";
 import { href, navigate, type Route } from "../router";
+import { continueRequest } from "../run-request";
 import { activeRun } from "./OverviewPage";
 import { useActiveDeployment } from "../chain/use-deployment";
 
@@ -358,6 +360,8 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
           <RunLog lines={progress.log} />
         </section>
       </div>
+
+      <ModelsSection run={{ ...run, status }} chainId={chainId} />
     </div>
   );
 }
@@ -374,7 +378,17 @@ export function TrainingPage({ route }: { route: Route }) {
       navigate("/training", { run: run.id });
     },
   });
-  const selectedId = route.query.get("run") ?? activeRun(runs.data)?.id;
+  // "Continue from this version" links here with ?from=<run>&round=<n>: the form opens with that
+  // run's configuration, starting from the version.
+  const from = route.query.get("from") ?? undefined;
+  const fromRound = Number(route.query.get("round"));
+  const source = from ? runs.data?.find((r) => r.id === from) : undefined;
+  const continuing =
+    source && Number.isInteger(fromRound) ? continueRequest(source, fromRound) : undefined;
+  useEffect(() => {
+    if (from) window.scrollTo(0, 0);
+  }, [from, fromRound]);
+  const selectedId = route.query.get("run") ?? from ?? activeRun(runs.data)?.id;
   const [live, setLive] = useState<{ id: string; status: RunStatus }>();
   const onStatus = useCallback(
     (status: RunStatus) => {
@@ -390,7 +404,11 @@ export function TrainingPage({ route }: { route: Route }) {
   );
   const selected = runs.data?.find((r) => r.id === selectedId);
   const sorted = [...(runs.data ?? [])].sort((a, b) => b.createdAt - a.createdAt);
-  const formOpen = showForm || (runs.isSuccess && runs.data.length === 0);
+  const formOpen = showForm || !!continuing || (runs.isSuccess && runs.data.length === 0);
+  const toggleForm = () => {
+    if (continuing) navigate("/training", { run: from });
+    else setShowForm((v) => !v);
+  };
 
   return (
     <div className="page">
@@ -400,7 +418,7 @@ export function TrainingPage({ route }: { route: Route }) {
           <button
             type="button"
             className="button primary"
-            onClick={() => setShowForm((v) => !v)}
+            onClick={toggleForm}
             data-testid="new-run"
           >
             {formOpen ? "Hide form" : "New run"}
@@ -412,7 +430,15 @@ export function TrainingPage({ route }: { route: Route }) {
       {formOpen && !runs.isError && (
         <section className="card">
           <h2>Configure a run</h2>
+          {continuing && source && (
+            <p className="muted" data-testid="continuing-from">
+              Starts from version {fromRound} of {source.name} with its configuration; change
+              anything before starting.
+            </p>
+          )}
           <RunForm
+            key={continuing ? `${from}:${fromRound}` : "new"}
+            {...(continuing ? { initialRequest: continuing } : {})}
             onSubmit={(req) => create.mutate(req)}
             submitting={create.isPending}
             serverError={create.isError ? errorMessage(create.error) : undefined}

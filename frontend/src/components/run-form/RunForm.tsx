@@ -10,6 +10,7 @@ import {
 import { ruleErrors, validateRunRequest, type FieldErrors } from "../../run-request";
 import { DataFieldset } from "./DataFieldset";
 import { FederationFieldset } from "./FederationFieldset";
+import { ModelFieldset } from "./ModelFieldset";
 import { PrivacyFieldset } from "./PrivacyFieldset";
 import { RewardsFieldset } from "./RewardsFieldset";
 import { RobustnessFieldset } from "./RobustnessFieldset";
@@ -24,12 +25,16 @@ export interface RunFormProps {
   initialPreset?: string;
   /** Controls for presets saved in the store (SavedPresets), given the form's settings. */
   savedPresets?: (current: CreateRunRequest, load: (r: CreateRunRequest) => void) => ReactNode;
+  /** Start from this request instead of the preset's (e.g. "continue from this version"). */
+  initialRequest?: CreateRunRequest;
 }
 
 /** Configure a run: pick a preset, adjust, and start. Validated with the coordinator's schema. */
 export function RunForm(props: RunFormProps) {
   const [presetId, setPresetId] = useState(props.initialPreset ?? RUN_PRESETS[0]?.id ?? "");
-  const [req, setReq] = useState<CreateRunRequest>(() => requestFromPreset(presetId));
+  const [req, setReq] = useState<CreateRunRequest>(
+    () => props.initialRequest ?? requestFromPreset(presetId),
+  );
   const [touched, setTouched] = useState(false);
   // The privacy settings to restore when DP is switched off and on again.
   const [savedPrivacy, setSavedPrivacy] = useState<Privacy>(DP_START);
@@ -80,6 +85,7 @@ export function RunForm(props: RunFormProps) {
       <RobustnessFieldset {...section} />
       <PrivacyFieldset {...section} savedPrivacy={savedPrivacy} onPrivacyOff={setSavedPrivacy} />
       <RewardsFieldset {...section} />
+      <ModelFieldset {...section} />
 
       {touched && !validation.ok && (
         <p className="form-summary" role="alert">

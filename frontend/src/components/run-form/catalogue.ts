@@ -14,6 +14,7 @@ import {
   STRATEGIES,
   type CreateRunRequest,
   type ParamDescription,
+  type RetentionSpec,
   type SecureAggregationSpec,
 } from "../../../../backend/src/domain/index";
 
@@ -24,6 +25,8 @@ export type Reward = NonNullable<CreateRunRequest["reward"]>;
 export type Byzantine = NonNullable<CreateRunRequest["byzantine"]>;
 export type Privacy = NonNullable<CreateRunRequest["privacy"]>;
 export type Aggregation = NonNullable<CreateRunRequest["aggregation"]>;
+/** A retention policy in full (both parts set), as the form edits it. */
+export type Retention = RetentionSpec;
 
 /** What every fieldset of the form gets: the request, its errors by field, and a way to change it. */
 export interface SectionProps {
@@ -96,6 +99,9 @@ export const attackEntry = (id: string) => ATTACKS.find((a) => a.id === id) ?? A
 export const DEFAULT_REWARD: Reward = RunConfigFields.shape.reward.parse(undefined);
 export const DEFAULT_ROUND_TIMEOUT_MS: number =
   RunConfigFields.shape.roundTimeoutMs.parse(undefined);
+/** What a run keeps in the artifact store when the request does not say. */
+export const DEFAULT_RETENTION = RunConfigFields.shape.retention.parse(undefined) as Retention;
+export const DEFAULT_KEEP_BEST: boolean = RunConfigFields.shape.keepBest.parse(undefined);
 /** Secure aggregation with its schema's defaults. */
 export const SECURE_AGGREGATION = AggregationSpec.parse({
   mode: "secure",
@@ -119,6 +125,9 @@ export const FIELD_PATHS: ReadonlySet<string> = new Set([
   ...["privacy.adaptiveClipping.targetQuantile", "privacy.adaptiveClipping.learningRate"],
   ...["aggregation.mode", "aggregation.clipRange", "aggregation.neighbours"],
   "aggregation.stageTimeoutMs",
+  ...["initialModel", "initialModel.run", "initialModel.round", "initialModel.hash"],
+  ...["stopAtAccuracy", "rollbackDropPoints", "keepBest", "retention.models", "retention.updates"],
+  ...["retention.models.k", "retention.models.last", "retention.updates.rounds"],
   ...PARTITIONS.flatMap((p) => paramsOf(p.schema, "kind").map((d) => `partition.${d.name}`)),
   ...STRATEGIES.flatMap((s) => paramsOf(s.schema, "name").map((d) => `strategy.${d.name}`)),
   ...ATTACKS.flatMap((a) => paramsOf(a.schema, "attack").map((d) => `byzantine.${d.name}`)),
