@@ -7,9 +7,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { JSONSchemaFaker } from "json-schema-faker";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { openApiDocument } from "../../backend/src/api/openapi.js";
 import { loadConfig } from "../../backend/src/config.js";
@@ -18,6 +15,7 @@ import { createCoordinator, type Coordinator } from "../../backend/src/coordinat
 import { listen, type TestServer } from "../helpers/http.js";
 import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
 import { conformance, openApiConformance } from "../helpers/openapi-conformance.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 interface Operation {
   parameters?: { name: string; in: string; required?: boolean; schema: object }[];
@@ -94,7 +92,7 @@ describe("API fuzz: documented statuses only, no 5xx", function () {
       loadConfig({
         CHAIN_RPC_URL: chain.rpcUrl,
         DEPLOYMENT_FILE: chain.deploymentFile,
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-fuzz-")),
+        DATA_DIR: tempDir("fl-fuzz-"),
       }),
       {
         // Runs the fuzz creates fail at once instead of training.

@@ -3,9 +3,6 @@
 // replayed and altered agent requests, stream floods, a node lying about its sample count, and a
 // coordinator asking a node for less privacy than its operator allows.
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { request } from "node:http";
 import { privateKeyToAccount, type LocalAccount } from "viem/accounts";
 import { CoordinatorClient } from "../../backend/src/agent/coordinator-client.js";
@@ -31,6 +28,7 @@ import type { LocalChain } from "../helpers/local-chain.js";
 import { openApiConformance } from "../helpers/openapi-conformance.js";
 import { HARDHAT_DEV_KEYS } from "../helpers/processes.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const TOKEN = "attack-test-admin-token-0123456789";
 
@@ -113,7 +111,7 @@ describe("attacks on the API and through remote agents (real chain)", function (
       loadConfig({
         CHAIN_RPC_URL: chain.rpcUrl,
         DEPLOYMENT_FILE: chain.deploymentFile,
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-attacks-token-")),
+        DATA_DIR: tempDir("fl-attacks-token-"),
         ADMIN_TOKEN: TOKEN,
       }),
       {

@@ -2,8 +2,7 @@
 // coordinator: squatting node ids on chain, stalling other runs' chain writes, pools past the
 // contract's integer widths, smart-contract wallets, long event histories, public-chain defaults.
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   createPublicClient,
@@ -30,6 +29,7 @@ import type { LocalChain } from "../helpers/local-chain.js";
 import { openApiConformance } from "../helpers/openapi-conformance.js";
 import { HARDHAT_DEV_KEYS, root } from "../helpers/processes.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const quickRun = {
   dataset: "synthetic",
@@ -297,7 +297,7 @@ describe("attacks on the ledger and the rewards (real chain)", function () {
   });
 
   it("off the local chain: refuses simulated nodes and never shows the RPC URL's key", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "fl-public-chain-"));
+    const dir = tempDir("fl-public-chain-");
     try {
       const file = path.join(dir, "11155111.json");
       writeFileSync(file, JSON.stringify({ ...chain.deployment, chainId: 11155111 }));

@@ -2,8 +2,7 @@
 // completion with --set overrides, export checked against the API, bad config files named field by
 // field, runs/compare/archive, and `fedledger model export` loaded back with TF.js.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs";
@@ -23,6 +22,7 @@ import { finishedRun, startCoordinatorStack } from "../helpers/coordinator-stack
 import { api } from "../helpers/http.js";
 import { root } from "../helpers/processes.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -81,7 +81,7 @@ describe("fedledger CLI (real coordinator, real chain)", function () {
   let stack: Awaited<ReturnType<typeof startCoordinatorStack>>;
   let url: string;
   let env: NodeJS.ProcessEnv;
-  const dir = mkdtempSync(path.join(tmpdir(), "fl-cli-files-"));
+  const dir = tempDir("fl-cli-files-");
   const yamlFile = path.join(dir, "run.yaml");
   let runId = "";
 

@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { keccak256, toBytes } from "viem";
 import { loadConfig } from "../../backend/src/config.js";
 import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
@@ -14,6 +11,7 @@ import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
 import { api, listen, type TestServer } from "../helpers/http.js";
 import { conformance, openApiConformance } from "../helpers/openapi-conformance.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const notTraining = () => Promise.reject(new Error("this suite starts no training"));
 
@@ -24,7 +22,7 @@ async function coordinatorFor(
   const config = loadConfig({
     CHAIN_RPC_URL: chain.rpcUrl,
     DEPLOYMENT_FILE: chain.deploymentFile,
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-coord-")),
+    DATA_DIR: tempDir("fl-coord-"),
     ...env,
   });
   return createCoordinator(config, {

@@ -4,8 +4,6 @@
 // (SIGSTOP) and continued while writes are in flight. Nothing may be lost or minted twice, and the
 // audit from chain events must agree with the store afterwards.
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import type {
@@ -27,6 +25,7 @@ import {
 } from "../helpers/processes.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 interface AuditJson {
   ok: boolean;
@@ -81,7 +80,7 @@ describe("faults", function () {
     const env = {
       CHAIN_RPC_URL: chain.rpcUrl,
       DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-sigkill-")),
+      DATA_DIR: tempDir("fl-sigkill-"),
       COORDINATOR_PORT: String(port),
       TRAINING_WORKERS: "1",
     };

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CoordinatorEnv, ENV_VARS } from "../../backend/src/env-vars.js";
 import { generatedFiles, root } from "../../scripts/generated-docs.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 describe("generated docs", () => {
   it("README's configuration table, .env.example and run.schema.json match their sources (npm run docs:gen)", async () => {
@@ -25,10 +26,9 @@ describe("generated docs", () => {
   });
 
   it("loads .env without overriding the environment (process.loadEnvFile)", async () => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
+    const { writeFileSync } = await import("node:fs");
     const { loadEnvFile } = await import("../../backend/src/load-env.js");
-    const dir = mkdtempSync(path.join(tmpdir(), "fl-env-"));
+    const dir = tempDir("fl-env-");
     const file = path.join(dir, ".env");
     writeFileSync(file, "FL_TEST_A=from-file\nFL_TEST_B=from-file\n");
     process.env.FL_TEST_A = "from-env";

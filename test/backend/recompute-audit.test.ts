@@ -5,8 +5,7 @@
 // (the split is arithmetically right, the store agrees with the chain); the recompute audit fails
 // on exactly the lied-about contribution.
 import { expect } from "chai";
-import { mkdtempSync, readdirSync, rmSync, copyFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, copyFileSync } from "node:fs";
 import path from "node:path";
 import type { RunSummary } from "../../backend/src/domain/index.js";
 import { splitRewards } from "../../backend/src/rewards/reward-policy.js";
@@ -19,6 +18,7 @@ import {
 } from "../helpers/coordinator-stack.js";
 import { api } from "../helpers/http.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const base = {
   dataset: "synthetic",
@@ -89,7 +89,7 @@ describe("re-execution audit (real chain, real engine)", function () {
       reward: { policy: "shapley-mc", poolPerRound: "100", permutations: 20 },
     });
     await finishedRun(url, created.body.id);
-    const saved = mkdtempSync(path.join(tmpdir(), "fl-recompute-saved-"));
+    const saved = tempDir("fl-recompute-saved-");
     dirs.push(saved);
     const live = await audit(stack.env, [
       "--run",

@@ -2,8 +2,7 @@
 // need the token (and so does the CLI, from FEDLEDGER_ADMIN_TOKEN or --token-file), bad requests
 // are 4xx naming the field, an unfinished run cannot be archived, archived runs keep their data.
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { main } from "../../backend/src/cli/main.js";
 import type { Io } from "../../backend/src/cli/command.js";
@@ -12,6 +11,7 @@ import type { Coordinator } from "../../backend/src/coordinator.js";
 import { finishedRun, startCoordinator } from "../helpers/coordinator-stack.js";
 import { api, listen, type TestServer } from "../helpers/http.js";
 import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const TOKEN = "results-api-test-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -59,7 +59,7 @@ describe("runs as code: presets, archive and export API (admin token)", function
       {
         CHAIN_RPC_URL: chain.rpcUrl,
         DEPLOYMENT_FILE: chain.deploymentFile,
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-results-api-")),
+        DATA_DIR: tempDir("fl-results-api-"),
         ADMIN_TOKEN: TOKEN,
       },
       { workers: 1 },
@@ -120,7 +120,7 @@ describe("runs as code: presets, archive and export API (admin token)", function
     const noToken = await cli(["runs", "archive", id], { FEDLEDGER_COORDINATOR: url });
     expect(noToken.code).to.equal(2);
     expect(noToken.err).to.include("HTTP 401").and.to.include("FEDLEDGER_ADMIN_TOKEN");
-    const tokenFile = path.join(mkdtempSync(path.join(tmpdir(), "fl-token-")), "token");
+    const tokenFile = path.join(tempDir("fl-token-"), "token");
     writeFileSync(tokenFile, `${TOKEN}\n`);
     const archived = await cli(["runs", "archive", id, "--token-file", tokenFile], {
       FEDLEDGER_COORDINATOR: url,

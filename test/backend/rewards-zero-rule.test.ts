@@ -2,8 +2,6 @@
 // round, in the coordinator (splitRewards) and in the audit alike; runs registered before the rule
 // (v1 parameters) keep theirs.
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { encodeAbiParameters, parseUnits, type Hex } from "viem";
 import { auditLedger } from "../../backend/src/audit/ledger-audit.js";
@@ -25,6 +23,7 @@ import { restoreCarriedPool } from "../../backend/src/rounds/score-contributions
 import { migrate } from "../../backend/src/store/migrations.js";
 import { contributionsRepo } from "../../backend/src/store/repos/contributions-repo.js";
 import { SqliteDatabase } from "../../backend/src/store/sqlite-database.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const E18 = 10n ** 18n;
 const POOL = parseUnits("100", 18);
@@ -69,9 +68,7 @@ describe("rewards: the zero-score rule", () => {
   });
 
   it("a resumed run restores the carry from its stored rounds", async () => {
-    const db = new SqliteDatabase(
-      path.join(mkdtempSync(path.join(tmpdir(), "fl-carry-")), "s.sqlite"),
-    );
+    const db = new SqliteDatabase(path.join(tempDir("fl-carry-"), "s.sqlite"));
     try {
       await migrate(db);
       await db.execute(

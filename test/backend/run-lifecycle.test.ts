@@ -2,14 +2,13 @@
 // stays stopped, also when the coordinator is killed (SIGKILL) and started again; and runs beyond
 // the coordinator's capacity are queued or refused, never silently admitted.
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CreateRunRequest, RoundRecord, RunSummary } from "../../backend/src/domain/index.js";
 import { api } from "../helpers/http.js";
 import { freePort, startLocalChain, type LocalChain } from "../helpers/local-chain.js";
 import { root, startProcess, type Child } from "../helpers/processes.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const slowRun: CreateRunRequest = {
   dataset: "synthetic",
@@ -48,7 +47,7 @@ describe("run lifecycle: stops that stick, capacity", function () {
     env = {
       CHAIN_RPC_URL: chain.rpcUrl,
       DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-lifecycle-")),
+      DATA_DIR: tempDir("fl-lifecycle-"),
       COORDINATOR_PORT: String(port),
       TRAINING_WORKERS: "1",
       MAX_CONCURRENT_RUNS: "1",

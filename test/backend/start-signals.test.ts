@@ -3,13 +3,13 @@
 // dashboard kept running).
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "../helpers/local-chain.js";
 import { root } from "../helpers/processes.js";
 import { until } from "../helpers/until.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -27,7 +27,7 @@ describe("npm start and signals", function () {
 
   for (const signal of ["SIGTERM", "SIGHUP"] as const) {
     it(`stops chain, coordinator and dashboard on ${signal} to npm`, async () => {
-      const dir = mkdtempSync(path.join(tmpdir(), "fl-start-signal-"));
+      const dir = tempDir("fl-start-signal-");
       const ports = { chain: await freePort(), coord: await freePort(), web: await freePort() };
       const npm = spawn("npm", ["start"], {
         cwd: root,

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MIGRATIONS, migrate, schemaVersion } from "../../backend/src/store/migrations.js";
@@ -11,6 +11,7 @@ import type { Deployment } from "../../backend/src/chain/deployment.js";
 import { PostgresDatabase } from "../../backend/src/store/postgres-database.js";
 import type { SqlDatabase } from "../../backend/src/store/sql-database.js";
 import { SqliteDatabase } from "../../backend/src/store/sqlite-database.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
@@ -23,8 +24,7 @@ async function resetPostgres(url: string): Promise<void> {
 const dialects: { name: string; open: () => Promise<SqlDatabase> }[] = [
   {
     name: "sqlite",
-    open: async () =>
-      new SqliteDatabase(path.join(mkdtempSync(path.join(tmpdir(), "fl-store-")), "s.sqlite")),
+    open: async () => new SqliteDatabase(path.join(tempDir("fl-store-"), "s.sqlite")),
   },
 ];
 if (pgUrl) {
@@ -245,7 +245,7 @@ describe("store bound to a contract deployment", () => {
   });
 
   it("binds a new store, accepts the same deployment, and archives the store of an old one", async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), "fl-bind-"));
+    const dataDir = tempDir("fl-bind-");
     const first = deployment("2026-11-22T10:00:00.000Z");
     let db = await openDatabase({ dataDir });
     expect(await bindStore(db, first)).to.deep.equal({ kind: "bound" });

@@ -7,16 +7,7 @@
 // also copied to frontend/docs/screenshots/ (the dashboard README shows them).
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { createPublicClient, http, type Hex } from "viem";
@@ -33,6 +24,7 @@ import { launchChromium, CHROMIUM_PATH } from "./browser/chromium.js";
 import { startDashboard, type DashboardServer } from "./browser/dashboard-server.js";
 import { installInjectedWallet, type InjectedWallet } from "./browser/injected-wallet.js";
 import { recordRpc, type RpcRecorder } from "./browser/rpc-recorder.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const artifacts = path.join(root, "test-artifacts", "e2e");
@@ -106,7 +98,7 @@ async function startCoordinator(chain: LocalChain): Promise<Coordinator> {
       COORDINATOR_PORT: String(port),
       CHAIN_RPC_URL: chain.rpcUrl,
       DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), "fl-e2e-")),
+      DATA_DIR: tempDir("fl-e2e-"),
       TRAINING_WORKERS: "2",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -284,7 +276,7 @@ describe("dashboard (headless Chromium)", function () {
       const stale = structuredClone(chain.deployment);
       stale.contracts.ContributionLedger.address = devAccount(18).address;
       stale.contracts.RewardToken.address = devAccount(19).address;
-      const file = path.join(mkdtempSync(path.join(tmpdir(), "fl-stale-")), "31337.json");
+      const file = path.join(tempDir("fl-stale-"), "31337.json");
       writeFileSync(file, JSON.stringify(stale));
       const other = await startDashboard({
         port: await freePort(),

@@ -6,8 +6,7 @@
 // same model predicts in Node, and "continue from this version" starts a warm-started run.
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { keccak256 } from "viem";
@@ -23,6 +22,7 @@ import { freePort } from "../helpers/local-chain.js";
 import { until } from "../helpers/until.js";
 import { CHROMIUM_PATH, launchChromium } from "./browser/chromium.js";
 import { startDashboard, type DashboardServer } from "./browser/dashboard-server.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 interface Version {
   round: number;
@@ -47,7 +47,7 @@ describe("dashboard Models section (headless Chromium)", function () {
   let page: Page;
   let run: RunSummary;
   let versions: Version[];
-  const downloads = mkdtempSync(path.join(tmpdir(), "fl-e2e-models-"));
+  const downloads = tempDir("fl-e2e-models-");
   const get = async <T>(p: string) => (await api<T>(stack.server.url, "GET", p)).body;
 
   before(async function () {

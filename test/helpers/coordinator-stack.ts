@@ -2,8 +2,6 @@
 // coordinator in this process with the TensorFlow.js engine on worker threads and a fast outbox,
 // listening on a free loopback port; plus the waits and the audit CLI the tests share.
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { RoundRecord, RunSummary } from "../../backend/src/domain/index.js";
@@ -16,6 +14,7 @@ import { openApiConformance } from "./openapi-conformance.js";
 import { startLocalChain, type LocalChain } from "./local-chain.js";
 import { root, startAgents, tsxBin, type Child } from "./processes.js";
 import { until } from "./until.js";
+import { tempDir } from "./temp-dir.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -44,7 +43,7 @@ export async function startCoordinatorStack(opts: StackOptions): Promise<Coordin
   const env = {
     CHAIN_RPC_URL: opts.rpcUrl ?? chain.rpcUrl,
     DEPLOYMENT_FILE: chain.deploymentFile,
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), opts.dataDirPrefix)),
+    DATA_DIR: tempDir(opts.dataDirPrefix),
   };
   const coord = await startCoordinator(env, opts);
   const server = await listen(coord.app);

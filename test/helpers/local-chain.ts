@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DeploymentSchema, type Deployment } from "../../chain/deployment-schema.js";
+import { tempDir } from "./temp-dir.js";
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -78,7 +78,7 @@ export async function startLocalChain(): Promise<LocalChain> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   let proc = spawnNode(port);
   await waitReady(rpcUrl, proc);
-  const deployDir = mkdtempSync(path.join(tmpdir(), "fl-deploy-"));
+  const deployDir = tempDir("fl-deploy-");
   const deploymentFile = path.join(deployDir, "31337.json");
   const deploy = async (): Promise<Deployment> => {
     await execFileAsync(
