@@ -17,6 +17,16 @@ const bytes = (description: string): ResponseSpec => ({
   contentType: "application/octet-stream",
 });
 const gone = error("Pruned by its run's retention policy (its metadata stays)");
+/** What an immutable, hash-addressed download answers (sendImmutable in artifact-routes.ts). */
+const immutable = (description: string) => ({
+  200: bytes(description),
+  206: bytes("A byte range"),
+  304: { description: "Not modified (If-None-Match)" },
+  400: E[400],
+  404: E[404],
+  410: gone,
+  416: { description: "Range not satisfiable" },
+});
 
 export function artifactOperations(runPath: z.ZodObject): OperationSpec[] {
   return [...byHashOperations(), ...runModelOperations(runPath)];
@@ -31,15 +41,7 @@ function byHashOperations(): OperationSpec[] {
       summary:
         "Any stored artifact by its keccak256 (the hash the chain records): model versions, updates, validation data, run specs; hash-checked, cacheable forever, byte ranges",
       params: { path: hashPath },
-      responses: {
-        200: bytes("The bytes (a spec document is JSON)"),
-        206: bytes("A byte range"),
-        304: { description: "Not modified (If-None-Match)" },
-        400: E[400],
-        404: E[404],
-        410: gone,
-        416: { description: "Range not satisfiable" },
-      },
+      responses: immutable("The bytes (a spec document is JSON)"),
     },
     {
       method: "get",
@@ -47,15 +49,7 @@ function byHashOperations(): OperationSpec[] {
       summary:
         "A model version's raw weights: float32 little-endian, in the model's parameter order",
       params: { path: hashPath },
-      responses: {
-        200: bytes("Weights"),
-        206: bytes("A byte range"),
-        304: { description: "Not modified" },
-        400: E[400],
-        404: E[404],
-        410: gone,
-        416: { description: "Range not satisfiable" },
-      },
+      responses: immutable("Weights"),
     },
   ];
 }
@@ -108,15 +102,7 @@ function runModelOperations(runPath: z.ZodObject): OperationSpec[] {
       path: "/api/runs/{id}/models/{round}/tfjs/weights.bin",
       summary: "The TF.js model's weights file (the version's stored bytes)",
       params: { path: versionPath },
-      responses: {
-        200: bytes("Weights"),
-        206: bytes("A byte range"),
-        304: { description: "Not modified" },
-        400: E[400],
-        404: E[404],
-        410: gone,
-        416: { description: "Range not satisfiable" },
-      },
+      responses: immutable("Weights"),
     },
     {
       method: "get",
