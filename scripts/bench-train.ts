@@ -25,7 +25,8 @@
  * Options (env): BENCH_REPS (default 5), BENCH_MODELS ("cnn,2nn"), BENCH_BATCHES ("10,32"),
  * BENCH_SAMPLES (default 2000), BENCH_EPOCHS_2NN (default 5: the 2NN is fast, so it trains 5
  * epochs over the same samples), BENCH_PYTHON (default /usr/bin/python3), BENCH_JSON (write the
- * results there as JSON), BENCH_PROFILE=1 (only print a per-kernel profile of one CNN task).
+ * results there as JSON), BENCH_ENGINE_KERNELS (simd | tfjs: the engine's training path, default
+ * what the engine picks), BENCH_PROFILE=1 (only print a per-kernel profile of one CNN task).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -42,6 +43,8 @@ import {
 } from "../backend/src/engine/index.js";
 
 process.env.FEDLEDGER_ENGINE_QUIET ??= "1";
+if (process.env.BENCH_ENGINE_KERNELS)
+  process.env.FEDLEDGER_ENGINE_KERNELS = process.env.BENCH_ENGINE_KERNELS;
 
 const reps = Number(process.env.BENCH_REPS ?? 5);
 const models = (process.env.BENCH_MODELS ?? "cnn,2nn").split(",") as ModelKind[];
@@ -232,7 +235,9 @@ function line(label: string, key: string, unit: string): string {
 async function profile(): Promise<void> {
   const { profileTraining } = await import("../backend/src/engine/profile.js");
   for (const bs of batches) {
-    console.log(await profileTraining({ model: "cnn", batchSize: bs, samples: 300 }));
+    for (const kernels of ["tfjs", "simd"] as const) {
+      console.log(await profileTraining({ model: "cnn", batchSize: bs, samples: 300, kernels }));
+    }
   }
 }
 
@@ -343,6 +348,7 @@ async function main(): Promise<void> {
   );
   out.push(
     `engine: ${engine!.backend}${engine!.simd !== undefined ? ` simd=${engine!.simd}` : ""}, ` +
+      `training kernels: ${engine!.trainingKernels ?? "tfjs"}, ` +
       `custom kernels: ${engine!.customKernels.join(", ") || "none"}`,
   );
   out.push(

@@ -1,15 +1,18 @@
 /**
  * Per-kernel profile of local training on this thread (BENCH_PROFILE=1 npm run bench:train).
  *
- * Every kernel registered for the wasm backend is re-registered wrapped in a timer; times are
- * exclusive (a custom kernel that calls stock kernels is charged only its own work). Wall time
- * also includes what is not a kernel: the autograd tape and tensor bookkeeping of tfjs, copying
- * the batch in. Profiling adds a little overhead per call.
+ * - tfjs path: every kernel registered for the wasm backend is re-registered wrapped in a timer;
+ *   times are exclusive (a custom kernel that calls stock kernels is charged only its own work).
+ * - simd path: every export of the kernel module is wrapped the same way.
+ *
+ * Wall time includes what is not a kernel: the autograd tape and tensor bookkeeping of tfjs,
+ * copying the batch in, the loss in JS. Profiling adds a little overhead per call.
  */
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./backend/select-backend.js";
 import { loadDataset } from "./datasets/index.js";
 import type { ModelKind } from "./models/spec.js";
+import { kernelRuntime } from "./simd/index.js";
 import { trainLocal } from "./trainer.js";
 import { initialWeights } from "./weights.js";
 
@@ -18,6 +21,7 @@ export interface ProfileOptions {
   batchSize: number;
   /** Samples in the profiled task (after a warm-up task). */
   samples: number;
+  kernels: "simd" | "tfjs";
 }
 
 type Timings = Map<string, { ms: number; calls: number }>;
@@ -49,23 +53,40 @@ function wrapTimed<F extends (...args: never[]) => unknown>(
 /** Trains one task with every kernel timed; returns a printable table. */
 export async function profileTraining(o: ProfileOptions): Promise<string> {
   await selectBackend("wasm");
+  const prev = process.env.FEDLEDGER_ENGINE_KERNELS;
+  process.env.FEDLEDGER_ENGINE_KERNELS = o.kernels;
   const ds = await loadDataset("mnist", { trainLimit: Math.max(2000, o.samples) });
   const timings: Timings = new Map();
   const stack: number[] = [];
   const restore: (() => void)[] = [];
   try {
-    for (const k of tf.getKernelsForBackend("wasm")) {
-      const orig = k.kernelFunc;
-      tf.unregisterKernel(k.kernelName, "wasm");
-      tf.registerKernel({
-        ...k,
-        setupFunc: undefined,
-        kernelFunc: wrapTimed(() => k.kernelName, orig, stack, timings),
-      });
-      restore.push(() => {
+    if (o.kernels === "tfjs") {
+      for (const k of tf.getKernelsForBackend("wasm")) {
+        const orig = k.kernelFunc;
         tf.unregisterKernel(k.kernelName, "wasm");
-        tf.registerKernel({ ...k, setupFunc: undefined });
-      });
+        tf.registerKernel({
+          ...k,
+          setupFunc: undefined,
+          kernelFunc: wrapTimed(() => k.kernelName, orig, stack, timings),
+        });
+        restore.push(() => {
+          tf.unregisterKernel(k.kernelName, "wasm");
+          tf.registerKernel({ ...k, setupFunc: undefined });
+        });
+      }
+    } else {
+      const k = kernelRuntime().k as unknown as Record<string, (...a: number[]) => void>;
+      for (const name of Object.keys(k)) {
+        const orig = k[name]!;
+        // Label by the leading shape arguments, e.g. conv(10,14,14,32).
+        k[name] = wrapTimed(
+          (a: number[]) => `${name}(${a.slice(0, 4).join(",")})`,
+          orig,
+          stack,
+          timings,
+        );
+        restore.push(() => (k[name] = orig));
+      }
     }
     const task = (n: number) => ({
       model: o.model,
@@ -85,7 +106,7 @@ export async function profileTraining(o: ProfileOptions): Promise<string> {
     const rows = [...timings.entries()].sort((a, b) => b[1].ms - a[1].ms);
     const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
     const out = [
-      `${o.model.toUpperCase()} B=${o.batchSize}, tfjs kernels: ${((o.samples / wall) * 1000).toFixed(0)} samples/s ` +
+      `${o.model.toUpperCase()} B=${o.batchSize}, ${o.kernels} kernels: ${((o.samples / wall) * 1000).toFixed(0)} samples/s ` +
         `(${(wall / steps).toFixed(2)} ms/step; kernels ${(kernelMs / steps).toFixed(2)} ms/step, ` +
         `${((kernelMs / wall) * 100).toFixed(0)}% of wall time)`,
     ];
@@ -103,5 +124,7 @@ export async function profileTraining(o: ProfileOptions): Promise<string> {
     return out.join("\n");
   } finally {
     for (const r of restore) r();
+    if (prev === undefined) delete process.env.FEDLEDGER_ENGINE_KERNELS;
+    else process.env.FEDLEDGER_ENGINE_KERNELS = prev;
   }
 }
