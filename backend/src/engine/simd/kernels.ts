@@ -30,14 +30,24 @@
  */
 import { F32, Fn, hasRelaxedSimd, I32, ModuleBuilder, V128, type Operand } from "./asm.js";
 import { wasm, type WasmModule } from "./wasm-api.js";
+import {
+  buildWinoDwOut,
+  buildWinoDy,
+  buildWinoInput,
+  buildWinoOutput,
+  buildWinoWeights,
+} from "./winograd.js";
 
 const ZERO16 = new Array<number>(16).fill(0);
 
 /** Mode values of the kernels' epilogue. */
 export const MODE = { store: 0, add: 1, axpy: 2, bias: 3, biasRelu: 4 } as const;
 
-/** Byte offset of the scratch tile (4 rows x 8 floats) used for column tails. */
-export const SCRATCH_BYTES = 128;
+/**
+ * Bytes at the start of memory reserved for scratch: the column-tail tile (4 rows x 8 floats at
+ * 0) and the Winograd transforms' 36 vectors (at WINO_SCRATCH = 256).
+ */
+export const SCRATCH_BYTES = 1024;
 
 interface Tile {
   mr: number;
@@ -1094,6 +1104,44 @@ export interface KernelExports {
     dstRow: number,
   ): void;
   rotflip(kh: number, kw: number, cin: number, cout: number, w: number, wt: number): void;
+  wino_wt(cin: number, cout: number, w: number, u: number): void;
+  wino_dy(
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    dy: number,
+    dyRow: number,
+    dyImg: number,
+    z: number,
+    pS: number,
+    tS: number,
+  ): void;
+  wino_dwout(cin: number, cout: number, mw: number, dw: number): void;
+  wino_in(
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    xp: number,
+    xpRow: number,
+    xpImg: number,
+    v: number,
+    pS: number,
+    tS: number,
+  ): void;
+  wino_out(
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    mm: number,
+    pS: number,
+    tS: number,
+    y: number,
+    mode: number,
+    bias: number,
+  ): void;
 }
 
 /** The module's binary (fma: use relaxed-SIMD multiply-add). */
@@ -1109,6 +1157,11 @@ export function buildKernelModule(fma: boolean): Uint8Array {
   buildSgd(m);
   buildTranspose(m);
   buildRotFlip(m);
+  buildWinoWeights(m, fma);
+  buildWinoInput(m, fma);
+  buildWinoOutput(m, fma);
+  buildWinoDy(m, fma);
+  buildWinoDwOut(m, fma);
   return m.encode();
 }
 

@@ -20,6 +20,12 @@
  */
 import type { ModelKind } from "../models/spec.js";
 import { parameterCount, paramSpecs } from "../models/spec.js";
+import {
+  winogradConv,
+  winogradFilterGradient,
+  winogradScratchFloats,
+  type WinogradScratch,
+} from "./conv.js";
 import { MODE } from "./kernels.js";
 import type { KernelRuntime } from "./runtime.js";
 
@@ -93,6 +99,14 @@ export class NativeNet {
   private dy1 = 0;
   private dHT = 0;
   private dH = 0;
+  /** conv2 as Winograd F(2x2,5x5): transformed filters (forward, input gradient) and tiles. */
+  private readonly wino: WinogradScratch & { u: number; ur: number } = {
+    u: 0,
+    ur: 0,
+    big: 0,
+    small: 0,
+    mw: 0,
+  };
   private trainReady = false;
 
   constructor(
@@ -152,6 +166,10 @@ export class NativeNet {
       this.y1 = rt.alloc(cap * 28 * 28 * 32);
       this.x2p = rt.alloc(cap * 18 * 18 * 32);
       this.y2 = rt.alloc(cap * 14 * 14 * 64);
+      const sizes = winogradScratchFloats(cap, 14, 14, 32, 64);
+      this.wino.u = rt.alloc(36 * 32 * 64);
+      this.wino.big = rt.alloc(sizes.big);
+      this.wino.small = rt.alloc(sizes.small);
     } else {
       this.input = 0;
     }
@@ -208,6 +226,8 @@ export class NativeNet {
       this.dH = rt.alloc(this.cap * 3136);
       this.dy2p = rt.alloc(this.cap * 18 * 18 * 64);
       this.w2r = rt.alloc(5 * 5 * 64 * 32);
+      this.wino.ur = rt.alloc(36 * 64 * 32);
+      this.wino.mw = rt.alloc(winogradScratchFloats(this.cap, 14, 14, 32, 64).mw);
       this.dx2 = rt.alloc(this.cap * 14 * 14 * 32);
       this.dy1 = rt.alloc(this.cap * 28 * 28 * 32);
     }
@@ -335,21 +355,19 @@ export class NativeNet {
         this.w(1),
       );
       k.pool2(m, 28, 28, 32, this.y1, x2i, 18 * 32 * F, 18 * 18 * 32 * F);
-      k.conv(
+      winogradConv(
+        k,
+        this.wino,
         m,
         14,
         14,
         32,
-        5,
-        5,
-        this.x2p,
-        18 * 32 * F,
-        18 * 18 * 32 * F,
-        this.w(2),
         64,
+        this.x2p,
+        this.w(2),
+        this.wino.u,
         this.y2,
         MODE.biasRelu,
-        0,
         this.w(3),
       );
       k.pool2(m, 14, 14, 64, this.y2, this.dense[0]!.x, 7 * 64 * F, 3136 * F);
@@ -562,40 +580,34 @@ export class NativeNet {
       18 * 18 * 64 * F,
     );
     k.colsum(m * 18 * 18, 64, this.dy2p, 64 * F, this.g(3), 0);
-    k.convdw(
+    winogradFilterGradient(
+      k,
+      this.wino,
       m,
       14,
       14,
       32,
-      5,
-      5,
+      64,
       this.x2p,
-      18 * 32 * F,
-      18 * 18 * 32 * F,
       dy2i,
       18 * 64 * F,
       18 * 18 * 64 * F,
-      64,
       this.g(2),
-      0,
-      DW_ROWS,
     );
     k.rotflip(5, 5, 32, 64, this.w(2), this.w2r);
-    k.conv(
+    winogradConv(
+      k,
+      this.wino,
       m,
       14,
       14,
       64,
-      5,
-      5,
-      this.dy2p,
-      18 * 64 * F,
-      18 * 18 * 64 * F,
-      this.w2r,
       32,
+      this.dy2p,
+      this.w2r,
+      this.wino.ur,
       this.dx2,
       MODE.store,
-      0,
       0,
     );
     k.pool2bwd(

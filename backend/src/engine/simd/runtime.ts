@@ -29,7 +29,7 @@ export class KernelRuntime {
     const inst = new wasm.Instance(module, { env: { memory: this.memory } });
     // A plain copy of the exports (the exports object is frozen; a profiler may wrap these).
     this.k = { ...inst.exports } as unknown as KernelExports;
-    this.top = Math.max(SCRATCH_BYTES, 256);
+    this.top = SCRATCH_BYTES;
     this.view = new Float32Array(this.memory.buffer);
   }
 
