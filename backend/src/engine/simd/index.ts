@@ -29,7 +29,7 @@ export function trainingKernelsFor(backendName: string): TrainingKernels {
 }
 
 /** Samples per forward call when evaluating (activations of one chunk stay cache-sized). */
-export const EVAL_CHUNK = 64;
+export const EVAL_CHUNK = 32;
 
 const nets = new Map<string, NativeNet>();
 
