@@ -631,6 +631,29 @@ describe("engine SIMD networks: one SGD step vs the tfjs graph on the cpu backen
     expect(maxAbsDiff(net.save(), expected)).to.be.lessThan(1e-6);
   });
 
+  it("evaluation follows the weights: a new load() or an SGD step refreshes conv2's cached filter transform", () => {
+    const idx = [3, 4, 5, 6];
+    const labels = idx.map((k) => data.train.y[k]!);
+    const fresh = (w: Float32Array) => {
+      const n = new NativeNet(rt, "cnn", 8);
+      n.load(w);
+      n.setInput(data.train.x, idx, 0, idx.length, data.train.n);
+      return n.evaluate(idx.length, labels).lossSum;
+    };
+    const w1 = initialWeights("cnn", 11).map((v) => v * 3);
+    const w2 = initialWeights("cnn", 12).map((v) => v * 3);
+    const net = new NativeNet(rt, "cnn", 8);
+    net.setInput(data.train.x, idx, 0, idx.length, data.train.n);
+    net.load(w1);
+    expect(net.evaluate(idx.length, labels).lossSum).to.equal(fresh(w1));
+    net.load(w2);
+    expect(net.evaluate(idx.length, labels).lossSum).to.equal(fresh(w2));
+    net.trainStep(idx.length, labels, 0.1, 0);
+    const stepped = net.save();
+    net.setInput(data.train.x, idx, 0, idx.length, data.train.n);
+    expect(net.evaluate(idx.length, labels).lossSum).to.equal(fresh(stepped));
+  });
+
   it("evaluation of a forward pass matches the tfjs graph (loss and predictions)", () => {
     const kind = "cnn";
     const w = initialWeights(kind, 8).map((v) => v * 3);

@@ -57,7 +57,7 @@ function tileLayout(tiles: number, c: number): { pS: number; tS: number } {
 /**
  * y = conv(x, wt) (+ bias, ReLU by mode) for m images h x w: x zero-padded by 2 at xp
  * ([m][h+4][w+4][cin]), wt HWIO [5][5][cin][cout], y dense [m][h][w][cout]. The transformed
- * filter goes to u (36 * cin * cout floats).
+ * filter goes to u (36 * cin * cout floats), or is taken from there when `filterReady`.
  */
 export function winogradConv(
   k: KernelExports,
@@ -73,12 +73,13 @@ export function winogradConv(
   y: number,
   mode: number,
   bias: number,
+  filterReady = false,
 ): void {
   // The tiles go to whichever scratch buffer fits cin, the GEMM output to the other one.
   const [v, mm] = cin <= cout ? [s.small, s.big] : [s.big, s.small];
   const xRow = (w + 4) * cin * F;
   const xImg = (h + 4) * xRow;
-  k.wino_wt(cin, cout, wt, u);
+  if (!filterReady) k.wino_wt(cin, cout, wt, u);
   for (let b0 = 0; b0 < m; b0 += WINO_CHUNK) {
     const mc = Math.min(WINO_CHUNK, m - b0);
     const tiles = mc * (h / 2) * (w / 2);

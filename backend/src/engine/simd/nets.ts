@@ -108,6 +108,8 @@ export class NativeNet {
     mw: 0,
   };
   private trainReady = false;
+  /** conv2's Winograd-transformed filter is up to date with the weights. */
+  private filterReady = false;
 
   constructor(
     private readonly rt: KernelRuntime,
@@ -287,6 +289,7 @@ export class NativeNet {
         `weights for "${this.kind}" must have ${this.params} values, got ${flat.length}`,
       );
     this.fromFlat(flat, this.weights);
+    this.filterReady = false;
   }
 
   /** A copy of the current weights (flat). */
@@ -369,7 +372,10 @@ export class NativeNet {
         this.y2,
         MODE.biasRelu,
         this.w(3),
+        this.filterReady,
       );
+      // Evaluation reuses the transformed filter until the weights change (load, SGD step).
+      this.filterReady = true;
       k.pool2(m, 14, 14, 64, this.y2, this.dense[0]!.x, 7 * 64 * F, 3136 * F);
     }
     for (const [l, d] of this.dense.entries()) {
@@ -479,6 +485,7 @@ export class NativeNet {
     this.prepareTraining();
     this.forward(m);
     const stats = this.crossEntropy(m, labels, true);
+    this.filterReady = false;
     const fused = mu === 0 && !keepGradients;
     this.backward(m, fused ? lr : 0);
     const k = this.rt.k;
