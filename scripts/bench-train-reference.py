@@ -175,8 +175,19 @@ def evaluate(data, cmd):
     return {"samples": n * len(models), "models": len(models), "seconds": seconds, "results": results}
 
 
+def blas_library():
+    """The BLAS shared library this process has mapped (PyTorch's Linear layers run on it)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return sorted(paths)
+    except OSError:
+        return []
+
+
 def info(args):
     return {
+        "blas": blas_library(),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),

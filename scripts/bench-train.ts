@@ -24,7 +24,10 @@
  *
  * Options (env): BENCH_REPS (default 5), BENCH_MODELS ("cnn,2nn"), BENCH_BATCHES ("10,32"),
  * BENCH_SAMPLES (default 2000), BENCH_EPOCHS_2NN (default 5: the 2NN is fast, so it trains 5
- * epochs over the same samples), BENCH_PYTHON (default /usr/bin/python3), BENCH_JSON (write the
+ * epochs over the same samples), BENCH_PYTHON (default /usr/bin/python3), BENCH_REF_LIBRARY_PATH
+ * (LD_LIBRARY_PATH for the reference only, e.g. a directory with OpenBLAS's libblas.so.3: Debian's
+ * python3-torch runs its Linear layers on whatever libblas.so.3 is installed, by default the
+ * netlib reference BLAS; the report names the library it used), BENCH_JSON (write the
  * results there as JSON), BENCH_ENGINE_KERNELS (simd | tfjs: the engine's training path, default
  * what the engine picks), BENCH_PROFILE=1 (only print a per-kernel profile of one CNN task).
  */
@@ -338,13 +341,15 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     torch: hasRef ? (refs1[0]!.info.torch as string) : null,
+    torchBlas: hasRef ? (refs1[0]!.info.blas as string[]) : null,
     loadAverageBefore: loadBefore.map((v) => Math.round(v * 100) / 100),
     loadAverageAfter: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };
   const out: string[] = [];
   out.push(
     `machine: ${machine.cpuModel}, ${cores} cores, ${machine.memoryGB} GB, ${machine.platform}, ` +
-      `Node ${machine.node}, PyTorch ${machine.torch ?? "absent"}`,
+      `Node ${machine.node}, PyTorch ${machine.torch ?? "absent"}` +
+      (machine.torchBlas ? ` (BLAS: ${machine.torchBlas.join(", ") || "none mapped"})` : ""),
   );
   out.push(
     `engine: ${engine!.backend}${engine!.simd !== undefined ? ` simd=${engine!.simd}` : ""}, ` +
