@@ -1,9 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "chai";
 import {
+  EvalSet,
+  evaluateWeights,
   initialWeights,
   loadDataset,
   paramSpecs,
+  trainLocal,
   unflattenWeights,
   type ModelKind,
 } from "../../backend/src/engine/index.js";
@@ -686,5 +689,68 @@ describe("engine SIMD networks: one SGD step vs the tfjs graph on the cpu backen
     }
     expect(Math.abs(st.lossSum - lossSum)).to.be.lessThan(TOL * idx.length);
     expect(st.correct).to.equal(correct);
+  });
+});
+
+describe("engine paths: SIMD kernels and the tfjs graph agree through the public API", function () {
+  this.timeout(120_000);
+  let data: Awaited<ReturnType<typeof loadDataset>>;
+  const saved = process.env.FEDLEDGER_ENGINE_KERNELS;
+
+  before(async () => {
+    await tf.setBackend("cpu");
+    data = await loadDataset("mnist", { trainLimit: 200, validationSize: 120 });
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FEDLEDGER_ENGINE_KERNELS;
+    else process.env.FEDLEDGER_ENGINE_KERNELS = saved;
+  });
+
+  function onPath<T>(kernels: "simd" | "tfjs", fn: () => T): T {
+    process.env.FEDLEDGER_ENGINE_KERNELS = kernels;
+    return fn();
+  }
+
+  it("evaluateWeights: same loss and accuracy on both paths, repeatedly on one EvalSet", () => {
+    // The CNN on 30 samples with one model: the cpu backend's CNN forward is slow.
+    for (const [kind, n, models] of [
+      ["2nn", 120, 2],
+      ["cnn", 30, 1],
+    ] as const) {
+      const v = data.validation;
+      const set = new EvalSet({ x: v.x.subarray(0, n * 784), y: v.y.subarray(0, n), n });
+      try {
+        const ws = [initialWeights(kind, 1), initialWeights(kind, 2).map((x) => x * 2)];
+        const list = ws.slice(0, models);
+        const simd = onPath("simd", () => evaluateWeights(kind, list, set));
+        // twice: the tensors uploaded on first use must survive the evaluation's tf.tidy
+        const tfjs = onPath("tfjs", () => evaluateWeights(kind, list, set));
+        const again = onPath("tfjs", () => evaluateWeights(kind, list, set));
+        for (let i = 0; i < list.length; i++) {
+          expect(simd[i]!.n).to.equal(n);
+          expect(Math.abs(simd[i]!.loss - tfjs[i]!.loss), `${kind} loss`).to.be.lessThan(TOL);
+          expect(simd[i]!.accuracy, `${kind} accuracy`).to.equal(tfjs[i]!.accuracy);
+          expect(again[i]).to.deep.equal(tfjs[i]);
+        }
+      } finally {
+        set.dispose();
+      }
+    }
+  });
+
+  it("trainLocal: the 2NN lands on the same weights on both paths (3 SGD steps)", () => {
+    const task = {
+      model: "2nn" as const,
+      weights: initialWeights("2nn", 4),
+      indices: Array.from({ length: 30 }, (_, i) => i * 2),
+      epochs: 1,
+      batchSize: 10,
+      learningRate: 0.1,
+      seed: 3,
+    };
+    const simd = onPath("simd", () => trainLocal(data.train, task));
+    const tfjs = onPath("tfjs", () => trainLocal(data.train, task));
+    expect(maxAbsDiff(simd.weights, tfjs.weights)).to.be.lessThan(1e-5);
+    expect(Math.abs(simd.trainLoss - tfjs.trainLoss)).to.be.lessThan(TOL);
   });
 });

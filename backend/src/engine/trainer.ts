@@ -227,15 +227,17 @@ export class EvalSet {
     this.data = data;
   }
 
-  /** The images as a [n, 28, 28, 1] tensor (uploaded on first use). */
+  /** The images as a [n, 28, 28, 1] tensor (uploaded on first use; kept across tf.tidy). */
   get x(): tf.Tensor4D {
-    this.xT ??= tf.tensor4d(this.data.x.subarray(0, this.n * IMAGE_SIZE), [this.n, 28, 28, 1]);
+    this.xT ??= tf.keep(
+      tf.tensor4d(this.data.x.subarray(0, this.n * IMAGE_SIZE), [this.n, 28, 28, 1]),
+    );
     return this.xT;
   }
 
-  /** The labels as an int32 tensor (uploaded on first use). */
+  /** The labels as an int32 tensor (uploaded on first use; kept across tf.tidy). */
   get y(): tf.Tensor1D {
-    this.yT ??= tf.tensor1d(Int32Array.from(this.data.y.subarray(0, this.n)), "int32");
+    this.yT ??= tf.keep(tf.tensor1d(Int32Array.from(this.data.y.subarray(0, this.n)), "int32"));
     return this.yT;
   }
 
