@@ -28,8 +28,9 @@
  * (LD_LIBRARY_PATH for the reference only, e.g. a directory with OpenBLAS's libblas.so.3: Debian's
  * python3-torch runs its Linear layers on whatever libblas.so.3 is installed, by default the
  * netlib reference BLAS; the report names the library it used), BENCH_JSON (write the
- * results there as JSON), BENCH_ENGINE_KERNELS (simd | tfjs: the engine's training path, default
- * what the engine picks), BENCH_PROFILE=1 (only print a per-kernel profile of one CNN task).
+ * results there as JSON), BENCH_ENGINE_KERNELS (simd | tfjs | simd,tfjs: the engine's training
+ * path, default what the engine picks; a list measures each path, interleaved with the rest),
+ * BENCH_PROFILE=1 (only print a per-kernel profile of one CNN task).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -39,15 +40,15 @@ import path from "node:path";
 import readline from "node:readline";
 import {
   TrainingPool,
-  engineInfo,
   initialWeights,
   type EngineInfo,
   type ModelKind,
 } from "../backend/src/engine/index.js";
 
 process.env.FEDLEDGER_ENGINE_QUIET ??= "1";
-if (process.env.BENCH_ENGINE_KERNELS)
-  process.env.FEDLEDGER_ENGINE_KERNELS = process.env.BENCH_ENGINE_KERNELS;
+/** The engine paths to measure ("" = what the engine picks). */
+const kernelModes = (process.env.BENCH_ENGINE_KERNELS ?? "").split(",").filter(Boolean);
+if (kernelModes.length === 0) kernelModes.push("");
 
 const reps = Number(process.env.BENCH_REPS ?? 5);
 const models = (process.env.BENCH_MODELS ?? "cnn,2nn").split(",") as ModelKind[];
@@ -267,25 +268,44 @@ async function main(): Promise<void> {
   }
   const hasRef = refs1.length > 0;
 
-  const pool1 = new TrainingPool({ workers: 1 });
-  const poolN = new TrainingPool({ workers: cores });
-  let engine: EngineInfo;
+  // One pair of pools (1 worker, N workers) per engine path; workers read the path from the
+  // environment when they start.
+  interface Engine {
+    key: string;
+    label: string;
+    pool1: TrainingPool;
+    poolN: TrainingPool;
+    info?: EngineInfo;
+  }
+  const engines: Engine[] = kernelModes.map((mode) => ({
+    key: kernelModes.length > 1 ? `engine-${mode}` : "engine",
+    label: kernelModes.length > 1 ? `engine (${mode})` : "engine",
+    pool1: new TrainingPool({ workers: 1 }),
+    poolN: new TrainingPool({ workers: cores }),
+  }));
   try {
-    engine = await pool1.start({ name: "mnist", trainLimit: 20_000 });
-    await poolN.start({ name: "mnist", trainLimit: 20_000 });
-    const mainInfo = await engineInfo();
-    void mainInfo;
+    for (const [i, e] of engines.entries()) {
+      if (kernelModes[i]) process.env.FEDLEDGER_ENGINE_KERNELS = kernelModes[i];
+      e.info = await e.pool1.start({ name: "mnist", trainLimit: 20_000 });
+      await e.poolN.start({ name: "mnist", trainLimit: 20_000 });
+    }
 
     // Warm-up: every worker and every reference process once per model.
     for (const model of models) {
       const short = { model, weights: initialWeights(model, 1), indices: indices.slice(0, 64) };
       const task = { ...short, epochs: 1, batchSize: 10, learningRate: LR, seed: 1 };
-      await Promise.all([
-        pool1.train(task),
-        ...Array.from({ length: cores }, () => poolN.train(task)),
-        pool1.evaluateMany(model, [short.weights], "validation"),
-        poolN.evaluateMany(model, Array(cores).fill(short.weights) as Float32Array[], "validation"),
-      ]);
+      for (const e of engines) {
+        await Promise.all([
+          e.pool1.train(task),
+          ...Array.from({ length: cores }, () => e.poolN.train(task)),
+          e.pool1.evaluateMany(model, [short.weights], "validation"),
+          e.poolN.evaluateMany(
+            model,
+            Array(cores).fill(short.weights) as Float32Array[],
+            "validation",
+          ),
+        ]);
+      }
       for (const r of [...refs1, ...(refN ? [refN] : [])]) {
         await r.request({ ...refTrainCmd(model, 10, 1), samples: 64, epochs: 1 });
         await r.request({ cmd: "eval", model, samples: 1000, batchSize: 500, models: 1 });
@@ -299,36 +319,44 @@ async function main(): Promise<void> {
           const c = `${model}.B${bs}`;
           // 1 core
           if (hasRef) record(`${c}.1.ref`, await refTrainSerial(refs1[0]!, model, bs, 1));
-          record(`${c}.1.engine`, await engineTrain(pool1, model, bs, 1));
+          for (const e of engines)
+            record(`${c}.1.${e.key}`, await engineTrain(e.pool1, model, bs, 1));
           // all cores
           if (cores > 1) {
             if (hasRef) {
               record(`${c}.N.refThreads`, await refTrainSerial(refN!, model, bs, 1));
               record(`${c}.N.refProcs`, await refTrainParallel(refs1, model, bs));
             }
-            record(`${c}.N.engine`, await engineTrain(poolN, model, bs, cores));
+            for (const e of engines)
+              record(`${c}.N.${e.key}`, await engineTrain(e.poolN, model, bs, cores));
           }
         }
         // forward-only evaluation, samples/s
         const k1 = EVAL_MODELS_PER_WORKER;
         if (hasRef) record(`${model}.eval.1.ref`, await refEval(refs1[0]!, model, k1));
-        record(`${model}.eval.1.engine`, await engineEval(pool1, model, k1));
+        for (const e of engines)
+          record(`${model}.eval.1.${e.key}`, await engineEval(e.pool1, model, k1));
         if (cores > 1) {
           if (hasRef) {
             record(`${model}.eval.N.refThreads`, await refEval(refN!, model, k1));
             record(`${model}.eval.N.refProcs`, await refEvalParallel(refs1, model, k1));
           }
-          record(`${model}.eval.N.engine`, await engineEval(poolN, model, k1 * cores));
+          for (const e of engines)
+            record(`${model}.eval.N.${e.key}`, await engineEval(e.poolN, model, k1 * cores));
         }
         // coordinator scoring: evaluateMany of 1 and 10 models on the N-worker pool, models/s
-        for (const k of [1, 10]) {
-          record(`${model}.score.${k}`, (await engineEval(poolN, model, k)) / 1000);
+        for (const e of engines) {
+          for (const k of [1, 10]) {
+            record(`${model}.score.${k}.${e.key}`, (await engineEval(e.poolN, model, k)) / 1000);
+          }
         }
       }
     }
   } finally {
-    await pool1.close();
-    await poolN.close();
+    for (const e of engines) {
+      await e.pool1.close();
+      await e.poolN.close();
+    }
     for (const r of [...refs1, ...(refN ? [refN] : [])]) r.close();
   }
 
@@ -351,11 +379,14 @@ async function main(): Promise<void> {
       `Node ${machine.node}, PyTorch ${machine.torch ?? "absent"}` +
       (machine.torchBlas ? ` (BLAS: ${machine.torchBlas.join(", ") || "none mapped"})` : ""),
   );
-  out.push(
-    `engine: ${engine!.backend}${engine!.simd !== undefined ? ` simd=${engine!.simd}` : ""}, ` +
-      `training kernels: ${engine!.trainingKernels ?? "tfjs"}, ` +
-      `custom kernels: ${engine!.customKernels.join(", ") || "none"}`,
-  );
+  for (const e of engines) {
+    const i = e.info!;
+    out.push(
+      `${e.label}: ${i.backend}${i.simd !== undefined ? ` simd=${i.simd}` : ""}, ` +
+        `training kernels: ${i.trainingKernels}${i.fma !== undefined ? ` (fma=${i.fma})` : ""}, ` +
+        `tfjs custom kernels: ${i.customKernels.join(", ") || "none"}`,
+    );
+  }
   out.push(
     `load average before ${machine.loadAverageBefore.join(" ")}, after ${machine.loadAverageAfter.join(" ")}; ` +
       `${reps} interleaved repetitions, ${samples} samples per task (2NN: ${epochs2nn} epochs), ` +
@@ -369,66 +400,85 @@ async function main(): Promise<void> {
     const best = Math.max(...rs.map((s) => s.median));
     return `  => engine / PyTorch = ${(e.median / best).toFixed(2)}`;
   };
+  const pad = (label: string) => label.padEnd(26);
+  const engineLines = (key: (e: Engine) => string, refKeys: string[], workers: string) =>
+    engines.map(
+      (e) => `    ${line(pad(`${e.label} ${workers}`), key(e), "")}${ratio(key(e), refKeys)}`,
+    );
   for (const model of models) {
     out.push("");
     out.push(`${model.toUpperCase()} training, samples/s (median, min-max over repetitions)`);
     for (const bs of batches) {
       const c = `${model}.B${bs}`;
       out.push(`  B=${bs}, 1 core`);
-      if (hasRef) out.push(`    ${line("PyTorch 1 thread      ", `${c}.1.ref`, "")}`);
-      out.push(
-        `    ${line("engine 1 worker       ", `${c}.1.engine`, "")}${ratio(`${c}.1.engine`, [`${c}.1.ref`])}`,
-      );
+      if (hasRef) out.push(`    ${line(pad("PyTorch 1 thread"), `${c}.1.ref`, "")}`);
+      out.push(...engineLines((e) => `${c}.1.${e.key}`, [`${c}.1.ref`], "1 worker"));
       if (cores > 1) {
         out.push(`  B=${bs}, ${cores} cores`);
         if (hasRef) {
-          out.push(`    ${line(`PyTorch ${cores} threads     `, `${c}.N.refThreads`, "")}`);
-          out.push(`    ${line(`PyTorch ${cores} processes   `, `${c}.N.refProcs`, "")}`);
+          out.push(`    ${line(pad(`PyTorch ${cores} threads`), `${c}.N.refThreads`, "")}`);
+          out.push(`    ${line(pad(`PyTorch ${cores} processes`), `${c}.N.refProcs`, "")}`);
         }
         out.push(
-          `    ${line(`engine ${cores} workers      `, `${c}.N.engine`, "")}` +
-            ratio(`${c}.N.engine`, [`${c}.N.refThreads`, `${c}.N.refProcs`]),
+          ...engineLines(
+            (e) => `${c}.N.${e.key}`,
+            [`${c}.N.refThreads`, `${c}.N.refProcs`],
+            `${cores} workers`,
+          ),
         );
       }
     }
     out.push(
       `${model.toUpperCase()} forward-only evaluation, samples/s (1,000 validation samples)`,
     );
-    if (hasRef) out.push(`    ${line("PyTorch 1 thread      ", `${model}.eval.1.ref`, "")}`);
+    if (hasRef) out.push(`    ${line(pad("PyTorch 1 thread"), `${model}.eval.1.ref`, "")}`);
     out.push(
-      `    ${line("engine 1 worker       ", `${model}.eval.1.engine`, "")}${ratio(`${model}.eval.1.engine`, [`${model}.eval.1.ref`])}`,
+      ...engineLines((e) => `${model}.eval.1.${e.key}`, [`${model}.eval.1.ref`], "1 worker"),
     );
     if (cores > 1) {
       if (hasRef) {
-        out.push(`    ${line(`PyTorch ${cores} threads     `, `${model}.eval.N.refThreads`, "")}`);
-        out.push(`    ${line(`PyTorch ${cores} processes   `, `${model}.eval.N.refProcs`, "")}`);
+        out.push(`    ${line(pad(`PyTorch ${cores} threads`), `${model}.eval.N.refThreads`, "")}`);
+        out.push(`    ${line(pad(`PyTorch ${cores} processes`), `${model}.eval.N.refProcs`, "")}`);
       }
       out.push(
-        `    ${line(`engine ${cores} workers      `, `${model}.eval.N.engine`, "")}` +
-          ratio(`${model}.eval.N.engine`, [
-            `${model}.eval.N.refThreads`,
-            `${model}.eval.N.refProcs`,
-          ]),
+        ...engineLines(
+          (e) => `${model}.eval.N.${e.key}`,
+          [`${model}.eval.N.refThreads`, `${model}.eval.N.refProcs`],
+          `${cores} workers`,
+        ),
       );
     }
-    const s1 = stats(`${model}.score.1`);
-    const s10 = stats(`${model}.score.10`);
     out.push(
       `${model.toUpperCase()} coordinator scoring (evaluateMany on the validation split, ${cores} workers), models/s`,
     );
-    out.push(`    ${line(" 1 model ", `${model}.score.1`, "models/s")}`);
-    out.push(`    ${line("10 models", `${model}.score.10`, "models/s")}`);
-    if (s1 && s10)
-      out.push(
-        `    scoring 10 models takes ${(10 / s10.median / (1 / s1.median)).toFixed(1)}x the time of 1`,
-      );
+    for (const e of engines) {
+      const s1 = stats(`${model}.score.1.${e.key}`);
+      const s10 = stats(`${model}.score.10.${e.key}`);
+      out.push(`    ${line(pad(`${e.label},  1 model`), `${model}.score.1.${e.key}`, "")}`);
+      out.push(`    ${line(pad(`${e.label}, 10 models`), `${model}.score.10.${e.key}`, "")}`);
+      if (s1 && s10)
+        out.push(
+          `    ${e.label}: scoring 10 models takes ${((s1.median / s10.median) * 10).toFixed(1)}x the time of 1`,
+        );
+    }
   }
   console.log(out.join("\n"));
   if (process.env.BENCH_JSON) {
     const results = Object.fromEntries([...series.keys()].sort().map((k) => [k, stats(k)]));
     writeFileSync(
       process.env.BENCH_JSON,
-      JSON.stringify({ machine, engine: engine!, reps, samples, epochs2nn, results }, null, 2),
+      JSON.stringify(
+        {
+          machine,
+          engines: engines.map((e) => ({ label: e.label, ...e.info })),
+          reps,
+          samples,
+          epochs2nn,
+          results,
+        },
+        null,
+        2,
+      ),
     );
   }
 }
