@@ -30,7 +30,8 @@
  * netlib reference BLAS; the report names the library it used), BENCH_JSON (write the
  * results there as JSON), BENCH_ENGINE_KERNELS (simd | tfjs | simd,tfjs: the engine's training
  * path, default what the engine picks; a list measures each path, interleaved with the rest),
- * BENCH_PROFILE=1 (only print a per-kernel profile of one CNN task).
+ * BENCH_PROFILE=1 (instead: a per-kernel profile of local training on both paths, per model and
+ * batch size; see backend/src/engine/profile.ts).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -238,9 +239,12 @@ function line(label: string, key: string, unit: string): string {
 
 async function profile(): Promise<void> {
   const { profileTraining } = await import("../backend/src/engine/profile.js");
-  for (const bs of batches) {
-    for (const kernels of ["tfjs", "simd"] as const) {
-      console.log(await profileTraining({ model: "cnn", batchSize: bs, samples: 300, kernels }));
+  for (const model of models) {
+    for (const bs of batches) {
+      for (const kernels of ["tfjs", "simd"] as const) {
+        const samples = model === "cnn" ? 300 : 3000;
+        console.log(await profileTraining({ model, batchSize: bs, samples, kernels }));
+      }
     }
   }
 }

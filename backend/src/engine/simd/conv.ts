@@ -16,7 +16,7 @@ const F = 4;
  */
 export const WINO_CHUNK = 4;
 
-/** Tiles per k-block of the filter-gradient GEMMs (a block of both operands stays in L1). */
+/** Most tiles per k-block of the filter-gradient GEMMs (a block of both operands stays in L1). */
 export const DW_TILES = 64;
 
 /** Scratch buffers (byte offsets) for up to WINO_CHUNK images, sized by winogradScratchFloats. */
@@ -142,9 +142,11 @@ export function winogradFilterGradient(
     const zl = tileLayout(tiles, cout);
     k.wino_in(mc, h, w, cin, xp + b0 * xImg, xRow, xImg, v, vl.pS, vl.tS);
     k.wino_dy(mc, h, w, cout, dy + b0 * dyImg, dyRow, dyImg, z, zl.pS, zl.tS);
+    // Equal blocks of at most DW_TILES (196 tiles: 4 x 49, not 3 x 64 + 4).
+    const block = Math.ceil(tiles / Math.ceil(tiles / DW_TILES));
     for (let p = 0; p < 36; p++) {
-      for (let t0 = 0; t0 < tiles; t0 += DW_TILES) {
-        const kc = Math.min(DW_TILES, tiles - t0);
+      for (let t0 = 0; t0 < tiles; t0 += block) {
+        const kc = Math.min(block, tiles - t0);
         k.gemm(
           cin,
           cout,
