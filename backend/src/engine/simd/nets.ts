@@ -505,19 +505,22 @@ export class NativeNet {
       if (d.relu) k.relubwd(m * d.outF, d.dy, d.y);
       k.colsum(m, d.outF, d.dy, d.outF * F, d.gb, 0);
       const toConv = l === 0 && this.kind === "cnn";
-      if (l > 0 || toConv) {
-        // dx^T [inF, m] = W [inF, outF] dy^T [outF, m] (A read out of W's panels, k over whole
-        // panels), before W changes; then transposed back to [m, inF].
-        k.transpose(m, d.outF, d.dy, d.outF * F, d.dyT, cp * F);
-        const dxT = toConv ? this.dHT : this.dense[l - 1]!.dyT;
-        const dx = toConv ? this.dH : this.dense[l - 1]!.dy;
-        // W's panels are read a few at a time (each call streams DX_PANELS contiguous panels
-        // and accumulates into dx^T): reading all 64 of fc1's panels per tile touches 64 pages
-        // per tile and ran 3-6x slower; 8 per call measured best (4: +0-20% at B=32).
-        const panels = Math.ceil(d.outF / 8);
-        const panelBytes = d.inF * 8 * F;
-        for (let p0 = 0; p0 < panels; p0 += DX_PANELS) {
-          const np = Math.min(DX_PANELS, panels - p0);
+      const needDx = l > 0 || toConv;
+      const dxT = toConv ? this.dHT : needDx ? this.dense[l - 1]!.dyT : 0;
+      if (needDx) k.transpose(m, d.outF, d.dy, d.outF * F, d.dyT, cp * F);
+      const [target, mode, alpha] =
+        fusedLr > 0 ? [d.w, MODE.axpy, -fusedLr] : [d.gw, MODE.store, 0];
+      // Per group of W's panels: first this group's share of the input gradient (it reads the
+      // old weights), then the group's weight gradient, applied to W as the SGD step or kept,
+      // while the panels are still in cache (one pass over W instead of two). A group is
+      // DX_PANELS panels: reading all 64 of fc1's panels per tile touched 64 pages per tile
+      // and ran 3-6x slower; 8 measured best.
+      const panels = Math.ceil(d.outF / 8);
+      const panelBytes = d.inF * 8 * F;
+      for (let p0 = 0; p0 < panels; p0 += DX_PANELS) {
+        const np = Math.min(DX_PANELS, panels - p0);
+        if (needDx) {
+          // dx^T [inF, m] += W[:, group] dy^T[group, m] (A read out of the panels)
           k.gemm(
             d.inF,
             mPad,
@@ -538,30 +541,32 @@ export class NativeNet {
             0,
           );
         }
+        // dW[:, group] = x^T dy[:, group] (A read transposed), in W's panel layout
+        k.gemm(
+          d.inF,
+          Math.min(8 * np, d.outF - 8 * p0),
+          m,
+          d.x,
+          F,
+          d.inF * F,
+          m,
+          0,
+          d.dy + 8 * p0 * F,
+          d.outF * F,
+          8 * F,
+          target + p0 * panelBytes,
+          8 * F,
+          panelBytes,
+          mode,
+          alpha,
+          0,
+        );
+      }
+      // dx = (dx^T)^T
+      if (needDx) {
+        const dx = toConv ? this.dH : this.dense[l - 1]!.dy;
         k.transpose(d.inF, m, dxT, cp * F, dx, d.inF * F);
       }
-      // dW = x^T dy (A read transposed), in W's panel layout: into W as an SGD step, or kept.
-      const [target, mode, alpha] =
-        fusedLr > 0 ? [d.w, MODE.axpy, -fusedLr] : [d.gw, MODE.store, 0];
-      k.gemm(
-        d.inF,
-        d.outF,
-        m,
-        d.x,
-        F,
-        d.inF * F,
-        m,
-        0,
-        d.dy,
-        d.outF * F,
-        8 * F,
-        target,
-        8 * F,
-        d.inF * 8 * F,
-        mode,
-        alpha,
-        0,
-      );
     }
     if (this.kind === "cnn") this.convBackward(m);
   }
