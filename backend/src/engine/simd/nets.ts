@@ -9,14 +9,15 @@
  * new cache line per k-step: 10-13 GFLOP/s against 40+ packed). load() / save() convert.
  *
  * Per step (CNN): conv1 (implicit GEMM, bias+ReLU fused) -> 2x2 max pool into conv2's padded
- * input -> conv2 -> pool into fc1's input -> fc1 (+bias+ReLU) -> fc2 (+bias) -> softmax
- * cross-entropy (in JS, 10 classes) -> backward: per dense layer the input gradient (A read out
- * of the panels) and then the kernel gradient, applied straight to the weights as an SGD step by
- * the GEMM's epilogue (no gradient buffer; with FedProx the gradient is kept and one SGD pass
- * adds the proximal term) -> pool/ReLU backward in one pass -> conv2's filter gradient (implicit
- * GEMM, k-blocked) -> conv2's input gradient as a forward convolution with the rotated filter ->
- * pool/ReLU backward -> conv1's filter gradient -> bias gradients as column sums -> one SGD pass
- * over the conv kernels and biases.
+ * input -> conv2 (Winograd F(2x2,5x5), bias+ReLU fused into the output transform) -> pool into
+ * fc1's input -> fc1 (+bias+ReLU) -> fc2 (+bias) -> softmax cross-entropy (in JS, 10 classes)
+ * -> backward: per dense layer and group of its weight panels, the input gradient (A read out
+ * of the panels, before the weights change) and then the weight gradient, applied straight to
+ * the weights as an SGD step by the GEMM's epilogue (no gradient buffer; with FedProx the
+ * gradient is kept and one SGD pass adds the proximal term) -> pool/ReLU backward in one pass
+ * -> conv2's filter gradient (Winograd F(5x5,2x2)) -> conv2's input gradient (Winograd, with the
+ * rotated filter) -> pool/ReLU backward -> conv1's filter gradient (implicit GEMM, k-blocked)
+ * -> bias gradients as column sums -> one SGD pass over the conv kernels and biases.
  */
 import type { ModelKind } from "../models/spec.js";
 import { parameterCount, paramSpecs } from "../models/spec.js";
