@@ -54,7 +54,6 @@ export async function deployFedLedger(opts: DeployOptions): Promise<Deployment> 
     return {
       chainId,
       network: "localhost",
-      rpcUrl: opts.rpcUrl,
       deployedAt: new Date().toISOString(),
       ...(genesis?.hash ? { genesisHash: genesis.hash } : {}),
       contracts: {

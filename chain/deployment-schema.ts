@@ -9,6 +9,10 @@ const DeployedContract = z.object({
 });
 
 /**
+ * What a deployment writes to chain/deployments/<chainId>.json: chain id, addresses and the block
+ * they were deployed at, never an RPC URL (a provider URL carries its API key, and these files are
+ * committed and bundled into the dashboard).
+ *
  * What a deployment writes to chain/deployments/<chainId>.json, and what the coordinator and the
  * dashboard read. ABIs live in chain/generated/abis.ts (from the compiler), addresses here (from the
  * deployment): neither is ever hand-copied.
@@ -16,7 +20,6 @@ const DeployedContract = z.object({
 export const DeploymentSchema = z.object({
   chainId: z.number().int().positive(),
   network: z.string(),
-  rpcUrl: z.string().optional(),
   deployedAt: z.string(),
   genesisHash: z.string().optional(),
   contracts: z.object({

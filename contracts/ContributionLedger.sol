@@ -38,6 +38,8 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
 
     /// @notice Role allowed to register runs and record rounds (the coordinator's recorder key).
     bytes32 public constant RECORDER_ROLE = keccak256("RECORDER_ROLE");
+    /// @notice First byte of the node ids only a recorder may register (see {registerNode}).
+    bytes1 public constant RESERVED_NODE_ID_PREFIX = 0xff;
 
     /// @notice Role allowed to pause and unpause recording and claiming.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -71,6 +73,14 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
 
     /// @dev One storage slot per wallet. `registered` is set at registration, which also makes the
     /// slot non-zero so that crediting a node's first reward costs the same as any later one.
+    /// @notice One node registration, as {registerNode} takes it (for {registerNodes}).
+    struct NodeRegistration {
+        bytes32 nodeId;
+        address wallet;
+        uint256 deadline;
+        bytes signature;
+    }
+
     struct Account {
         uint120 claimable;
         uint120 claimed;
@@ -89,6 +99,7 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     struct RunPolicy {
         bytes32 policyId;
         bytes params;
+        bytes32 specHash;
     }
 
     /// @notice The reward token; this ledger is its only minter.
@@ -110,7 +121,12 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * @param policyId Identifier of the reward formula (e.g. keccak256 of its name and version).
      * @param policyParams ABI-encoded formula parameters.
      */
-    event RunRegistered(bytes32 indexed runId, bytes32 indexed policyId, bytes policyParams);
+    event RunRegistered(
+        bytes32 indexed runId,
+        bytes32 indexed policyId,
+        bytes policyParams,
+        bytes32 specHash
+    );
 
     /**
      * @notice `nodeId` is now bound to `wallet`, proven by `wallet`'s EIP-712 signature.
@@ -118,6 +134,10 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * @param wallet The node's wallet (rewards are credited to it, it claims them).
      */
     event NodeRegistered(bytes32 indexed nodeId, address indexed wallet);
+
+    /// @notice An entry of {registerNodes} was not applied; `reason` is the selector of the error
+    /// {registerNode} would have reverted with.
+    event NodeRegistrationSkipped(bytes32 indexed nodeId, address indexed wallet, bytes4 reason);
 
     /**
      * @notice One contribution of a recorded round. When `reward > 0` the log right before this
@@ -187,6 +207,9 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     error DuplicateContribution(address wallet);
     /// @notice `nodeId` is zero.
     error InvalidNodeId();
+    /// @notice `nodeId` is in the recorder's reserved namespace (first byte 0xff) and the caller is
+    /// not a recorder.
+    error ReservedNodeId(bytes32 nodeId);
     /// @notice `wallet` is the zero address.
     error InvalidWallet();
     /// @notice `nodeId` is already bound to `wallet`.
@@ -229,16 +252,21 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     // ----------------------------------------------------------------------------------------------
 
     /**
-     * @notice Registers a run and its reward policy (formula id and ABI-encoded parameters).
+     * @notice Registers a run, its reward policy (formula id and ABI-encoded parameters) and what its
+     * scores are computed from: `specHash`, the keccak256 of the run's spec document (dataset
+     * digest, validation data, engine and model versions, evaluation settings, initial model),
+     * which the coordinator publishes under that hash so anyone can re-execute the scoring.
      * @dev Only RECORDER_ROLE, when not paused. Emits {RunRegistered}.
      * @param runId The run id (non-zero, unique).
      * @param policyId The reward formula id (non-zero).
      * @param policyParams The formula's ABI-encoded parameters (may be empty).
+     * @param specHash keccak256 of the run's spec document (may be zero: no commitment).
      */
     function registerRun(
         bytes32 runId,
         bytes32 policyId,
-        bytes calldata policyParams
+        bytes calldata policyParams,
+        bytes32 specHash
     ) external onlyRole(RECORDER_ROLE) whenNotPaused {
         if (runId == bytes32(0)) revert InvalidRunId();
         if (policyId == bytes32(0)) revert InvalidPolicyId();
@@ -248,7 +276,8 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
         RunPolicy storage policy = _policies[runId];
         policy.policyId = policyId;
         policy.params = policyParams;
-        emit RunRegistered(runId, policyId, policyParams);
+        if (specHash != bytes32(0)) policy.specHash = specHash;
+        emit RunRegistered(runId, policyId, policyParams, specHash);
     }
 
     /**
@@ -341,7 +370,9 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
      * @notice Binds `nodeId` to `wallet`, proven by `wallet`'s EIP-712 signature of
      * `RegisterNode(bytes32 nodeId,address wallet,uint256 deadline)` in this ledger's domain
      * (name "FedLedger", version "1"). Anyone may relay it. A binding is permanent: each node id and
-     * each wallet can be registered once.
+     * each wallet can be registered once. Node ids whose first byte is 0xff are reserved for the
+     * nodes the coordinator runs itself (simulated nodes): only a recorder may register them, so
+     * nobody can squat them and leave those nodes unpayable.
      * @dev Smart-contract wallets are supported through ERC-1271. Opens the wallet's balance slot on
      * the {token} ({RewardToken-openAccount}). Emits {NodeRegistered}.
      * @param nodeId The node id (non-zero, not yet registered).
@@ -355,19 +386,80 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
         uint256 deadline,
         bytes calldata signature
     ) external {
-        if (nodeId == bytes32(0)) revert InvalidNodeId();
-        if (wallet == address(0)) revert InvalidWallet();
-        if (block.timestamp > deadline) revert RegistrationExpired(deadline);
+        bytes memory err = _registrationError(nodeId, wallet, deadline, signature);
+        if (err.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(err, 32), mload(err))
+            }
+        }
+        _bind(nodeId, wallet);
+    }
+
+    /**
+     * @notice Registers many nodes in one transaction (a coordinator's simulated nodes, in batches).
+     * Each entry is checked exactly as {registerNode} checks it. An entry already bound as asked is
+     * a no-op; an entry {registerNode} would revert for is skipped with {NodeRegistrationSkipped}
+     * (the error's selector) instead of reverting the whole batch, so one bad entry cannot hold the
+     * others back.
+     * @dev Reserved ids (first byte 0xff) need RECORDER_ROLE, as in {registerNode}. Emits
+     * {NodeRegistered} per entry bound.
+     * @param registrations The entries: node id, wallet, deadline and the wallet's signature.
+     * @return registered How many entries this call bound.
+     */
+    function registerNodes(
+        NodeRegistration[] calldata registrations
+    ) external returns (uint256 registered) {
+        uint256 count = registrations.length;
+        for (uint256 i; i < count; ) {
+            NodeRegistration calldata r = registrations[i];
+            if (_nodeWallets[r.nodeId] != r.wallet || r.wallet == address(0)) {
+                bytes memory err = _registrationError(r.nodeId, r.wallet, r.deadline, r.signature);
+                if (err.length == 0) {
+                    _bind(r.nodeId, r.wallet);
+                    ++registered;
+                } else {
+                    emit NodeRegistrationSkipped(r.nodeId, r.wallet, bytes4(err));
+                }
+            }
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @dev The custom error {registerNode} reverts with for this entry, ABI-encoded, or empty.
+    function _registrationError(
+        bytes32 nodeId,
+        address wallet,
+        uint256 deadline,
+        bytes calldata signature
+    ) private view returns (bytes memory) {
+        if (nodeId == bytes32(0)) return abi.encodeWithSelector(InvalidNodeId.selector);
+        if (nodeId[0] == RESERVED_NODE_ID_PREFIX && !hasRole(RECORDER_ROLE, msg.sender)) {
+            return abi.encodeWithSelector(ReservedNodeId.selector, nodeId);
+        }
+        if (wallet == address(0)) return abi.encodeWithSelector(InvalidWallet.selector);
+        if (block.timestamp > deadline) {
+            return abi.encodeWithSelector(RegistrationExpired.selector, deadline);
+        }
         address boundWallet = _nodeWallets[nodeId];
-        if (boundWallet != address(0)) revert NodeAlreadyRegistered(nodeId, boundWallet);
+        if (boundWallet != address(0)) {
+            return abi.encodeWithSelector(NodeAlreadyRegistered.selector, nodeId, boundWallet);
+        }
         bytes32 boundNode = _walletNodes[wallet];
-        if (boundNode != bytes32(0)) revert WalletAlreadyRegistered(wallet, boundNode);
+        if (boundNode != bytes32(0)) {
+            return abi.encodeWithSelector(WalletAlreadyRegistered.selector, wallet, boundNode);
+        }
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(REGISTER_NODE_TYPEHASH, nodeId, wallet, deadline))
         );
         if (!SignatureChecker.isValidSignatureNowCalldata(wallet, digest, signature)) {
-            revert InvalidRegistrationSignature(nodeId, wallet);
+            return abi.encodeWithSelector(InvalidRegistrationSignature.selector, nodeId, wallet);
         }
+        return "";
+    }
+
+    function _bind(bytes32 nodeId, address wallet) private {
         _nodeWallets[nodeId] = wallet;
         _walletNodes[wallet] = nodeId;
         _accounts[wallet].registered = true;
@@ -490,6 +582,15 @@ contract ContributionLedger is AccessControl, Pausable, EIP712 {
     ) external view returns (bytes32 policyId, bytes memory policyParams) {
         RunPolicy storage policy = _policies[runId];
         return (policy.policyId, policy.params);
+    }
+
+    /**
+     * @notice The spec hash `runId` was registered with (zero when unregistered or none given).
+     * @param runId The run id.
+     * @return specHash keccak256 of the run's spec document.
+     */
+    function runSpec(bytes32 runId) external view returns (bytes32 specHash) {
+        return _policies[runId].specHash;
     }
 
     /**

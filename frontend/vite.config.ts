@@ -13,6 +13,8 @@ export interface DashboardEnv {
   CHAIN_RPC_URL?: string;
   CHAIN_PORT?: string;
   DEPLOYMENT_FILE?: string;
+  /** Bundled into the page: a public Sepolia endpoint, or a key restricted to the origin. */
+  DASHBOARD_SEPOLIA_RPC_URL?: string;
   DASHBOARD_PORT?: string;
 }
 
@@ -44,6 +46,7 @@ export function dashboardConfig(env: DashboardEnv): UserConfig {
     plugins: [react()],
     define: {
       "import.meta.env.VITE_CHAIN_RPC_URL": JSON.stringify(rpcUrl),
+      "import.meta.env.VITE_SEPOLIA_RPC_URL": JSON.stringify(env.DASHBOARD_SEPOLIA_RPC_URL ?? ""),
       __FEDLEDGER_DEPLOYMENT__: JSON.stringify(deploymentOverride(env.DEPLOYMENT_FILE)),
     },
     resolve: {

@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     }
     console.log(`audit of ${id} (${report.chainRunId}) on chain ${deployment.chainId}`);
     console.log(
-      `  ${report.rounds} rounds, ${report.contributions} contributions, ${formatUnits(report.totalRewardWei, 18)} tokens rewarded`,
+      `  ${report.rounds} rounds, ${report.contributions} contributions, ${formatUnits(report.totalReward, 18)} tokens rewarded`,
     );
     for (const c of report.checks)
       console.log(`  ${c.ok ? "PASS" : "FAIL"}  ${c.name}: ${c.detail}`);

@@ -12,7 +12,7 @@
  * accuracy, default 0.99), SEED (default 1).
  */
 import os from "node:os";
-import { createStrategy } from "../backend/src/fl/strategies/create-strategy.js";
+import { createStrategy } from "../backend/src/fl/strategies/registry.js";
 import { selectParticipants } from "../backend/src/runs/participant-selection.js";
 import {
   TrainingPool,

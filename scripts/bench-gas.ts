@@ -87,6 +87,7 @@ await (
     runId,
     ethers.id("loss-improvement/v1"),
     ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [10n ** 18n, 5n * 10n ** 17n]),
+    ethers.id("bench-run spec"),
   )
 ).wait();
 

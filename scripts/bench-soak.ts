@@ -31,7 +31,7 @@ import type {
   RoundRecord,
   RunEvent,
   RunSummary,
-} from "../backend/src/api/schemas.js";
+} from "../backend/src/domain/index.js";
 import { auditRun } from "../backend/src/audit/audit-run.js";
 import { loadConfig } from "../backend/src/config.js";
 import { createCoordinator } from "../backend/src/coordinator.js";
@@ -151,7 +151,7 @@ const request: CreateRunRequest = {
   batchSize: 20,
   learningRate: 0.1,
   strategy: { name: "fedavg" },
-  reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+  reward: { policy: "loss-improvement", poolPerRound: "100" },
   seed,
 };
 

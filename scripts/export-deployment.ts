@@ -1,7 +1,8 @@
-// `npm run deployment:export -- --chain <chainId> [--network <name>] [--rpc-url <url>]`: after
+// `npm run deployment:export -- --chain <chainId> [--network <name>]`: after
 // `npx hardhat ignition deploy … --network sepolia`, writes chain/deployments/<chainId>.json (the
 // file the coordinator and the dashboard read) from Ignition's own record of that deployment:
-// addresses from deployed_addresses.json, the deploy block from the journal's receipt.
+// addresses from deployed_addresses.json, the deploy block from the journal's receipt. It writes no
+// RPC URL: provider URLs carry API keys, and the file is meant to be committed.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -12,7 +13,6 @@ const { values } = parseArgs({
   options: {
     chain: { type: "string" },
     network: { type: "string" },
-    "rpc-url": { type: "string" },
     "deployment-id": { type: "string" },
   },
 });
@@ -24,7 +24,7 @@ function fail(message: string): never {
 
 const chainId = Number(values.chain);
 if (!Number.isInteger(chainId) || chainId <= 0)
-  fail("usage: npm run deployment:export -- --chain <chainId> [--network sepolia] [--rpc-url URL]");
+  fail("usage: npm run deployment:export -- --chain <chainId> [--network sepolia]");
 const dir = path.resolve(
   import.meta.dirname,
   "..",
@@ -62,7 +62,6 @@ if (deployBlock === undefined) fail(`the journal in ${dir} has no confirmed ledg
 const deployment = DeploymentSchema.parse({
   chainId,
   network: values.network ?? (chainId === 11155111 ? "sepolia" : `chain-${chainId}`),
-  ...(values["rpc-url"] ? { rpcUrl: values["rpc-url"] } : {}),
   deployedAt: new Date().toISOString(),
   contracts: {
     RewardToken: { address: token, deployBlock },

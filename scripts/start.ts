@@ -193,8 +193,19 @@ async function stopAll(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  process.on("SIGINT", () => void stopAll(0));
-  process.on("SIGTERM", () => void stopAll(0));
+  // Ctrl-C, `kill` and a closed terminal all stop the whole stack. `npm start` execs this script
+  // (package.json), so npm's signals reach it; should whatever started it die without passing a
+  // signal on (a shell between them, a SIGKILL), this process is re-parented and stops too.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => void stopAll(0));
+  }
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !shuttingDown) {
+      log("start", "the process that started FedLedger is gone; stopping");
+      void stopAll(0);
+    }
+  }, 1_000).unref();
 
   for (const [port, name, env] of [
     [coordinatorPort, "coordinator", "COORDINATOR_PORT"],
@@ -314,6 +325,8 @@ async function main(): Promise<void> {
       void stopAll(1);
     }
   });
+  // "Up" means every URL below answers.
+  await waitFor("the dashboard", () => portInUse(dashboardPort), 60_000, web);
   log(
     "start",
     `FedLedger is up: dashboard http://127.0.0.1:${dashboardPort}  API http://127.0.0.1:${coordinatorPort}/api  chain ${rpcUrl}. Ctrl-C stops it.`,

@@ -1,24 +1,42 @@
-import type { Express } from "express";
+import os from "node:os";
+import path from "node:path";
+import { ArtifactStore } from "./artifacts/artifact-store.js";
+import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
+import { adminRoutes } from "./api/admin-routes.js";
 import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
 import { docsRoutes } from "./api/openapi.js";
 import { agentRoutes } from "./api/agent-routes.js";
+import { artifactRoutes } from "./api/artifact-routes.js";
+import { catalogueRoutes } from "./api/catalogue-routes.js";
 import { runRoutes } from "./api/run-routes.js";
+import { SseStreams } from "./api/sse-streams.js";
 import { readDeployment, type Deployment } from "./chain/deployment.js";
+import { ChainWatch, type ChainWatchOptions } from "./chain/chain-watch.js";
 import { LedgerClient } from "./chain/ledger-client.js";
-import { OutboxWorker, type OutboxWorkerOptions } from "./chain/outbox-worker.js";
+import {
+  assertLiveDeployment,
+  requeueOnNewDeployment,
+  type RecoveryReport,
+} from "./recorder/chain-recovery.js";
+import { OutboxWorker, type OutboxWorkerOptions } from "./recorder/outbox-worker.js";
 import type { CoordinatorConfig } from "./config.js";
+import { NodeAdmission } from "./nodes/node-admission.js";
 import { NodeRegistrar } from "./nodes/node-registrar.js";
+import { SimulatedWallets } from "./nodes/simulated-wallets.js";
 import { RemoteNodeHub } from "./nodes/remote-node-hub.js";
-import { RunEvents } from "./runs/run-events.js";
+import { RunEvents } from "./events/run-events.js";
 import { RunManager } from "./runs/run-manager.js";
 import type { RunEngineFactory } from "./runs/run-engine.js";
 import { outboxRepo } from "./store/repos/outbox-repo.js";
 import { archiveSqliteStore, bindStore } from "./store/deployment-binding.js";
 import { openDatabase, sqliteFile } from "./store/open-database.js";
 import type { SqlDatabase } from "./store/sql-database.js";
+import { componentLogger } from "./logging/logger.js";
+
+const log = componentLogger("coordinator");
 
 export const LOCAL_CHAIN_ID = 31337;
 /** Hardhat's dev account #0 (a public test key): the recorder on the local chain only. */
@@ -32,9 +50,15 @@ export interface Coordinator {
   outbox: OutboxWorker;
   /** Remote node agents connected to this coordinator. */
   hub: RemoteNodeHub;
+  /** Who may take part in a round (chain bindings, announced samples). */
+  admission: NodeAdmission;
+  /** Model versions, updates, validation data and run specs, by hash. */
+  artifacts: ArtifactStore;
   /** Live run events (what the SSE endpoint streams). */
   events: RunEvents;
-  deployment: Deployment;
+  readonly deployment: Deployment;
+  /** The chain's status, read every few seconds (reachable, the deployment's, reset). */
+  watch: ChainWatch;
   publicClient: PublicClient;
   /** Resumes unfinished runs and starts sending the outbox. */
   start(): Promise<void>;
@@ -45,6 +69,10 @@ export interface CoordinatorDeps {
   engineFactory: RunEngineFactory;
   engineInfo: () => Promise<unknown>;
   outbox?: OutboxWorkerOptions;
+  /** Extra middleware on the /api router (tests: OpenAPI conformance). */
+  apiMiddleware?: RequestHandler[];
+  /** How often the chain's status is read (default every 2 s). */
+  chainWatch?: ChainWatchOptions;
 }
 
 /** Wires store, chain, runs, outbox and API together; main.ts and the tests both use it. */
@@ -52,68 +80,68 @@ export async function createCoordinator(
   config: CoordinatorConfig,
   deps: CoordinatorDeps,
 ): Promise<Coordinator> {
-  const deployment = readDeployment(config.deploymentFile);
-  const local = deployment.chainId === LOCAL_CHAIN_ID;
-  if (!config.adminToken && !local) {
-    throw new Error(
-      `ADMIN_TOKEN is required outside the local development chain (deployment is on chain ${deployment.chainId}).`,
-    );
-  }
-  const recorderKey = config.recorderPrivateKey ?? (local ? HARDHAT_ACCOUNT_0_KEY : undefined);
-  if (!recorderKey)
-    throw new Error(`RECORDER_PRIVATE_KEY is required on chain ${deployment.chainId}.`);
+  // The deployment can change while running: a chain recovery rebinds to a new one.
+  const chain = { deployment: readDeployment(config.deploymentFile) };
+  const deployment = chain.deployment;
+  const recorderKey = checkChainSecrets(config, deployment);
 
   const db = await openBoundStore(config, deployment);
   const publicClient = createPublicClient({
     transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000 }),
   });
   const ledger = new LedgerClient({ rpcUrl: config.rpcUrl, deployment, recorderKey });
+  const watch = new ChainWatch(
+    publicClient,
+    config.rpcUrl,
+    () => chain.deployment,
+    deps.chainWatch,
+  );
   const domain = () => ({
-    chainId: deployment.chainId,
-    verifyingContract: deployment.contracts.ContributionLedger.address as `0x${string}`,
+    chainId: chain.deployment.chainId,
+    verifyingContract: chain.deployment.contracts.ContributionLedger.address as `0x${string}`,
   });
   const events = new RunEvents(db);
-  const registrar = new NodeRegistrar(db, domain);
-  const outbox = new OutboxWorker(db, ledger, events, deps.outbox);
-  const hub = new RemoteNodeHub();
-  const runs = new RunManager({
-    db,
-    events,
-    engineFactory: deps.engineFactory,
-    domain,
-    registrar,
-    hub,
+  const wallets = SimulatedWallets.forChain(
+    deployment.chainId === LOCAL_CHAIN_ID,
+    config.simulatedNodeMnemonic,
+  );
+  const registrar = new NodeRegistrar(db, domain, wallets, publicClient);
+  const outbox = new OutboxWorker(db, ledger, events, {
+    ...deps.outbox,
+    writable: () => watch.writable(),
   });
-  const startedAt = Date.now();
-
+  const hub = new RemoteNodeHub();
+  const admission = new NodeAdmission(db, ledger);
+  const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
+  const runs = new RunManager({
+    ...{ db, events, domain, registrar, hub, admission, wallets },
+    engineFactory: deps.engineFactory,
+    artifacts,
+    limits: config.limits,
+    workers: config.trainingWorkers ?? os.availableParallelism(),
+  });
   const app = createApp({
     adminToken: config.adminToken,
+    ...(deps.apiMiddleware ? { middleware: deps.apiMiddleware } : {}),
     // Node registration carries the wallet's EIP-712 signature; agent calls are signed by it.
     tokenExempt: (p) => p === "/nodes" || p.startsWith("/agent/"),
-    routers: [
-      healthRoutes({
-        db,
-        publicClient,
-        rpcUrl: config.rpcUrl,
-        deployment: () => deployment,
-        engine: deps.engineInfo,
-        outbox: async () => ({
-          ...(await outboxRepo.counts(db)),
-          lastError: outbox.lastError ?? null,
-        }),
-        startedAt,
-      }),
-      runRoutes({ db, runs, events, onChange: () => outbox.poke() }),
-      nodeRoutes({
-        db,
-        registrar,
-        publicClient,
-        deployment: () => deployment,
-        onRegistered: () => outbox.poke(),
-      }),
-      agentRoutes({ db, hub, domain }),
-      docsRoutes(),
-    ],
+    routers: apiRouters({
+      config,
+      deps,
+      db,
+      publicClient,
+      deployment: () => chain.deployment,
+      artifacts,
+      watch,
+      recover: () =>
+        recoverChain({ config, publicClient, db, chain, ledger, admission, watch, outbox }),
+      domain,
+      events,
+      registrar,
+      outbox,
+      hub,
+      runs,
+    }),
   });
 
   return {
@@ -122,25 +150,72 @@ export async function createCoordinator(
     runs,
     outbox,
     hub,
+    admission,
+    artifacts,
     events,
-    deployment,
+    get deployment() {
+      return chain.deployment;
+    },
+    watch,
     publicClient,
+    ...lifecycle({ watch, outbox, runs, hub, db }),
+  };
+}
+
+/** Starting (watch the chain, send the outbox, resume runs) and stopping, in order. */
+function lifecycle(p: {
+  watch: ChainWatch;
+  outbox: OutboxWorker;
+  runs: RunManager;
+  hub: RemoteNodeHub;
+  db: SqlDatabase;
+}): Pick<Coordinator, "start" | "close"> {
+  return {
     async start() {
-      outbox.start();
-      const resumed = await runs.resumeUnfinished();
+      p.watch.start();
+      await p.watch.check();
+      p.outbox.start();
+      const resumed = await p.runs.resumeUnfinished();
       if (resumed.length > 0)
-        console.log(
-          `[coordinator] resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`,
-        );
+        log.info(`resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`);
     },
     async close() {
       // A round in flight finishes (main.ts bounds the wait); a killed one is redone on restart.
-      await runs.close();
-      hub.close();
-      await outbox.stop();
-      await db.close();
+      await p.runs.close();
+      p.hub.close();
+      p.watch.stop();
+      await p.outbox.stop();
+      await p.db.close();
     },
   };
+}
+
+/**
+ * POST /api/admin/chain-recovery: the contracts were deployed again on a reset chain; bind to the
+ * new deployment and queue every chain write again (recorder/chain-recovery.ts).
+ */
+async function recoverChain(p: {
+  config: CoordinatorConfig;
+  publicClient: PublicClient;
+  db: SqlDatabase;
+  chain: { deployment: Deployment };
+  ledger: LedgerClient;
+  admission: NodeAdmission;
+  watch: ChainWatch;
+  outbox: OutboxWorker;
+}): Promise<RecoveryReport> {
+  const next = readDeployment(p.config.deploymentFile);
+  await assertLiveDeployment(p.publicClient, next);
+  const report = await requeueOnNewDeployment(p.db, p.chain.deployment, next);
+  p.chain.deployment = next;
+  p.ledger.rebind(next);
+  p.admission.forget();
+  await p.watch.rebind();
+  p.outbox.poke();
+  log.warn(
+    `chain recovery: bound to the deployment of ${next.deployedAt}; ${report.requeued} chain writes queued again`,
+  );
+  return report;
 }
 
 /**
@@ -164,10 +239,94 @@ async function openBoundStore(
     );
   }
   const archived = archiveSqliteStore(sqliteFile(config.dataDir), binding.stored);
-  console.log(
-    `[coordinator] the contracts were deployed afresh (a new local chain); the previous store belongs to the old deployment and was archived to ${archived}`,
+  log.info(
+    `the contracts were deployed afresh (a new local chain); the previous store belongs to the old deployment and was archived to ${archived}`,
   );
   const fresh = await openDatabase(opts);
   await bindStore(fresh, deployment);
   return fresh;
+}
+
+/** The secrets a non-local chain needs; the recorder's key (Hardhat's public account #0 locally). */
+function checkChainSecrets(config: CoordinatorConfig, deployment: Deployment): Hex {
+  const local = deployment.chainId === LOCAL_CHAIN_ID;
+  if (!config.adminToken && !local) {
+    throw new Error(
+      `ADMIN_TOKEN is required outside the local development chain (deployment is on chain ${deployment.chainId}).`,
+    );
+  }
+  const recorderKey = config.recorderPrivateKey ?? (local ? HARDHAT_ACCOUNT_0_KEY : undefined);
+  if (!recorderKey)
+    throw new Error(`RECORDER_PRIVATE_KEY is required on chain ${deployment.chainId}.`);
+  return recorderKey;
+}
+
+interface ApiParts {
+  config: CoordinatorConfig;
+  deps: CoordinatorDeps;
+  db: SqlDatabase;
+  publicClient: PublicClient;
+  deployment: () => Deployment;
+  artifacts: ArtifactStore;
+  watch: ChainWatch;
+  recover: () => Promise<RecoveryReport>;
+  domain: () => { chainId: number; verifyingContract: `0x${string}` };
+  events: RunEvents;
+  registrar: NodeRegistrar;
+  outbox: OutboxWorker;
+  hub: RemoteNodeHub;
+  runs: RunManager;
+}
+
+/** The API's routers, mounted under /api in this order. */
+function apiRouters(p: ApiParts): Router[] {
+  const {
+    config,
+    deps,
+    db,
+    publicClient,
+    deployment,
+    artifacts,
+    watch,
+    recover,
+    domain,
+    events,
+    registrar,
+    outbox,
+    hub,
+    runs,
+  } = p;
+  const startedAt = Date.now();
+  return [
+    healthRoutes({
+      db,
+      chain: () => watch.status(),
+      engine: deps.engineInfo,
+      artifacts: () => artifacts.usage(db),
+      outbox: async () => ({
+        ...(await outboxRepo.counts(db)),
+        lastError: outbox.lastError ?? null,
+        stuck: await outboxRepo.stuck(db, config.outboxStuckMs),
+      }),
+      startedAt,
+    }),
+    adminRoutes({ recover }),
+    catalogueRoutes(),
+    artifactRoutes({ db, artifacts }),
+    runRoutes({
+      db,
+      runs,
+      streams: new SseStreams(events),
+      onChange: () => outbox.poke(),
+    }),
+    nodeRoutes({
+      db,
+      registrar,
+      publicClient,
+      deployment,
+      onRegistered: () => outbox.poke(),
+    }),
+    agentRoutes({ db, hub, domain }),
+    docsRoutes(),
+  ];
 }

@@ -3,4 +3,5 @@ declare const __FEDLEDGER_DEPLOYMENT__: unknown;
 
 interface ImportMetaEnv {
   readonly VITE_CHAIN_RPC_URL: string;
+  readonly VITE_SEPOLIA_RPC_URL: string;
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CreateRunRequest } from "../../backend/src/api/schemas";
-import { RUN_PRESETS, requestFromPreset } from "./presets";
-import { participantsPerRound, validateRunRequest } from "./run-request";
+import { CreateRunRequest } from "../../backend/src/domain/index";
+import {
+  RUN_PRESETS,
+  participantsPerRound,
+  requestFromPreset,
+} from "../../backend/src/domain/index";
+import { validateRunRequest } from "./run-request";
 
 describe("run presets", () => {
   it.each(RUN_PRESETS.map((p) => [p.id, p] as const))(
@@ -75,7 +79,8 @@ describe("validateRunRequest", () => {
     const krum = { ...requestFromPreset("byzantine"), numNodes: 5 };
     const v = validateRunRequest(krum);
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.errors["strategy.f"]).toContain("at least 7 participants");
+    // The coordinator's rule names the strategy (runConfigViolations path ["strategy"]).
+    if (!v.ok) expect(v.errors.strategy).toContain("at least 7 participants");
 
     const shards = {
       ...requestFromPreset("non-iid-shards"),

@@ -1,5 +1,9 @@
-import { CreateRunRequest as CreateRunRequestSchema } from "../../backend/src/api/schemas";
-import type { CreateRunRequest } from "../../backend/src/api/schemas";
+import {
+  CreateRunRequest as CreateRunRequestSchema,
+  RunConfigFields,
+  runConfigViolations,
+  type CreateRunRequest,
+} from "../../backend/src/domain/index";
 
 export type FieldErrors = Record<string, string>;
 
@@ -7,64 +11,63 @@ export type Validation =
   { ok: true; request: CreateRunRequest } | { ok: false; errors: FieldErrors };
 
 /**
- * Checks a run request exactly as the coordinator will (the same zod schema, plus its cross-field
- * rules) so mistakes show next to the field instead of as a 400 after submitting.
+ * Checks a run request exactly as the coordinator does (CreateRunRequest: every field's schema,
+ * then the cross-field rules of runConfigViolations), keyed by the form field to fix, so mistakes
+ * show next to the field instead of as a 400 after submitting.
  */
 export function validateRunRequest(input: CreateRunRequest): Validation {
   const request = clean(input);
-  // The secure-aggregation rules first: zod checks its refinements only once every field parses,
-  // and these should show as soon as the combination is chosen.
-  const errors: FieldErrors = aggregationConflicts(request);
+  // The cross-field rules first: zod checks CreateRunRequest's refinement only once every field
+  // parses, and a conflict should show as soon as it is chosen.
+  const errors = ruleErrors(request);
   const parsed = CreateRunRequestSchema.safeParse(request);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const raw = issue.path.join(".") || "(form)";
-      const path = FIELD_FOR_PATH[raw] ?? raw;
-      errors[path] ??= issue.message;
-    }
-  } else {
-    const c = parsed.data;
-    if (
-      c.partition.kind === "shards" &&
-      c.numNodes * c.partition.shardsPerNode > (c.trainLimit ?? 60_000)
-    )
-      errors["partition.shardsPerNode"] =
-        "More shards than training samples: lower the node count or shards per node.";
-    if (c.strategy.name === "krum" && c.numNodes * c.fraction < 2 * c.strategy.f + 3)
-      errors["strategy.f"] =
-        `Krum with f = ${c.strategy.f} needs at least ${2 * c.strategy.f + 3} participants per round (nodes × fraction).`;
+    for (const issue of parsed.error.issues) errors[fieldFor(issue.path)] ??= issue.message;
   }
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, request };
 }
 
-/** The schema's object-level refinements name a whole object; the form shows them at this field. */
+/**
+ * The coordinator's cross-field rules (runConfigViolations) for a request as the form holds it,
+ * even while some field does not parse, keyed by the form field to fix.
+ */
+export function ruleErrors(input: CreateRunRequest): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const v of violations(clean(input))) errors[fieldFor(v.path)] ??= v.message;
+  return errors;
+}
+
+type RuleInput = Parameters<typeof runConfigViolations>[0];
+
+function violations(request: CreateRunRequest) {
+  // Each field as the coordinator reads it (defaults filled in) where it parses on its own; the
+  // rules only compare fields, so one that does not parse yet is passed as it is.
+  const fields: Record<
+    string,
+    { safeParse: (v: unknown) => { success: boolean; data?: unknown } }
+  > = RunConfigFields.shape;
+  const input: Record<string, unknown> = { ...request };
+  for (const [key, schema] of Object.entries(fields)) {
+    const parsed = schema.safeParse(input[key]);
+    if (parsed.success) input[key] = parsed.data;
+  }
+  try {
+    return runConfigViolations(input as unknown as RuleInput);
+  } catch {
+    // An id no catalogue knows: the schema reports it at its field.
+    return [];
+  }
+}
+
+/** The schema's object-level rules name a whole object; the form shows them at this field. */
 const FIELD_FOR_PATH: Record<string, string> = {
   aggregation: "aggregation.mode",
   byzantine: "byzantine.fraction",
 };
 
-const ROBUST: ReadonlySet<string> = new Set(["krum", "median", "trimmed-mean"]);
-
-/**
- * The coordinator's rules for secure aggregation (the refinements of CreateRunRequest in
- * backend/src/api/schemas.ts), keyed by the form field to fix. It hides each node's update, so
- * nothing may need one: no per-node reward policy, no robust strategy, no Byzantine simulation.
- * (Which node sources it supports is left to the schema: the form does not choose nodeSource.)
- */
-export function aggregationConflicts(req: CreateRunRequest): FieldErrors {
-  const errors: FieldErrors = {};
-  if (req.aggregation?.mode !== "secure") return errors;
-  const policy = req.reward?.policy ?? "loss-improvement";
-  if (policy !== "aggregate-loss")
-    errors["reward.policy"] =
-      "Secure aggregation hides each node's update, so per-node loss rewards cannot be measured: choose Aggregate loss.";
-  if (ROBUST.has(req.strategy.name))
-    errors.strategy =
-      "Robust strategies (Krum, median, trimmed mean) need every node's update; secure aggregation reveals only their sum.";
-  if (req.byzantine && req.byzantine.fraction > 0)
-    errors["byzantine.fraction"] =
-      "Secure aggregation cannot see (or reject) poisoned updates: set Byzantine nodes to 0 or use plain aggregation.";
-  return errors;
+function fieldFor(path: readonly PropertyKey[]): string {
+  const raw = path.map(String).join(".") || "(form)";
+  return FIELD_FOR_PATH[raw] ?? raw;
 }
 
 /** Drops empty optional fields so the request body carries only what the user set. */
@@ -86,9 +89,4 @@ export function clean(input: CreateRunRequest): CreateRunRequest {
       neighbours === undefined || Number.isNaN(neighbours) ? rest : { ...rest, neighbours };
   }
   return out;
-}
-
-/** Participants per round, as the coordinator picks them: max(1, round(fraction × nodes)). */
-export function participantsPerRound(numNodes: number, fraction: number): number {
-  return Math.max(1, Math.round(numNodes * fraction));
 }

@@ -24,7 +24,7 @@ import type {
   RewardsSummary,
   RoundRecord,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { type Coordinator } from "../../backend/src/coordinator.js";
 import { contributionLedgerAbi } from "../../chain/generated/abis.js";
 import { type LocalChain } from "../helpers/local-chain.js";
@@ -48,7 +48,7 @@ const base: CreateRunRequest = {
   batchSize: 20,
   learningRate: 0.3,
   strategy: { name: "fedavg" },
-  reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+  reward: { policy: "loss-improvement", poolPerRound: "100" },
   seed: 5,
 };
 

@@ -12,6 +12,7 @@ import { outboxRepo } from "../../backend/src/store/repos/outbox-repo.js";
 import { HARDHAT_ACCOUNT_0_KEY } from "../../backend/src/coordinator.js";
 import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
 import { api, listen, type TestServer } from "../helpers/http.js";
+import { conformance, openApiConformance } from "../helpers/openapi-conformance.js";
 import { until } from "../helpers/until.js";
 
 const notTraining = () => Promise.reject(new Error("this suite starts no training"));
@@ -30,6 +31,7 @@ async function coordinatorFor(
     engineFactory: notTraining,
     engineInfo: async () => ({ backend: "none" }),
     outbox: { baseDelayMs: 50, maxDelayMs: 200, idleMs: 50 },
+    apiMiddleware: [openApiConformance],
   });
 }
 
@@ -104,7 +106,7 @@ describe("coordinator API on a real chain", function () {
           strategy: { name: "krum", f: 1 },
         },
         400,
-        /Krum with f=1 needs at least 5/,
+        /Krum with f = 1 needs at least 5/,
       ],
       [
         "POST",
@@ -321,5 +323,57 @@ describe("coordinator API on a real chain", function () {
     expect((await fetch(`${server.url}/api/docs/assets/swagger-ui-bundle.js`)).status).to.equal(
       200,
     );
+  });
+
+  it("answers every documented route as its OpenAPI document says", async () => {
+    // A run to read: created with the real schema (this suite has no engine, so it fails fast,
+    // which is a state the API must describe too).
+    const created = await api<{ id: string }>(server.url, "POST", "/api/runs", {
+      dataset: "synthetic",
+      model: "logreg",
+      partition: { kind: "iid" },
+      numNodes: 2,
+      fraction: 1,
+      rounds: 1,
+      localEpochs: 1,
+      batchSize: 10,
+      learningRate: 0.1,
+      strategy: { name: "fedavg" },
+    });
+    expect(created.status).to.equal(201);
+    const id = created.body.id;
+    const wallet = simulatedNodeAccount(7).address;
+    for (const p of [
+      "/api/health",
+      "/api/catalogues",
+      "/api/runs",
+      `/api/runs/${id}`,
+      `/api/runs/${id}/rounds`,
+      "/api/nodes",
+      "/api/nodes/remote-7",
+      "/api/nodes/nobody",
+      "/api/contributions",
+      `/api/contributions/totals?run=${id}`,
+      `/api/rewards/${wallet}`,
+      "/api/agent/domain",
+    ]) {
+      const res = await api(server.url, "GET", p);
+      expect(res.status, p).to.be.lessThan(500);
+    }
+    await until("the engine-less run to fail", async () => {
+      const r = await api<{ status: string }>(server.url, "GET", `/api/runs/${id}`);
+      return r.body.status === "failed";
+    });
+    expect((await api(server.url, "POST", `/api/runs/${id}/stop`)).status).to.equal(409);
+    expect(conformance.violations).to.deep.equal([]);
+    expect([...conformance.seen]).to.include.members([
+      "GET /api/health 200",
+      "GET /api/catalogues 200",
+      "POST /api/runs 201",
+      "POST /api/runs 400",
+      "GET /api/runs/{id} 404",
+      "POST /api/runs/{id}/stop 409",
+      "GET /api/rewards/{address} 200",
+    ]);
   });
 });

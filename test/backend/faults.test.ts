@@ -13,7 +13,7 @@ import type {
   CreateRunRequest,
   RoundRecord,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { type Coordinator } from "../../backend/src/coordinator.js";
 import { runAudit, startCoordinatorStack } from "../helpers/coordinator-stack.js";
 import { api, type TestServer } from "../helpers/http.js";
@@ -32,7 +32,7 @@ interface AuditJson {
   ok: boolean;
   rounds: number;
   contributions: number;
-  totalRewardWei: string;
+  totalReward: string;
   checks: { name: string; ok: boolean; detail: string }[];
 }
 
@@ -262,7 +262,7 @@ describe("faults", function () {
       const report = await audit(id, { ...env, CHAIN_RPC_URL: chain.rpcUrl });
       expect(report.ok, JSON.stringify(report.checks)).to.equal(true);
       expect(report.contributions).to.equal(20);
-      expect(BigInt(report.totalRewardWei)).to.equal(
+      expect(BigInt(report.totalReward)).to.equal(
         contributions.reduce((s, c) => s + BigInt(c.rewardWei), 0n),
       );
     });

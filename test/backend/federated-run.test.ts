@@ -9,7 +9,7 @@ import type {
   CreateRunRequest,
   RoundRecord,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { type Coordinator } from "../../backend/src/coordinator.js";
 import { rewardTokenAbi } from "../../chain/generated/abis.js";
 import { type LocalChain } from "../helpers/local-chain.js";
@@ -33,7 +33,7 @@ const baseRun: CreateRunRequest = {
   batchSize: 20,
   learningRate: 0.05,
   strategy: { name: "fedavg" },
-  reward: { policy: "loss-improvement", poolPerRound: "100", permutations: 20 },
+  reward: { policy: "loss-improvement", poolPerRound: "100" },
   seed: 3,
 };
 

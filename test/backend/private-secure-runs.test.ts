@@ -7,7 +7,7 @@ import type {
   ContributionRecord,
   CreateRunRequest,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { type Coordinator } from "../../backend/src/coordinator.js";
 import { RdpAccountant } from "../../backend/src/privacy/index.js";
 import { finishedRun, runAudit, startCoordinatorStack } from "../helpers/coordinator-stack.js";
@@ -108,12 +108,12 @@ describe("privacy and secure aggregation in runs", function () {
     const plain = await complete({
       ...base,
       partition: { kind: "dirichlet", alpha: 0.5 },
-      reward: { policy: "aggregate-loss", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "aggregate-loss", poolPerRound: "100" },
     });
     const secure = await complete({
       ...base,
       partition: { kind: "dirichlet", alpha: 0.5 },
-      reward: { policy: "aggregate-loss", poolPerRound: "100", permutations: 20 },
+      reward: { policy: "aggregate-loss", poolPerRound: "100" },
       aggregation: { mode: "secure", clipRange: 1 },
     });
     expect(secure.rounds.map((r) => r.aggregation)).to.deep.equal(["secure", "secure", "secure"]);

@@ -6,7 +6,7 @@ import type {
   ContributionRecord,
   CreateRunRequest,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { signAgentRequest } from "../../backend/src/nodes/agent-protocol.js";
 import { finishedRun, runAudit, useAgentStack } from "../helpers/coordinator-stack.js";
 import { api } from "../helpers/http.js";

@@ -11,7 +11,7 @@ import {
 } from "../../backend/src/nodes/remote-secagg-session.js";
 import { signAdvertisedKeys } from "../../backend/src/nodes/secagg-key-signatures.js";
 import { signUpdate } from "../../backend/src/nodes/update-signing.js";
-import { secureSessionConfig } from "../../backend/src/runs/secure-round.js";
+import { secureSessionConfig } from "../../backend/src/aggregation/secure-mean.js";
 import {
   KeyRosterMessageSchema,
   SecAggClient,

@@ -8,7 +8,7 @@ import type {
   ContributionRecord,
   CreateRunRequest,
   RunSummary,
-} from "../../backend/src/api/schemas.js";
+} from "../../backend/src/domain/index.js";
 import { finishedRun, runAudit, useAgentStack } from "../helpers/coordinator-stack.js";
 import { api } from "../helpers/http.js";
 import { HARDHAT_DEV_KEYS } from "../helpers/processes.js";
@@ -26,7 +26,7 @@ const secureRun: CreateRunRequest = {
   batchSize: 20,
   learningRate: 0.05,
   strategy: { name: "fedavg" },
-  reward: { policy: "aggregate-loss", poolPerRound: "100", permutations: 20 },
+  reward: { policy: "aggregate-loss", poolPerRound: "100" },
   aggregation: { mode: "secure", clipRange: 1, stageTimeoutMs: 3_000 },
   roundTimeoutMs: 30_000,
   seed: 5,
@@ -132,7 +132,10 @@ describe("secure aggregation with remote node agents (separate processes)", func
     const { run, rounds } = await finished(created.body.id);
     for (const r of rounds) {
       expect(r.aggregation).to.equal("secure");
-      expect(r.updates.every((u) => u.accepted)).to.equal(true);
+      expect(
+        r.updates.every((u) => u.accepted),
+        JSON.stringify(r.updates.map((u) => u.reason)),
+      ).to.equal(true);
       // Three noised deltas in the unmasked sum: noise multiplier z x sqrt(3) for the average.
       expect(r.privacy!.aggregateNoiseMultiplier).to.be.near(0.1 * Math.sqrt(3), 1e-9);
     }

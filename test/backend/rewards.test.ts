@@ -21,11 +21,10 @@ describe("rewards", () => {
   });
 
   it("splits the pool by sample-weighted, clipped loss drops", () => {
-    const policy = makePolicy("loss-improvement", "100", {
-      validationSize: 1000,
-      permutations: 1,
-      seed: 1,
-    });
+    const policy = makePolicy(
+      { policy: "loss-improvement", poolPerRound: "100" },
+      { validationSize: 1000, seed: 1 },
+    );
     const one = 10n ** 18n;
     const rewards = splitRewards(policy, [
       { samples: 100, lossBefore: 2n * one, lossAfter: one }, // drop 1 x 100
@@ -38,33 +37,30 @@ describe("rewards", () => {
   });
 
   it("pays nothing when nobody improved the model", () => {
-    const policy = makePolicy("loss-improvement", "100", {
-      validationSize: 1000,
-      permutations: 1,
-      seed: 1,
-    });
+    const policy = makePolicy(
+      { policy: "loss-improvement", poolPerRound: "100" },
+      { validationSize: 1000, seed: 1 },
+    );
     expect(splitRewards(policy, [{ samples: 5, lossBefore: 1n, lossAfter: 2n }])).to.deep.equal([
       0n,
     ]);
   });
 
   it("never pays more than the pool (floor division)", () => {
-    const policy = makePolicy("leave-one-out", "1", {
-      validationSize: 1000,
-      permutations: 1,
-      seed: 1,
-    });
+    const policy = makePolicy(
+      { policy: "leave-one-out", poolPerRound: "1" },
+      { validationSize: 1000, seed: 1 },
+    );
     const items = [1n, 1n, 1n].map((d) => ({ samples: 1, lossBefore: d + 10n, lossAfter: 10n }));
     const total = splitRewards(policy, items).reduce((s, x) => s + x, 0n);
     expect(total <= parseUnits("1", 18)).to.equal(true);
   });
 
   it("round-trips the policy through its on-chain encoding", () => {
-    const policy = makePolicy("shapley-mc", "2.5", {
-      validationSize: 1000,
-      permutations: 20,
-      seed: 7,
-    });
+    const policy = makePolicy(
+      { policy: "shapley-mc", poolPerRound: "2.5", permutations: 20 },
+      { validationSize: 1000, seed: 7 },
+    );
     expect(decodePolicy(policyId("shapley-mc"), encodePolicyParams(policy))).to.deep.equal(policy);
     expect(() =>
       decodePolicy(policyId("loss-improvement").replace("a", "b"), encodePolicyParams(policy)),
@@ -84,11 +80,10 @@ describe("rewards", () => {
 
   it("loss-improvement scores each update alone against the start model", async () => {
     const s = await scoreContributions({
-      policy: "loss-improvement",
+      reward: { policy: "loss-improvement", poolPerRound: "100" },
       start,
       updates,
       evaluate,
-      permutations: 1,
       seed: 1,
     });
     expect(s.map((x) => x.lossBefore)).to.deep.equal([2, 2, 2]);
@@ -98,11 +93,13 @@ describe("rewards", () => {
   it("leave-one-out and Shapley rank the good node first and the bad one last", async () => {
     for (const policy of ["leave-one-out", "shapley-mc"] as const) {
       const s = await scoreContributions({
-        policy,
+        reward:
+          policy === "shapley-mc"
+            ? { policy, poolPerRound: "100", permutations: 30 }
+            : { policy, poolPerRound: "100" },
         start,
         updates,
         evaluate,
-        permutations: 30,
         seed: 3,
       });
       const value = s.map((x) => x.lossBefore - x.lossAfter);

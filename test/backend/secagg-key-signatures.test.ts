@@ -9,7 +9,7 @@ import {
   verifyRosterSignatures,
 } from "../../backend/src/nodes/secagg-key-signatures.js";
 import { secureSessionId } from "../../backend/src/nodes/agent-protocol.js";
-import { secureSessionConfig } from "../../backend/src/runs/secure-round.js";
+import { secureSessionConfig } from "../../backend/src/aggregation/secure-mean.js";
 import {
   SecAggClient,
   SecAggServer,

@@ -146,7 +146,7 @@ describe("store", () => {
           ["a", 5],
         ] as const)
           await db.execute(insert, [id, at]);
-        expect(await migrate(db)).to.deep.equal([4]);
+        expect((await migrate(db))[0]).to.equal(4);
         await outboxRepo.enqueue(db, { id: "d", kind: "register-run", runId: "r", payload: {} });
         const items = await outboxRepo.forRun(db, "r");
         expect(items.map((i) => [i.id, i.seq])).to.deep.equal([

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import "../helpers/chai-near.js";
-import { createStrategy } from "../../backend/src/fl/strategies/create-strategy.js";
+import { createStrategy } from "../../backend/src/fl/strategies/registry.js";
 import type { ClientUpdate } from "../../backend/src/fl/strategies/strategy.js";
 
 const u = (nodeId: string, values: number[], numSamples = 1): ClientUpdate => ({

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, toBytes } from "viem";
-import { validateUpdate } from "../../backend/src/fl/update-validation.js";
+import { validateUpdate } from "../../backend/src/nodes/update-validation.js";
 import { simulatedNodeAccount } from "../../backend/src/nodes/simulated-wallets.js";
 import { hashWeights, signUpdate } from "../../backend/src/nodes/update-signing.js";
 
@@ -100,4 +100,15 @@ describe("update validation", () => {
       expect((v as { reason: string }).reason).to.match(reason);
     });
   }
+});
+
+describe("keccak256 of large buffers (WebAssembly)", () => {
+  it("gives viem's digests, for empty, small and odd-sized inputs", async () => {
+    const { keccak256 } = await import("viem");
+    const { keccak256Bytes } = await import("../../backend/src/nodes/keccak.js");
+    for (const n of [0, 1, 135, 136, 137, 100_003]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
+      expect(keccak256Bytes(bytes)).to.equal(keccak256(bytes));
+    }
+  });
 });

@@ -193,7 +193,9 @@ async function runSequence(seed: number): Promise<Record<string, number>> {
       const outcome: Outcome = model.paused ? { error: "EnforcedPause" } : { ok: true };
       await expectOutcome(
         ledger,
-        ledger.connect(recorder).registerRun(runId, ethers.id("loss-improvement/v1"), "0x"),
+        ledger
+          .connect(recorder)
+          .registerRun(runId, ethers.id("loss-improvement/v1"), "0x", ethers.ZeroHash),
         outcome,
         `${label} registerRun`,
       );

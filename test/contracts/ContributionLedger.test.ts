@@ -21,6 +21,7 @@ const REGISTRATION_TYPES = {
 
 const RUN = ethers.id("run-1");
 const POLICY = ethers.id("loss-improvement/v1");
+const SPEC = ethers.id("a run's spec document");
 const POLICY_PARAMS = ethers.AbiCoder.defaultAbiCoder().encode(
   ["uint256", "uint256"],
   [5n * E18, E18 / 2n],
@@ -89,7 +90,7 @@ async function deployLedger() {
 async function deployWithNodes() {
   const fixture = await deployLedger();
   const { ledger, recorder, relayer, alice, bob, carol } = fixture;
-  await ledger.connect(recorder).registerRun(RUN, POLICY, POLICY_PARAMS);
+  await ledger.connect(recorder).registerRun(RUN, POLICY, POLICY_PARAMS, SPEC);
   const deadline = await deadlineIn(3600);
   for (const [name, signer] of [
     ["alice", alice],
@@ -182,12 +183,13 @@ describe("ContributionLedger", function () {
   describe("registerRun", function () {
     it("stores the policy and emits RunRegistered", async function () {
       const { ledger, recorder } = await networkHelpers.loadFixture(deployLedger);
-      await expect(ledger.connect(recorder).registerRun(RUN, POLICY, POLICY_PARAMS))
+      await expect(ledger.connect(recorder).registerRun(RUN, POLICY, POLICY_PARAMS, SPEC))
         .to.emit(ledger, "RunRegistered")
-        .withArgs(RUN, POLICY, POLICY_PARAMS);
+        .withArgs(RUN, POLICY, POLICY_PARAMS, SPEC);
       const [policyId, params] = await ledger.runPolicy(RUN);
       expect(policyId).to.equal(POLICY);
       expect(params).to.equal(POLICY_PARAMS);
+      expect(await ledger.runSpec(RUN)).to.equal(SPEC);
       const state = await ledger.runState(RUN);
       expect(state.registered).to.equal(true);
       expect(state.roundCount).to.equal(0n);
@@ -197,7 +199,7 @@ describe("ContributionLedger", function () {
     it("reverts for a non-recorder", async function () {
       const { ledger, admin, stranger } = await networkHelpers.loadFixture(deployLedger);
       for (const caller of [stranger, admin]) {
-        await expect(ledger.connect(caller).registerRun(RUN, POLICY, "0x"))
+        await expect(ledger.connect(caller).registerRun(RUN, POLICY, "0x", ethers.ZeroHash))
           .to.be.revertedWithCustomError(ledger, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, RECORDER_ROLE);
       }
@@ -206,15 +208,15 @@ describe("ContributionLedger", function () {
     it("reverts on a duplicate run and on zero ids", async function () {
       const { ledger, recorder } = await networkHelpers.loadFixture(deployLedger);
       const asRecorder = ledger.connect(recorder);
-      await asRecorder.registerRun(RUN, POLICY, "0x");
-      await expect(asRecorder.registerRun(RUN, ethers.id("other"), "0x"))
+      await asRecorder.registerRun(RUN, POLICY, "0x", ethers.ZeroHash);
+      await expect(asRecorder.registerRun(RUN, ethers.id("other"), "0x", ethers.ZeroHash))
         .to.be.revertedWithCustomError(ledger, "RunAlreadyRegistered")
         .withArgs(RUN);
       await expect(
-        asRecorder.registerRun(ethers.ZeroHash, POLICY, "0x"),
+        asRecorder.registerRun(ethers.ZeroHash, POLICY, "0x", ethers.ZeroHash),
       ).to.be.revertedWithCustomError(ledger, "InvalidRunId");
       await expect(
-        asRecorder.registerRun(ethers.id("run-2"), ethers.ZeroHash, "0x"),
+        asRecorder.registerRun(ethers.id("run-2"), ethers.ZeroHash, "0x", ethers.ZeroHash),
       ).to.be.revertedWithCustomError(ledger, "InvalidPolicyId");
     });
   });
@@ -255,6 +257,67 @@ describe("ContributionLedger", function () {
       expect(await token.isOpen(alice.address)).to.equal(true);
       expect(await token.balanceOf(alice.address)).to.equal(0n);
       expect(await token.totalSupply()).to.equal(0n);
+    });
+
+    it("reserves node ids starting with 0xff to recorders: a stranger cannot squat them", async function () {
+      const { ledger, recorder, stranger, alice } = await networkHelpers.loadFixture(deployLedger);
+      const deadline = await deadlineIn(600);
+      const reserved = `0xff${nodeIdOf("sim-1").slice(4)}`;
+      expect(await ledger.RESERVED_NODE_ID_PREFIX()).to.equal("0xff");
+      // The stranger binds the id to its own wallet, with its own valid signature: refused.
+      const own = await signRegistration(stranger, ledger, reserved, stranger.address, deadline);
+      await expect(ledger.connect(stranger).registerNode(reserved, stranger.address, deadline, own))
+        .to.be.revertedWithCustomError(ledger, "ReservedNodeId")
+        .withArgs(reserved);
+      // The recorder relays the simulated node's registration.
+      const sig = await signRegistration(alice, ledger, reserved, alice.address, deadline);
+      await expect(ledger.connect(recorder).registerNode(reserved, alice.address, deadline, sig))
+        .to.emit(ledger, "NodeRegistered")
+        .withArgs(reserved, alice.address);
+    });
+
+    it("registerNodes binds a batch, skips entries already bound as asked, and skips bad ones with their reason", async function () {
+      const { ledger, recorder, alice, bob, carol, stranger } =
+        await networkHelpers.loadFixture(deployLedger);
+      const deadline = await deadlineIn(600);
+      const entry = async (signer: typeof alice, name: string, wallet = signer.address) => ({
+        nodeId: nodeIdOf(name),
+        wallet,
+        deadline,
+        signature: await signRegistration(signer, ledger, nodeIdOf(name), wallet, deadline),
+      });
+      const a = await entry(alice, "a");
+      const b = await entry(bob, "b");
+      // carol signs for bob's wallet: forged, skipped without reverting the batch.
+      const forged = await entry(carol, "c", bob.address);
+      const reserved = `0xff${nodeIdOf("sim-9").slice(4)}`;
+      const squat = {
+        nodeId: reserved,
+        wallet: stranger.address,
+        deadline,
+        signature: await signRegistration(stranger, ledger, reserved, stranger.address, deadline),
+      };
+      const tx = ledger.connect(stranger).registerNodes([a, b, forged, squat]);
+      await expect(tx).to.emit(ledger, "NodeRegistered").withArgs(nodeIdOf("a"), alice.address);
+      await expect(tx)
+        .to.emit(ledger, "NodeRegistrationSkipped")
+        .withArgs(
+          nodeIdOf("c"),
+          bob.address,
+          ledger.interface.getError("WalletAlreadyRegistered")!.selector,
+        );
+      await expect(tx)
+        .to.emit(ledger, "NodeRegistrationSkipped")
+        .withArgs(
+          reserved,
+          stranger.address,
+          ledger.interface.getError("ReservedNodeId")!.selector,
+        );
+      expect(await ledger.nodeWallet(nodeIdOf("b"))).to.equal(bob.address);
+      // Sent again (a retry after a crash): a no-op, nothing skipped, nothing re-bound.
+      const again = ledger.connect(recorder).registerNodes([a, b]);
+      await expect(again).to.not.emit(ledger, "NodeRegistered");
+      await expect(again).to.not.emit(ledger, "NodeRegistrationSkipped");
     });
 
     it("accepts a signature made exactly at the deadline", async function () {
@@ -533,7 +596,7 @@ describe("ContributionLedger", function () {
     it("keeps rounds separate per run", async function () {
       const { ledger, recorder, alice } = await networkHelpers.loadFixture(deployWithRound);
       const run2 = ethers.id("run-2");
-      await ledger.connect(recorder).registerRun(run2, POLICY, "0x");
+      await ledger.connect(recorder).registerRun(run2, POLICY, "0x", ethers.ZeroHash);
       await ledger
         .connect(recorder)
         .recordRound(run2, 1, hashOf("run2:model:1"), [contribution(alice.address, E18)]);
@@ -710,7 +773,7 @@ describe("ContributionLedger", function () {
           .recordRound(RUN, 2, hashOf("m2"), [contribution(alice.address, 1n)]),
       ).to.be.revertedWithCustomError(ledger, "EnforcedPause");
       await expect(
-        ledger.connect(recorder).registerRun(ethers.id("run-2"), POLICY, "0x"),
+        ledger.connect(recorder).registerRun(ethers.id("run-2"), POLICY, "0x", ethers.ZeroHash),
       ).to.be.revertedWithCustomError(ledger, "EnforcedPause");
       await expect(ledger.connect(alice).claim(1n)).to.be.revertedWithCustomError(
         ledger,

@@ -6,12 +6,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { RoundRecord, RunSummary } from "../../backend/src/api/schemas.js";
-import type { OutboxWorkerOptions } from "../../backend/src/chain/outbox-worker.js";
+import type { RoundRecord, RunSummary } from "../../backend/src/domain/index.js";
+import type { OutboxWorkerOptions } from "../../backend/src/recorder/outbox-worker.js";
 import { loadConfig } from "../../backend/src/config.js";
 import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
 import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
 import { api, listen, type TestServer } from "./http.js";
+import { openApiConformance } from "./openapi-conformance.js";
 import { startLocalChain, type LocalChain } from "./local-chain.js";
 import { root, startAgents, tsxBin, type Child } from "./processes.js";
 import { until } from "./until.js";
@@ -59,6 +60,8 @@ export async function startCoordinator(
     engineFactory: runEngineFactory({ workers: opts.workers ?? 2 }),
     engineInfo: describeEngine,
     outbox: opts.outbox ?? { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
+    apiMiddleware: [openApiConformance],
+    chainWatch: { intervalMs: 300 },
   });
   await coord.start();
   return coord;

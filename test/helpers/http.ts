@@ -29,11 +29,23 @@ export async function api<T = unknown>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
+  const send = () =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (err) {
+    // A kept-alive connection the server closed just as it was reused (a busy event loop fires
+    // its keep-alive timeout late): a GET is safe to send again once.
+    if (method !== "GET") throw err;
+    res = await send();
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,6 +43,8 @@ export interface LocalChain {
   stop(): Promise<void>;
   /** Starts a fresh chain process on the same port (empty state). */
   restart(): Promise<void>;
+  /** Deploys the contracts again (`npm run deploy:local`), rewriting the deployment file. */
+  redeploy(): Promise<Deployment>;
   /** Stops the chain process with SIGSTOP: it keeps its state and its socket, and answers nothing. */
   freeze(): void;
   /** Continues a frozen chain process (SIGCONT): it answers what it was sent while stopped. */
@@ -76,35 +78,43 @@ export async function startLocalChain(): Promise<LocalChain> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   let proc = spawnNode(port);
   await waitReady(rpcUrl, proc);
-  const deploymentFile = path.join(mkdtempSync(path.join(tmpdir(), "fl-deploy-")), "31337.json");
-  await execFileAsync(
-    path.join(root, "node_modules", ".bin", "tsx"),
-    [path.join(root, "scripts", "deploy-local.ts")],
-    {
-      cwd: root,
-      env: { ...process.env, CHAIN_RPC_URL: rpcUrl, DEPLOYMENT_FILE: deploymentFile },
-      timeout: 120_000,
-    },
-  );
-  const deployment: Deployment = DeploymentSchema.parse(
-    JSON.parse(readFileSync(deploymentFile, "utf8")),
-  );
-  const stop = async () => {
+  const deployDir = mkdtempSync(path.join(tmpdir(), "fl-deploy-"));
+  const deploymentFile = path.join(deployDir, "31337.json");
+  const deploy = async (): Promise<Deployment> => {
+    await execFileAsync(
+      path.join(root, "node_modules", ".bin", "tsx"),
+      [path.join(root, "scripts", "deploy-local.ts")],
+      {
+        cwd: root,
+        env: { ...process.env, CHAIN_RPC_URL: rpcUrl, DEPLOYMENT_FILE: deploymentFile },
+        timeout: 120_000,
+      },
+    );
+    return DeploymentSchema.parse(JSON.parse(readFileSync(deploymentFile, "utf8")));
+  };
+  const killNode = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once("exit", r));
     proc.kill("SIGKILL");
     await exited;
   };
-  return {
+  const chain: LocalChain = {
     rpcUrl,
     port,
-    deployment,
+    deployment: await deploy(),
     deploymentFile,
-    stop,
+    async stop() {
+      await killNode();
+      rmSync(deployDir, { recursive: true, force: true });
+    },
     async restart() {
-      await stop();
+      await killNode();
       proc = spawnNode(port);
       await waitReady(rpcUrl, proc);
+    },
+    async redeploy() {
+      chain.deployment = await deploy();
+      return chain.deployment;
     },
     freeze() {
       proc.kill("SIGSTOP");
@@ -113,4 +123,5 @@ export async function startLocalChain(): Promise<LocalChain> {
       proc.kill("SIGCONT");
     },
   };
+  return chain;
 }

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { privateKeyToAccount } from "viem/accounts";
 import type { LocalAccount } from "viem";
+import { componentLogger } from "../logging/logger.js";
 
 const HEX_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 
@@ -30,8 +31,8 @@ export async function loadNodeAccount(src: KeySource): Promise<LocalAccount> {
   if (src.keyFile !== undefined) {
     const mode = statSync(src.keyFile).mode & 0o077;
     if (mode !== 0) {
-      console.warn(
-        `[agent] ${src.keyFile} is readable by other users; chmod 600 it to keep the key private`,
+      componentLogger("agent").warn(
+        `${src.keyFile} is readable by other users; chmod 600 it to keep the key private`,
       );
     }
     return fromHex(readFileSync(src.keyFile, "utf8"), src.keyFile);

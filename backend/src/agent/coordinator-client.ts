@@ -46,7 +46,14 @@ export class CoordinatorClient {
     if (opts.signed) {
       Object.assign(
         headers,
-        await signAgentRequest(this.account, this.nodeId, method, url.pathname, body),
+        await signAgentRequest(
+          this.account,
+          this.nodeId,
+          method,
+          url.pathname + url.search,
+          body,
+          headers,
+        ),
       );
     }
     let res: Response;

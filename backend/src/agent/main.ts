@@ -6,8 +6,13 @@ import { NodeIdSchema } from "../nodes/agent-protocol.js";
 import { parseAgentData } from "./agent-data.js";
 import { loadNodeAccount } from "./agent-key.js";
 import { NodeAgent } from "./node-agent.js";
+import { componentLogger } from "../logging/logger.js";
+import { reservedNodeIdReason } from "../nodes/node-registration.js";
+
+const log = componentLogger("agent");
 
 const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir> [--node-id <id>] [--workers <n>] [--chain-rpc <url> [--ledger <0x…>]]
+       [--require-secure] [--max-clip-norm <C>] [--min-noise <z>] [--min-secagg-threshold <t>]
 
   --coordinator  the coordinator's base URL, e.g. http://127.0.0.1:8000
   --key          the node wallet's private key (hex); or --key-file with it, or --keystore (V3 JSON,
@@ -19,7 +24,13 @@ const USAGE = `usage: npm run node -- --coordinator <url> (--key <0x…> | --key
   --chain-rpc    JSON-RPC URL of the ledger's chain: in secure rounds, check every peer's keys against
                  the wallet registered on chain for that node before sharing anything
   --ledger       the ContributionLedger address to read registrations from (default: the
-                 coordinator's; pass it to trust nothing the coordinator says)`;
+                 coordinator's; pass it to trust nothing the coordinator says)
+
+  This node's privacy floor: a task asking for less is refused (and shown as refusing):
+  --require-secure          send only masked updates (secure aggregation), never a plain one
+  --max-clip-norm <C>       require DP with a clip norm of at most C
+  --min-noise <z>           require DP with a noise multiplier of at least z
+  --min-secagg-threshold <t>  in secure rounds, require a Shamir threshold of at least t`;
 
 const Args = z.object({
   coordinator: z.url({ message: "--coordinator must be a URL such as http://127.0.0.1:8000" }),
@@ -36,6 +47,10 @@ const Args = z.object({
     .string()
     .regex(/^0x[0-9a-fA-F]{40}$/, "--ledger must be a 0x-prefixed 20-byte address")
     .optional(),
+  "require-secure": z.boolean().default(false),
+  "max-clip-norm": z.coerce.number().positive().optional(),
+  "min-noise": z.coerce.number().min(0).optional(),
+  "min-secagg-threshold": z.coerce.number().int().min(1).optional(),
 });
 
 async function main(): Promise<void> {
@@ -51,6 +66,10 @@ async function main(): Promise<void> {
       "chain-rpc": { type: "string" },
       ledger: { type: "string" },
       help: { type: "boolean", default: false },
+      "require-secure": { type: "boolean", default: false },
+      "max-clip-norm": { type: "string" },
+      "min-noise": { type: "string" },
+      "min-secagg-threshold": { type: "string" },
     },
   });
   if (values.help) {
@@ -73,16 +92,24 @@ async function main(): Promise<void> {
   const agent = new NodeAgent({
     coordinator: a.coordinator,
     account,
-    nodeId: a["node-id"] ?? `node-${account.address.slice(2, 10).toLowerCase()}`,
+    nodeId: a["node-id"] ?? defaultNodeId(account.address),
     data: parseAgentData(a.data),
     workers: a.workers,
     ...(a["chain-rpc"] ? { chainRpc: a["chain-rpc"] } : {}),
     ...(a.ledger ? { ledger: a.ledger as `0x${string}` } : {}),
+    floor: {
+      requireSecure: a["require-secure"],
+      ...(a["max-clip-norm"] !== undefined ? { maxClipNorm: a["max-clip-norm"] } : {}),
+      ...(a["min-noise"] !== undefined ? { minNoiseMultiplier: a["min-noise"] } : {}),
+      ...(a["min-secagg-threshold"] !== undefined
+        ? { minSecAggThreshold: a["min-secagg-threshold"] }
+        : {}),
+    },
   });
   const stop = new AbortController();
   const shutdown = () => {
     if (stop.signal.aborted) process.exit(1);
-    console.log("[agent] stopping");
+    log.info("stopping");
     stop.abort();
   };
   process.on("SIGINT", shutdown);
@@ -95,6 +122,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`[agent] ${(err as Error).message}`);
+  log.error((err as Error).message);
   process.exit(1);
 });
+
+/** node-<first 8 hex digits of the wallet>, moved out of the ledger's reserved namespace if needed. */
+function defaultNodeId(address: string): string {
+  const base = `node-${address.slice(2, 10).toLowerCase()}`;
+  for (let i = 0; ; i++) {
+    const id = i === 0 ? base : `${base}-${i}`;
+    if (!reservedNodeIdReason(id)) return id;
+  }
+}

@@ -1,4 +1,4 @@
-import { privatizeUpdate } from "../nodes/private-update.js";
+import { privatizeUpdate } from "../privacy/private-update.js";
 import type { LocalAccount } from "viem";
 import { TrainingPool, labelHistogram, loadDataset, type EngineInfo } from "../engine/index.js";
 import {
@@ -32,11 +32,13 @@ import {
 } from "../nodes/secagg-key-signatures.js";
 import { hashWeights, signUpdate } from "../nodes/update-signing.js";
 import type { AgentData } from "./agent-data.js";
+import { floorViolation, type PrivacyFloor } from "./privacy-floor.js";
 import {
   CoordinatorClient,
   CoordinatorError,
   CoordinatorUnreachable,
 } from "./coordinator-client.js";
+import { componentLogger } from "../logging/logger.js";
 
 export interface NodeAgentOptions {
   coordinator: string;
@@ -53,6 +55,8 @@ export interface NodeAgentOptions {
   chainRpc?: string;
   /** The ContributionLedger to read registrations from (default: the one the coordinator names). */
   ledger?: `0x${string}`;
+  /** What every task must offer this node's data (see privacy-floor.ts). */
+  floor?: PrivacyFloor;
   log?: (line: string) => void;
 }
 
@@ -86,7 +90,8 @@ export class NodeAgent {
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.client = new CoordinatorClient(opts.coordinator, opts.account, opts.nodeId);
-    this.log = opts.log ?? ((l) => console.log(`[agent ${opts.nodeId}] ${l}`));
+    const log = componentLogger(`agent ${opts.nodeId}`);
+    this.log = opts.log ?? ((l) => log.info(l));
   }
 
   /** Loads the node's data and starts its training worker(s). */
@@ -159,7 +164,9 @@ export class NodeAgent {
         });
         if (res.status === 204) continue;
         const task = AgentTask.parse(await res.json());
-        await this.work(task);
+        const below = floorViolation(task, this.opts.floor ?? {});
+        if (below) await this.refuse(task, below);
+        else await this.work(task);
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof CoordinatorError) {
@@ -213,6 +220,15 @@ export class NodeAgent {
       trainLoss: result.trainLoss,
       ...(unclipped === undefined ? {} : { unclipped }),
     };
+  }
+
+  /** Tells the coordinator this node will not do `task`, and why; nothing of its data is used. */
+  private async refuse(task: AgentTask, reason: string): Promise<void> {
+    this.log(`round ${task.round} of ${task.runId}: refused the task: ${reason}`);
+    await this.client.call("POST", `/api/agent/tasks/${task.taskId}/refuse`, {
+      body: { reason },
+      signed: true,
+    });
   }
 
   private async work(task: AgentTask): Promise<void> {

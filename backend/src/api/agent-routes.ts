@@ -1,14 +1,12 @@
-import express, { Router, type Request } from "express";
+import express, { Router, type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import {
-  AGENT_CLOCK_SKEW_MS,
   AGENT_HEADERS,
   AgentHello,
   AgentProgress,
-  NodeIdSchema,
+  AgentRefusal,
   SECAGG_POLLS,
   SECAGG_POSTS,
-  agentRequestSigner,
   bytesToWeights,
   decodeUpdateHeader,
   weightsToBytes,
@@ -17,7 +15,7 @@ import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { SecAggCallRefused } from "../nodes/remote-secagg-session.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
-import type { RequestWithRawBody } from "./app.js";
+import { agentAuthenticator, type AuthenticatedAgent } from "./agent-auth.js";
 import { HttpError } from "./http-errors.js";
 
 export interface AgentRouteDeps {
@@ -38,64 +36,8 @@ const PollQuery = z.object({
  */
 export function agentRoutes(deps: AgentRouteDeps): Router {
   const router = Router();
-  const { db, hub } = deps;
-  const lastWrite = new Map<string, number>();
-
-  /** Checks the request's signature against the node's registered wallet. */
-  async function authenticate(req: Request): Promise<{ nodeId: string; wallet: `0x${string}` }> {
-    const nodeId = NodeIdSchema.safeParse(req.header(AGENT_HEADERS.node));
-    const time = Number(req.header(AGENT_HEADERS.time));
-    const signature = req.header(AGENT_HEADERS.signature);
-    if (!nodeId.success || !Number.isInteger(time) || !signature?.startsWith("0x")) {
-      throw new HttpError(
-        401,
-        "agent_unauthenticated",
-        `agent calls need ${AGENT_HEADERS.node}, ${AGENT_HEADERS.time} and ${AGENT_HEADERS.signature} headers`,
-      );
-    }
-    if (Math.abs(Date.now() - time) > AGENT_CLOCK_SKEW_MS) {
-      throw new HttpError(
-        401,
-        "agent_clock_skew",
-        `the request time is more than ${AGENT_CLOCK_SKEW_MS / 1000} s from the coordinator's clock`,
-      );
-    }
-    const node = await nodesRepo.get(db, nodeId.data);
-    if (!node) {
-      throw new HttpError(
-        404,
-        "node_not_registered",
-        `node ${nodeId.data} is not registered: POST /api/nodes first`,
-      );
-    }
-    // The bytes the agent sent: raw for the update upload, the parsed JSON's source otherwise.
-    const body = Buffer.isBuffer(req.body) ? req.body : (req as RequestWithRawBody).rawBody;
-    const signer = await agentRequestSigner(
-      nodeId.data,
-      req.method,
-      req.baseUrl + req.path,
-      time,
-      body,
-      signature as `0x${string}`,
-    );
-    if (!signer || signer.toLowerCase() !== node.wallet.toLowerCase()) {
-      throw new HttpError(
-        401,
-        "agent_bad_signature",
-        `the request was not signed by ${node.wallet}, the wallet of ${nodeId.data}`,
-      );
-    }
-    const now = Date.now();
-    if (now - (lastWrite.get(nodeId.data) ?? 0) > 5_000) {
-      lastWrite.set(nodeId.data, now);
-      await nodesRepo.setStatus(
-        db,
-        nodeId.data,
-        hub.get(nodeId.data)?.taskId ? "training" : "idle",
-      );
-    }
-    return { nodeId: nodeId.data, wallet: node.wallet as `0x${string}` };
-  }
+  const { hub } = deps;
+  const authenticate = agentAuthenticator(deps.db, hub);
 
   router.get("/agent/domain", (_req, res) => {
     const d = deps.domain();
@@ -155,58 +97,36 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     res.status(204).end();
   });
 
+  router.post("/agent/tasks/:taskId/refuse", async (req, res) => {
+    const { nodeId, wallet } = await authenticate(req);
+    hub.seen(nodeId, wallet);
+    const { reason } = AgentRefusal.parse(req.body);
+    if (!hub.refuse(TaskId.parse(req.params.taskId), nodeId, reason)) {
+      throw new HttpError(404, "task_not_found", "no such open task for this node");
+    }
+    await nodesRepo.setRefusing(deps.db, nodeId, reason);
+    res.status(204).end();
+  });
+
   router.post(
     "/agent/tasks/:taskId/update",
     express.raw({ type: "application/octet-stream", limit: "64mb" }),
-    async (req, res) => {
-      const { nodeId, wallet } = await authenticate(req);
-      hub.seen(nodeId, wallet);
-      const taskId = TaskId.parse(req.params.taskId);
-      const raw = req.header(AGENT_HEADERS.update);
-      if (!raw) {
-        throw new HttpError(400, "update_header_missing", `missing ${AGENT_HEADERS.update} header`);
-      }
-      const meta = decodeUpdateHeader(raw);
-      if (!Buffer.isBuffer(req.body)) {
-        throw new HttpError(
-          415,
-          "update_body_type",
-          "send the weights as application/octet-stream (little-endian float32)",
-        );
-      }
-      let weights: Float32Array;
-      try {
-        weights = bytesToWeights(req.body);
-      } catch (err) {
-        throw new HttpError(400, "update_body_invalid", (err as Error).message);
-      }
-      const accepted = hub.submit(
-        taskId,
-        nodeId,
-        weights,
-        {
-          runId: meta.runId as `0x${string}`,
-          round: meta.round,
-          updateHash: meta.updateHash as `0x${string}`,
-          samples: meta.samples,
-          signature: meta.signature as `0x${string}`,
-        },
-        meta.trainLoss,
-        meta.unclipped,
-      );
-      if (!accepted) {
-        throw new HttpError(
-          409,
-          "task_closed",
-          "this task's round is over (the update came after the round timeout)",
-        );
-      }
-      res.status(202).json({ received: true });
-    },
+    updateHandler(authenticate, hub),
   );
 
-  // Secure aggregation (tasks with `secure`): the agent posts its SecAgg messages and long-polls
-  // for the coordinator's answers; see remote-secagg-session.ts for the stages.
+  secaggRoutes(router, authenticate, hub);
+  return router;
+}
+
+/**
+ * Secure aggregation (tasks with `secure`): the agent posts its SecAgg messages and long-polls for
+ * the coordinator's answers; see nodes/remote-secagg-session.ts for the stages.
+ */
+function secaggRoutes(
+  router: Router,
+  authenticate: (req: Request) => Promise<AuthenticatedAgent>,
+  hub: RemoteNodeHub,
+): void {
   async function secureTask(req: Request) {
     const { nodeId, wallet } = await authenticate(req);
     hub.seen(nodeId, wallet);
@@ -247,6 +167,56 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     }
     res.json(message);
   });
+}
 
-  return router;
+/** POST /agent/tasks/:taskId/update: the trained weights with their signed metadata. */
+function updateHandler(
+  authenticate: (req: Request) => Promise<AuthenticatedAgent>,
+  hub: RemoteNodeHub,
+): RequestHandler {
+  return async (req, res) => {
+    const { nodeId, wallet } = await authenticate(req);
+    hub.seen(nodeId, wallet);
+    const taskId = TaskId.parse(req.params.taskId);
+    const raw = req.header(AGENT_HEADERS.update);
+    if (!raw) {
+      throw new HttpError(400, "update_header_missing", `missing ${AGENT_HEADERS.update} header`);
+    }
+    const meta = decodeUpdateHeader(raw);
+    if (!Buffer.isBuffer(req.body)) {
+      throw new HttpError(
+        415,
+        "update_body_type",
+        "send the weights as application/octet-stream (little-endian float32)",
+      );
+    }
+    let weights: Float32Array;
+    try {
+      weights = bytesToWeights(req.body);
+    } catch (err) {
+      throw new HttpError(400, "update_body_invalid", (err as Error).message);
+    }
+    const accepted = hub.submit(
+      taskId,
+      nodeId,
+      weights,
+      {
+        runId: meta.runId as `0x${string}`,
+        round: meta.round,
+        updateHash: meta.updateHash as `0x${string}`,
+        samples: meta.samples,
+        signature: meta.signature as `0x${string}`,
+      },
+      meta.trainLoss,
+      meta.unclipped,
+    );
+    if (!accepted) {
+      throw new HttpError(
+        409,
+        "task_closed",
+        "this task's round is over (the update came after the round timeout)",
+      );
+    }
+    res.status(202).json({ received: true });
+  };
 }

@@ -1,5 +1,20 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
+import { DomainError, type DomainErrorKind } from "../domain/errors.js";
+import { componentLogger } from "../logging/logger.js";
+
+const log = componentLogger("api");
+
+/** The status code of each kind of domain error. */
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 422,
+  busy: 429,
+  unavailable: 503,
+};
 
 /** An error with an HTTP status and a machine-readable code, rendered as JSON. */
 export class HttpError extends Error {
@@ -23,6 +38,12 @@ interface BodyParserError extends Error {
 }
 
 export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  if (err instanceof DomainError) {
+    res
+      .status(STATUS[err.kind])
+      .json({ error: { code: err.code, message: err.message, details: err.details } });
+    return;
+  }
   if (err instanceof HttpError) {
     res
       .status(err.status)
@@ -39,7 +60,25 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
     });
     return;
   }
-  const bodyErr = err as BodyParserError;
+  const bodyErr = err as BodyParserError & { code?: string };
+  if (bodyErr?.type === "encoding.unsupported") {
+    res.status(415).json({
+      error: {
+        code: "unsupported_encoding",
+        message: `${bodyErr.message}: send the body uncompressed, or as gzip, deflate or br`,
+      },
+    });
+    return;
+  }
+  if (bodyErr?.code === "Z_DATA_ERROR" || bodyErr?.code === "Z_BUF_ERROR") {
+    res.status(400).json({
+      error: {
+        code: "invalid_encoding",
+        message: "The body is not valid data for its content-encoding (corrupt gzip/deflate/br)",
+      },
+    });
+    return;
+  }
   if (bodyErr?.type === "entity.parse.failed") {
     res
       .status(400)
@@ -54,7 +93,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
     res.status(bodyErr.status).json({ error: { code: "bad_request", message: bodyErr.message } });
     return;
   }
-  console.error("[api] unhandled error:", err);
+  log.error({ err }, "unhandled error");
   res
     .status(500)
     .json({ error: { code: "internal", message: "Internal error; see coordinator logs" } });

@@ -16,7 +16,7 @@ import {
   ContributionsQuery,
   RegisterNodeRequest,
   type NodeSummary,
-} from "./schemas.js";
+} from "../domain/index.js";
 
 const NodeId = z
   .string()
@@ -34,27 +34,7 @@ export function nodeRoutes(deps: NodeRouteDeps): Router {
   const router = Router();
   const { db } = deps;
 
-  const withTotals = async (): Promise<NodeSummary[]> => {
-    const [nodes, totals] = await Promise.all([
-      nodesRepo.list(db),
-      contributionsRepo.totalsByNode(db),
-    ]);
-    const now = Date.now();
-    return nodes.map((n) => {
-      const t = totals.get(n.id);
-      // A remote agent that stopped calling is offline, whatever it last said.
-      const silent =
-        n.kind === "remote" && (n.lastSeen === null || now - n.lastSeen > AGENT_ONLINE_MS);
-      return {
-        ...n,
-        ...(silent && n.status !== "registered" ? { status: "offline" as const } : {}),
-        totals: {
-          contributions: t?.contributions ?? 0,
-          rewardWei: (t?.rewardWei ?? 0n).toString(),
-        },
-      };
-    });
-  };
+  const withTotals = () => nodesWithTotals(db);
 
   router.post("/nodes", async (req, res) => {
     const body = RegisterNodeRequest.parse(req.body);
@@ -114,4 +94,27 @@ export function nodeRoutes(deps: NodeRouteDeps): Router {
   });
 
   return router;
+}
+
+/** Every node with its contribution totals; a remote agent silent too long shows as offline. */
+async function nodesWithTotals(db: SqlDatabase): Promise<NodeSummary[]> {
+  const [nodes, totals] = await Promise.all([
+    nodesRepo.list(db),
+    contributionsRepo.totalsByNode(db),
+  ]);
+  const now = Date.now();
+  return nodes.map((n) => {
+    const t = totals.get(n.id);
+    // A remote agent that stopped calling is offline, whatever it last said.
+    const silent =
+      n.kind === "remote" && (n.lastSeen === null || now - n.lastSeen > AGENT_ONLINE_MS);
+    return {
+      ...n,
+      ...(silent && n.status !== "registered" ? { status: "offline" as const } : {}),
+      totals: {
+        contributions: t?.contributions ?? 0,
+        rewardWei: (t?.rewardWei ?? 0n).toString(),
+      },
+    };
+  });
 }

@@ -1,15 +1,11 @@
 import { Router, type Request } from "express";
-import { z } from "zod";
-import type { RunEvent } from "./schemas.js";
-import { CreateRunRequest, RunAction } from "./schemas.js";
+import { CreateRunRequest, RunAction, RunId } from "../domain/index.js";
 import { HttpError } from "./http-errors.js";
 import type { RunManager } from "../runs/run-manager.js";
-import type { RunEvents } from "../runs/run-events.js";
+import type { SseStreams } from "./sse-streams.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
-
-const RunId = z.string().regex(/^run-[0-9a-f]{10}$/, "run ids look like run-0123456789");
 
 function runIdOf(req: Request): string {
   return RunId.parse(req.params.id);
@@ -18,11 +14,12 @@ function runIdOf(req: Request): string {
 export function runRoutes(deps: {
   db: SqlDatabase;
   runs: RunManager;
-  events: RunEvents;
+  streams: SseStreams;
   onChange: () => void;
 }): Router {
   const router = Router();
-  const { db, runs, events } = deps;
+  const { db, runs } = deps;
+  const streams = deps.streams;
 
   const load = async (id: string) => {
     const run = await runsRepo.get(db, id);
@@ -32,26 +29,6 @@ export function runRoutes(deps: {
 
   router.post("/runs", async (req, res) => {
     const config = CreateRunRequest.parse(req.body);
-    if (
-      config.partition.kind === "shards" &&
-      config.numNodes * config.partition.shardsPerNode > (config.trainLimit ?? 60_000)
-    ) {
-      throw new HttpError(
-        400,
-        "invalid_request",
-        "partition: more shards than training samples; lower numNodes or shardsPerNode",
-      );
-    }
-    if (
-      config.strategy.name === "krum" &&
-      config.numNodes * config.fraction < 2 * config.strategy.f + 3
-    ) {
-      throw new HttpError(
-        400,
-        "invalid_request",
-        `strategy: Krum with f=${config.strategy.f} needs at least ${2 * config.strategy.f + 3} participants per round`,
-      );
-    }
     const run = await runs.create(config);
     deps.onChange();
     res.status(201).json(await runs.summary(run));
@@ -92,28 +69,7 @@ export function runRoutes(deps: {
   router.get("/runs/:id/events", async (req, res) => {
     const id = runIdOf(req);
     await load(id);
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
-    const send = (e: RunEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    // Subscribe first, then replay: nothing published in between is lost (duplicates are dropped).
-    const buffered: RunEvent[] = [];
-    let replaying = true;
-    const unsubscribe = events.subscribe(id, (e) => (replaying ? buffered.push(e) : send(e)));
-    const history = await events.history(id);
-    for (const e of history) send(e);
-    const seen = new Set(history.map((e) => JSON.stringify(e)));
-    for (const e of buffered) if (!seen.has(JSON.stringify(e))) send(e);
-    replaying = false;
-    res.write(": replay done\n\n");
-    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-    req.on("close", () => {
-      clearInterval(keepAlive);
-      unsubscribe();
-    });
+    await streams.stream(id, req, res);
   });
 
   return router;

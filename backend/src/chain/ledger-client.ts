@@ -3,6 +3,7 @@ import {
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
+  parseEventLogs,
   http,
   type Hex,
   type PublicClient,
@@ -56,7 +57,7 @@ export class LedgerClient {
   private readonly wallet: WalletClient;
   private readonly account: Account;
   readonly address: `0x${string}`;
-  readonly deployBlock: bigint;
+  deployBlock: bigint;
   private readonly chain: Chain;
 
   constructor(opts: { rpcUrl: string; deployment: Deployment; recorderKey: Hex }) {
@@ -74,11 +75,24 @@ export class LedgerClient {
     this.deployBlock = BigInt(opts.deployment.contracts.ContributionLedger.deployBlock);
   }
 
+  /** After a chain recovery: the same addresses, deployed again from another block. */
+  rebind(deployment: Deployment): void {
+    if (
+      deployment.contracts.ContributionLedger.address.toLowerCase() !== this.address.toLowerCase()
+    )
+      throw new Error("a ledger client can only be rebound to the same address");
+    this.deployBlock = BigInt(deployment.contracts.ContributionLedger.deployBlock);
+  }
+
   get recorder(): `0x${string}` {
     return this.account.address;
   }
 
   private async write(functionName: string, args: readonly unknown[]): Promise<Hex> {
+    return (await this.writeForReceipt(functionName, args)).transactionHash;
+  }
+
+  private async writeForReceipt(functionName: string, args: readonly unknown[]) {
     try {
       const { request } = await this.publicClient.simulateContract({
         address: this.address,
@@ -91,18 +105,31 @@ export class LedgerClient {
       const receipt = await this.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
       if (receipt.status !== "success")
         throw new LedgerRevert(undefined, `transaction ${hash} reverted`);
-      return hash;
+      return receipt;
     } catch (err) {
       throw asRevert(err);
     }
   }
 
-  registerRun(runId: Hex, policyId: Hex, params: Hex): Promise<Hex> {
-    return this.write("registerRun", [runId, policyId, params]);
+  registerRun(runId: Hex, policyId: Hex, params: Hex, specHash: Hex): Promise<Hex> {
+    return this.write("registerRun", [runId, policyId, params, specHash]);
   }
 
   registerNode(nodeId: Hex, wallet: `0x${string}`, deadline: bigint, signature: Hex): Promise<Hex> {
     return this.write("registerNode", [nodeId, wallet, deadline, signature]);
+  }
+
+  /** Registers a batch; returns the transaction and the node ids it bound (others were skipped). */
+  async registerNodes(
+    registrations: { nodeId: Hex; wallet: `0x${string}`; deadline: bigint; signature: Hex }[],
+  ): Promise<{ tx: Hex; bound: Hex[] }> {
+    const receipt = await this.writeForReceipt("registerNodes", [registrations]);
+    const bound = parseEventLogs({
+      abi: contributionLedgerAbi,
+      logs: receipt.logs,
+      eventName: "NodeRegistered",
+    }).map((l) => (l.args as { nodeId: Hex }).nodeId);
+    return { tx: receipt.transactionHash, bound };
   }
 
   recordRound(

@@ -1,6 +1,6 @@
 import type { PublicClient } from "viem";
 import { contributionLedgerAbi, rewardTokenAbi } from "../../../chain/generated/abis.js";
-import type { RewardsSummary } from "../api/schemas.js";
+import type { RewardsSummary } from "../domain/index.js";
 import type { Deployment } from "./deployment.js";
 
 /** A wallet's rewards, read from the chain alone (events and views), never from the store. */

@@ -1,17 +1,20 @@
 // The wire protocol between the coordinator and remote node agents (`npm run node`), shared by
 // both sides. Agents poll for work over HTTP; every request names its node and is signed by that
-// node's registered wallet (EIP-191) over the call, the time and the keccak256 of the exact body
-// bytes, and every update carries its own EIP-712 signature over the hash of its bytes (see
+// node's registered wallet (EIP-191) over the call and its query, the time, a nonce, every
+// x-fedledger-* header and the keccak256 of the exact body bytes, and every update carries its own EIP-712 signature over the hash of its bytes (see
 // update-signing.ts), which the coordinator verifies before aggregating.
+import { randomBytes } from "node:crypto";
+import { bytesToHex, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
 import { z } from "zod";
-import { keccak256, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
-import { ModelKind, DatasetName } from "../api/schemas.js";
+import { keccak256Bytes } from "./keccak.js";
+import { ModelKind, DatasetName } from "../domain/index.js";
 import { SecAggConfigSchema } from "../secagg/index.js";
 
 export const AGENT_HEADERS = {
   node: "x-fedledger-node",
   time: "x-fedledger-time",
   signature: "x-fedledger-signature",
+  nonce: "x-fedledger-nonce",
   update: "x-fedledger-update",
 } as const;
 
@@ -23,53 +26,84 @@ export const AGENT_ONLINE_MS = 30_000;
 /** A request body as the bytes on the wire: a JSON text, raw bytes, or none. */
 export type AgentRequestBody = string | Uint8Array | undefined;
 
-/**
- * The text an agent signs for one request: its node id, the call, the time and the keccak256 of the
- * body's bytes (of no bytes for a request without a body), so that nobody on the way can change
- * what a node sent without breaking its signature.
- */
-export function agentRequestMessage(
-  nodeId: string,
-  method: string,
-  path: string,
-  time: number,
-  body: AgentRequestBody,
-) {
-  const bytes = typeof body === "string" ? toBytes(body) : (body ?? new Uint8Array(0));
-  return `FedLedger agent request\nnode: ${nodeId}\ncall: ${method.toUpperCase()} ${path}\ntime: ${time}\nbody: ${keccak256(bytes)}`;
+/** The parts of a request an agent's signature covers. */
+export interface AgentRequestParts {
+  nodeId: string;
+  method: string;
+  /** The path with its query string, exactly as sent (e.g. /api/agent/task?waitMs=20000). */
+  target: string;
+  time: number;
+  /** 16 random bytes as hex: the coordinator refuses a nonce it has seen (replays). */
+  nonce: string;
+  /** Every x-fedledger-* header but the signature itself (update metadata among them). */
+  headers: Record<string, string>;
+  body: AgentRequestBody;
 }
 
+/** The x-fedledger-* headers of a request, lower-cased, without the signature. */
+export function signedAgentHeaders(
+  all: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) {
+    const name = k.toLowerCase();
+    if (name.startsWith("x-fedledger-") && name !== AGENT_HEADERS.signature && v !== undefined)
+      out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * The text an agent signs for one request (EIP-191): the node, the call with its query, the time,
+ * a nonce, every x-fedledger-* header and the keccak256 of the body's bytes, so nobody between the
+ * agent and the coordinator can change any of it, and nobody can replay it.
+ */
+export function agentRequestMessage(p: AgentRequestParts): string {
+  const bytes = typeof p.body === "string" ? toBytes(p.body) : (p.body ?? new Uint8Array(0));
+  const headers = Object.keys(p.headers)
+    .sort()
+    .map((k) => `${k}=${p.headers[k]}`)
+    .join("; ");
+  return [
+    "FedLedger agent request v2",
+    `node: ${p.nodeId}`,
+    `call: ${p.method.toUpperCase()} ${p.target}`,
+    `time: ${p.time}`,
+    `nonce: ${p.nonce}`,
+    `headers: ${headers}`,
+    `body: ${keccak256Bytes(bytes)}`,
+  ].join("\n");
+}
+
+/** The headers that authenticate an agent's request (to add to `extraHeaders`, which it covers). */
 export async function signAgentRequest(
   account: LocalAccount,
   nodeId: string,
   method: string,
-  path: string,
+  target: string,
   body: AgentRequestBody,
+  extraHeaders: Record<string, string> = {},
   time = Date.now(),
 ): Promise<Record<string, string>> {
-  const signature = await account.signMessage({
-    message: agentRequestMessage(nodeId, method, path, time, body),
-  });
-  return {
+  const nonce = bytesToHex(randomBytes(16)).slice(2);
+  const headers = signedAgentHeaders({
+    ...extraHeaders,
     [AGENT_HEADERS.node]: nodeId,
     [AGENT_HEADERS.time]: String(time),
-    [AGENT_HEADERS.signature]: signature,
-  };
+    [AGENT_HEADERS.nonce]: nonce,
+  });
+  const signature = await account.signMessage({
+    message: agentRequestMessage({ nodeId, method, target, time, nonce, headers, body }),
+  });
+  return { ...headers, [AGENT_HEADERS.signature]: signature };
 }
 
 export async function agentRequestSigner(
-  nodeId: string,
-  method: string,
-  path: string,
-  time: number,
-  body: AgentRequestBody,
+  parts: AgentRequestParts,
   signature: Hex,
 ): Promise<`0x${string}` | undefined> {
   try {
-    return await recoverMessageAddress({
-      message: agentRequestMessage(nodeId, method, path, time, body),
-      signature,
-    });
+    return await recoverMessageAddress({ message: agentRequestMessage(parts), signature });
   } catch {
     return undefined;
   }
@@ -88,7 +122,11 @@ export const AgentHello = z
     histogram: z.array(z.number().int().min(0)).length(10),
     backend: z.string().max(40),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.histogram.reduce((a, b) => a + b, 0) === h.samples, {
+    message: "the label histogram must add up to the announced sample count",
+    path: ["histogram"],
+  });
 export type AgentHello = z.infer<typeof AgentHello>;
 
 /**
@@ -153,7 +191,7 @@ export function secureSessionId(chainRunId: string, round: number): string {
 
 /** keccak256 of a masked input's bytes (the base64 of its little-endian uint32 words). */
 export function hashMaskedInput(maskedInputBase64: string): `0x${string}` {
-  return keccak256(new Uint8Array(Buffer.from(maskedInputBase64, "base64")));
+  return keccak256Bytes(new Uint8Array(Buffer.from(maskedInputBase64, "base64")));
 }
 
 /** The SecAgg messages agents post, and the server messages they long-poll for, by URL name. */
@@ -161,6 +199,9 @@ export const SECAGG_POSTS = ["advertise-keys", "share-keys", "masked-input", "un
 export const SECAGG_POLLS = ["roster", "delivery", "unmask-request"] as const;
 export type SecAggPost = (typeof SECAGG_POSTS)[number];
 export type SecAggPoll = (typeof SECAGG_POLLS)[number];
+
+/** An agent declining a task below its operator's privacy floor, and why. */
+export const AgentRefusal = z.object({ reason: z.string().min(1).max(500) }).strict();
 
 export const AgentProgress = z
   .object({

@@ -1,25 +1,35 @@
-import type { Hex } from "viem";
-import { HttpError } from "../api/http-errors.js";
+import type { Hex, PublicClient } from "viem";
+import { chainNotReady, conflict, invalid } from "../domain/index.js";
+
+/** Simulated nodes on a public chain would be paid to wallets whose keys everyone has. */
+export const simulatedNodesUnsafe = () =>
+  invalid(
+    "simulated_nodes_unsafe",
+    "Simulated nodes are refused on this chain: they would be paid to Hardhat's public dev accounts, whose keys anyone can use to claim. Set SIMULATED_NODE_MNEMONIC to a mnemonic of your own for their wallets, or run remote node agents (nodeSource remote).",
+  );
+import type { RegisterNodePayload } from "../chain/outbox-payloads.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import type { SqlDatabase, SqlExecutor } from "../store/sql-database.js";
 import {
   chainNodeId,
-  registrationSigner,
+  reservedNodeIdReason,
+  verifyRegistration,
   signRegistration,
   type LedgerDomain,
 } from "./node-registration.js";
-import { simulatedNodeAccount, simulatedNodeId } from "./simulated-wallets.js";
-
-export interface RegisterNodePayload {
-  nodeId: string;
-  chainNodeId: Hex;
-  wallet: `0x${string}`;
-  deadline: string;
-  signature: Hex;
-}
+import { simulatedNodeId, type SimulatedWallets } from "./simulated-wallets.js";
 
 const YEAR_SECONDS = 365 * 24 * 3600;
+const DAY_SECONDS = 24 * 3600;
+
+/** Simulated registrations per transaction (ContributionLedger.registerNodes). */
+export const REGISTRATIONS_PER_BATCH = 50;
+
+/** The outbox item that registers simulated node k of a run (the batch it is in). */
+export function simulatedRegistrationItem(runId: string, k: number): string {
+  return `register-nodes:${runId}:${Math.floor((k - 1) / REGISTRATIONS_PER_BATCH)}`;
+}
 
 /**
  * Binds node ids to wallets: in the store at once, on chain through the outbox. Remote nodes
@@ -29,25 +39,64 @@ export class NodeRegistrar {
   constructor(
     private readonly db: SqlDatabase,
     private readonly domain: () => LedgerDomain | undefined,
+    /** Undefined off the local chain without an operator mnemonic: no simulated nodes then. */
+    private readonly wallets: SimulatedWallets | undefined,
+    /** Verifies registrations as the ledger does (ERC-1271 smart-contract wallets through it). */
+    private readonly chain: Pick<PublicClient, "verifyTypedData">,
   ) {}
 
   private requireDomain(): LedgerDomain {
     const d = this.domain();
-    if (!d)
-      throw new HttpError(
-        503,
-        "chain_not_ready",
-        "The contracts are not deployed yet; start the stack with `npm start`.",
-      );
+    if (!d) throw chainNotReady();
     return d;
   }
 
-  /** Registers simulated node k for a run (idempotent; re-checked on chain by the outbox). */
-  async enqueueSimulated(tx: SqlExecutor, runId: string, k: number): Promise<void> {
+  /**
+   * Registers a run's simulated nodes 1..count on chain, in batches of REGISTRATIONS_PER_BATCH per
+   * transaction, in the run's outbox lane (ahead of its rounds). Idempotent: the ledger skips nodes
+   * already bound as asked. A node's registration signature is made once and kept in the store.
+   */
+  async enqueueSimulated(tx: SqlExecutor, runId: string, count: number): Promise<void> {
     const d = this.requireDomain();
+    if (!this.wallets) throw simulatedNodesUnsafe();
+    const all: RegisterNodePayload[] = [];
+    for (let k = 1; k <= count; k++) all.push(await this.simulatedRegistration(tx, d, k));
+    for (let b = 0; b * REGISTRATIONS_PER_BATCH < all.length; b++) {
+      await outboxRepo.enqueue(tx, {
+        id: simulatedRegistrationItem(runId, b * REGISTRATIONS_PER_BATCH + 1),
+        kind: "register-nodes",
+        runId,
+        payload: {
+          nodes: all.slice(b * REGISTRATIONS_PER_BATCH, (b + 1) * REGISTRATIONS_PER_BATCH),
+        },
+      });
+    }
+  }
+
+  /** Simulated node k's registration: its stored signature while valid, else a fresh one. */
+  private async simulatedRegistration(
+    tx: SqlExecutor,
+    d: LedgerDomain,
+    k: number,
+  ): Promise<RegisterNodePayload> {
     const nodeId = simulatedNodeId(k);
-    const account = simulatedNodeAccount(k);
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + YEAR_SECONDS);
+    const account = this.wallets!.account(k);
+    const stored = await nodesRepo.registration(tx, nodeId);
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      stored &&
+      stored.wallet.toLowerCase() === account.address.toLowerCase() &&
+      stored.deadline > now + DAY_SECONDS
+    ) {
+      return {
+        nodeId,
+        chainNodeId: chainNodeId(nodeId),
+        wallet: account.address,
+        deadline: String(stored.deadline),
+        signature: stored.signature as Hex,
+      };
+    }
+    const deadline = BigInt(now + YEAR_SECONDS);
     const signature = await signRegistration(account, d, nodeId, deadline);
     await nodesRepo.upsert(tx, {
       id: nodeId,
@@ -56,19 +105,14 @@ export class NodeRegistrar {
       signature,
       deadline: Number(deadline),
     });
-    const payload: RegisterNodePayload = {
+    await nodesRepo.setRegistration(tx, nodeId, signature, Number(deadline));
+    return {
       nodeId,
       chainNodeId: chainNodeId(nodeId),
       wallet: account.address,
       deadline: deadline.toString(),
       signature,
     };
-    await outboxRepo.enqueue(tx, {
-      id: `register-node:${runId}:${nodeId}`,
-      kind: "register-node",
-      runId,
-      payload,
-    });
   }
 
   /** POST /api/nodes: a node proves its wallet with an EIP-712 signature. */
@@ -79,23 +123,24 @@ export class NodeRegistrar {
     signature: Hex;
   }): Promise<"inserted" | "unchanged"> {
     const d = this.requireDomain();
+    const reserved = reservedNodeIdReason(req.nodeId);
+    if (reserved) throw invalid("node_id_reserved", reserved);
     if (req.deadline < Math.floor(Date.now() / 1000)) {
-      throw new HttpError(
-        400,
+      throw invalid(
         "registration_expired",
         `deadline ${req.deadline} has passed; sign a new registration`,
       );
     }
-    const signer = await registrationSigner(
+    const valid = await verifyRegistration(
+      this.chain,
       d,
       req.nodeId,
       req.wallet,
       BigInt(req.deadline),
       req.signature,
     );
-    if (!signer || signer.toLowerCase() !== req.wallet.toLowerCase()) {
-      throw new HttpError(
-        400,
+    if (!valid) {
+      throw invalid(
         "bad_signature",
         `the signature was not made by ${req.wallet} over this registration`,
       );
@@ -109,11 +154,7 @@ export class NodeRegistrar {
         deadline: req.deadline,
       });
       if (result === "conflict") {
-        throw new HttpError(
-          409,
-          "node_taken",
-          `node id ${req.nodeId} is already bound to another wallet`,
-        );
+        throw conflict("node_taken", `node id ${req.nodeId} is already bound to another wallet`);
       }
       const payload: RegisterNodePayload = {
         nodeId: req.nodeId,

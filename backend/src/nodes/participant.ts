@@ -1,8 +1,43 @@
-import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
-import type { RemoteTaskContext } from "./remote-node-hub.js";
-import type { FitContext, NodeSubmission } from "./simulated-node.js";
+// What the round pipeline needs of a node taking part in a round, whether simulated on the
+// coordinator's workers or a remote agent: it trains on its own data and hands back a signed
+// update. Nothing a participant returns is trusted; the validate step checks every byte.
+import type { DatasetName, ModelKind } from "../domain/index.js";
+import type { TrainTask, TrainingEngine } from "../engine/port.js";
+import type { UpdatePrivacy } from "../privacy/private-update.js";
+import type { AgentSecureTask } from "./agent-protocol.js";
+import type { RemoteSecAggSession } from "./remote-secagg-session.js";
+import type { NodeSubmission } from "./node-submission.js";
+import type { UpdateDomain } from "./update-signing.js";
 
-/** What the round executor needs of a node taking part in a round: simulated or remote. */
+export type { NodeSubmission } from "./node-submission.js";
+
+/** Secure aggregation with remote agents: what the agents are told, and the round's session. */
+export interface RemoteSecureContext {
+  task: AgentSecureTask;
+  session: RemoteSecAggSession;
+}
+
+/** Run-level facts a remote task carries. */
+export interface RemoteTaskContext {
+  runId: string;
+  dataset: DatasetName;
+  model: ModelKind;
+  parameterCount: number;
+  deadline: number;
+  secure?: RemoteSecureContext;
+}
+
+/** What a node is told with its task besides the training parameters. */
+export interface FitContext {
+  runId: `0x${string}`;
+  round: number;
+  domain: UpdateDomain;
+  /** DP-FedAvg: clip and noise the delta before signing; `noiseSeed` seeds simulated noise. */
+  privacy?: UpdatePrivacy & { noiseSeed: number };
+  /** Remote agents only. */
+  remote?: RemoteTaskContext;
+}
+
 export interface Participant {
   readonly id: string;
   readonly wallet: `0x${string}`;
@@ -11,6 +46,14 @@ export interface Participant {
   fit(
     engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,
-    ctx: FitContext & { remote?: RemoteTaskContext },
+    ctx: FitContext,
   ): Promise<NodeSubmission>;
+}
+
+/** A node declined its task (a remote agent's privacy floor); the message says why. */
+export class TaskRefused extends Error {}
+
+/** The reason a fit failed, as a round record states it. */
+export function fitFailure(err: unknown): string {
+  return err instanceof TaskRefused ? err.message : `training failed: ${(err as Error).message}`;
 }

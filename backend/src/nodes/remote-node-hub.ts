@@ -1,16 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
-import type { ModelKind } from "../runs/engine-port.js";
-import type { DatasetName } from "../engine/index.js";
+import type { TrainTask, TrainingEngine } from "../engine/port.js";
+import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
 import {
-  AGENT_ONLINE_MS,
-  type AgentHello,
-  type AgentSecureTask,
-  type AgentTask,
-} from "./agent-protocol.js";
-import type { Participant } from "./participant.js";
+  TaskRefused,
+  type FitContext,
+  type NodeSubmission,
+  type Participant,
+} from "./participant.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
-import type { FitContext, NodeSubmission } from "./simulated-node.js";
 import type { SignedUpdate } from "./update-signing.js";
 
 /** Grace between an agent's long polls (it re-polls at once after each answer). */
@@ -220,6 +217,20 @@ export class RemoteNodeHub {
     return true;
   }
 
+  /**
+   * The node refused its task (below its privacy floor): the round gets the refusal as the node's
+   * outcome at once instead of waiting for the deadline.
+   */
+  refuse(taskId: string, nodeId: string, reason: string): boolean {
+    const t = this.taskFor(taskId, nodeId);
+    if (!t) return false;
+    this.tasks.delete(taskId);
+    const node = this.nodes.get(nodeId);
+    if (node) delete node.taskId;
+    t.reject(new TaskRefused(`refused the task: ${reason}`));
+    return true;
+  }
+
   /** Drops the tasks of a finished round (stragglers' late updates are then refused). */
   closeRound(runId: string, round: number): void {
     for (const [id, t] of this.tasks) {
@@ -242,17 +253,6 @@ export class RemoteNodeHub {
   }
 }
 
-/** Run-level facts a remote task carries. */
-export interface RemoteTaskContext {
-  runId: string;
-  dataset: DatasetName;
-  model: ModelKind;
-  parameterCount: number;
-  deadline: number;
-  /** Secure aggregation: what the agents are told, and the round's session. */
-  secure?: { task: AgentSecureTask; session: RemoteSecAggSession };
-}
-
 class RemoteParticipant implements Participant {
   readonly remote = true;
   constructor(
@@ -265,7 +265,7 @@ class RemoteParticipant implements Participant {
   fit(
     _engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,
-    ctx: FitContext & { remote?: RemoteTaskContext },
+    ctx: FitContext,
   ): Promise<NodeSubmission> {
     if (!ctx.remote) return Promise.reject(new Error("remote task context missing"));
     return this.hub.assign(

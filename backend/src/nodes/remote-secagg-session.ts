@@ -5,7 +5,7 @@
 // stage's deadline, so agents that drop out at any point are left behind and the library's
 // threshold decides whether the round can still complete.
 import { z } from "zod";
-import { validateCommitment } from "../fl/update-validation.js";
+import { validateCommitment } from "./update-validation.js";
 import {
   AdvertiseKeysMessageSchema,
   MaskedInputMessageSchema,
@@ -27,7 +27,7 @@ import {
   type SecAggPost,
 } from "./agent-protocol.js";
 import { keysSignedBy } from "./secagg-key-signatures.js";
-import type { NodeSubmission } from "./simulated-node.js";
+import type { NodeSubmission } from "./node-submission.js";
 import type { UpdateDomain } from "./update-signing.js";
 
 /**

@@ -1,31 +1,10 @@
 import type { LocalAccount } from "viem";
-import type { ByzantineSpec } from "../api/schemas.js";
-import type { z } from "zod";
-import type { TrainTask, TrainingEngine } from "../runs/engine-port.js";
+import type { TrainTask, TrainingEngine } from "../engine/port.js";
+import { poisonUpdate, type ByzantineSpec } from "../fl/attacks.js";
 import { seededNormalSource } from "../privacy/index.js";
-import { privatizeUpdate, type UpdatePrivacy } from "./private-update.js";
-import { hashWeights, signUpdate, type SignedUpdate, type UpdateDomain } from "./update-signing.js";
-
-export type Attack = z.output<typeof ByzantineSpec>;
-
-export interface NodeSubmission {
-  nodeId: string;
-  wallet: `0x${string}`;
-  weights: Float32Array;
-  signed: SignedUpdate;
-  reportedTrainLoss: number;
-  /** With privacy: whether the node's delta was within the clip norm (for adaptive clipping). */
-  unclipped?: boolean;
-}
-
-/** What a node is told with its task besides the training parameters. */
-export interface FitContext {
-  runId: `0x${string}`;
-  round: number;
-  domain: UpdateDomain;
-  /** DP-FedAvg: clip and noise the delta before signing; `noiseSeed` seeds simulated noise. */
-  privacy?: UpdatePrivacy & { noiseSeed: number };
-}
+import { privatizeUpdate } from "../privacy/private-update.js";
+import type { FitContext, NodeSubmission, Participant } from "./participant.js";
+import { hashWeights, signUpdate } from "./update-signing.js";
 
 /**
  * A node simulated by the coordinator's machine: its own data shard and wallet key, local
@@ -33,16 +12,21 @@ export interface FitContext {
  * training (sign flip or scaling of its delta) and signs the poisoned bytes, as a real attacker
  * with a valid key would.
  */
-export class SimulatedNode {
+export class SimulatedNode implements Participant {
   constructor(
     readonly id: string,
     readonly account: LocalAccount,
     readonly indices: Int32Array,
-    readonly attack: Attack | undefined,
+    readonly attack: ByzantineSpec | undefined,
   ) {}
 
   get wallet(): `0x${string}` {
     return this.account.address;
+  }
+
+  /** Its shard's size: what it trains on, and all it may claim. */
+  get samples(): number {
+    return this.indices.length;
   }
 
   async fit(
@@ -55,7 +39,7 @@ export class SimulatedNode {
     let unclipped: boolean | undefined;
     if (this.attack) {
       // An attacker does not follow the protocol: no clipping, no noise.
-      weights = poison(task.weights, result.weights, this.attack);
+      weights = poisonUpdate(task.weights, result.weights, this.attack);
     } else if (ctx.privacy) {
       const p = privatizeUpdate(
         task.weights,
@@ -81,11 +65,4 @@ export class SimulatedNode {
       ...(unclipped === undefined ? {} : { unclipped }),
     };
   }
-}
-
-function poison(start: Float32Array, trained: Float32Array, attack: Attack): Float32Array {
-  const factor = attack.attack === "sign-flip" ? -1 : attack.scale;
-  const out = new Float32Array(trained.length);
-  for (let j = 0; j < trained.length; j++) out[j] = start[j]! + factor * (trained[j]! - start[j]!);
-  return out;
 }

@@ -7,11 +7,37 @@ import { mnemonicToAccount, type LocalAccount } from "viem/accounts";
  */
 export const HARDHAT_TEST_MNEMONIC = "test test test test test test test test test test test junk";
 
-export function simulatedNodeAccount(
-  index: number,
-  mnemonic = HARDHAT_TEST_MNEMONIC,
-): LocalAccount {
-  return mnemonicToAccount(mnemonic, { addressIndex: index });
+/** The wallets of the coordinator's simulated nodes: node k signs with account k of a mnemonic. */
+export class SimulatedWallets {
+  private readonly cache = new Map<number, LocalAccount>();
+
+  constructor(readonly mnemonic: string = HARDHAT_TEST_MNEMONIC) {}
+
+  account(index: number): LocalAccount {
+    let a = this.cache.get(index);
+    if (!a) {
+      a = mnemonicToAccount(this.mnemonic, { addressIndex: index });
+      this.cache.set(index, a);
+    }
+    return a;
+  }
+
+  /**
+   * The wallets a coordinator may pay simulated nodes to: Hardhat's public dev accounts on the local
+   * chain; elsewhere only an operator's own mnemonic (undefined without one: simulated runs are
+   * refused, since anyone holding the public keys could claim their rewards).
+   */
+  static forChain(localChain: boolean, operatorMnemonic: string | undefined) {
+    if (operatorMnemonic) return new SimulatedWallets(operatorMnemonic);
+    return localChain ? new SimulatedWallets() : undefined;
+  }
+}
+
+const hardhat = new SimulatedWallets();
+
+/** Simulated node k's account from Hardhat's public mnemonic (tests and local tooling). */
+export function simulatedNodeAccount(index: number): LocalAccount {
+  return hardhat.account(index);
 }
 
 export function simulatedNodeId(index: number): string {

@@ -1,4 +1,5 @@
-import { keccak256, recoverTypedDataAddress, type Hex, type LocalAccount } from "viem";
+import { keccak256Bytes } from "./keccak.js";
+import { recoverTypedDataAddress, type Hex, type LocalAccount } from "viem";
 
 /**
  * A node signs what it sends: the hash of its update's bytes, for a run and a round, with its
@@ -30,7 +31,7 @@ export interface SignedUpdate {
 
 /** keccak256 of the weights' little-endian float32 bytes. */
 export function hashWeights(weights: Float32Array): Hex {
-  return keccak256(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+  return keccak256Bytes(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
 }
 
 export async function signUpdate(

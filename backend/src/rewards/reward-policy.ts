@@ -1,6 +1,7 @@
 import { decodeAbiParameters, encodeAbiParameters, keccak256, parseUnits, toBytes } from "viem";
+import { POLICY_IDS, rewardPolicyEntry, type PolicyName } from "./policies/registry.js";
 
-export type PolicyName = "loss-improvement" | "leave-one-out" | "shapley-mc" | "aggregate-loss";
+export type { PolicyName } from "./policies/registry.js";
 
 /**
  * The public reward formula. It is stored on chain per run (policy id + ABI-encoded parameters),
@@ -10,14 +11,8 @@ export type PolicyName = "loss-improvement" | "leave-one-out" | "shapley-mc" | "
  *   w_i      = samples_i if sampleWeighted, else 1
  *   reward_i = floor(poolPerRound * score_i / sum_j score_j)  (0 for all when the sum is 0)
  *
- * What lossBefore/lossAfter mean depends on the policy (all measured by the coordinator on its
- * validation split, never reported by nodes):
- * - loss-improvement: loss of the round's start model, and of that model with only i's update.
- * - leave-one-out: loss of the aggregate without i, and of the aggregate of everyone.
- * - shapley-mc: loss of the start model, and that loss minus i's Monte-Carlo Shapley value.
- * - aggregate-loss: loss of the start model, and of the round's aggregate (the same for every
- *   node of the round): the pool goes to the aggregated nodes by samples when the round helped.
- *   The only policy secure aggregation allows, since nobody sees a node's update alone.
+ * What lossBefore/lossAfter mean depends on the policy (its `losses` text in rewards/policies/;
+ * all measured by the coordinator on its validation split, never reported by nodes).
  */
 export interface RewardPolicy {
   name: PolicyName;
@@ -36,30 +31,25 @@ const PARAMS = [
   { name: "seed", type: "uint32" },
 ] as const;
 
-const POLICY_NAMES: readonly PolicyName[] = [
-  "loss-improvement",
-  "leave-one-out",
-  "shapley-mc",
-  "aggregate-loss",
-];
-
 export function policyId(name: PolicyName): `0x${string}` {
   return keccak256(toBytes(`fedledger.reward.${name}.v1`));
 }
 
 export function policyNameFromId(id: string): PolicyName | undefined {
-  return POLICY_NAMES.find((n) => policyId(n) === id.toLowerCase());
+  return POLICY_IDS.find((n) => policyId(n) === id.toLowerCase());
 }
 
+/** The on-chain form of a run's reward spec. */
 export function makePolicy(
-  name: PolicyName,
-  poolPerRound: string,
-  opts: { validationSize: number; permutations: number; seed: number },
+  spec: { policy: PolicyName; poolPerRound: string } & Record<string, unknown>,
+  opts: { validationSize: number; seed: number },
 ): RewardPolicy {
+  const entry = rewardPolicyEntry(spec.policy);
   return {
-    name,
-    poolPerRoundWei: parseUnits(poolPerRound, 18),
-    sampleWeighted: name === "loss-improvement" || name === "aggregate-loss",
+    name: spec.policy,
+    poolPerRoundWei: parseUnits(spec.poolPerRound, 18),
+    sampleWeighted: entry.sampleWeighted,
+    permutations: entry.permutations(spec as never),
     ...opts,
   };
 }

@@ -1,5 +1,5 @@
-import type { RunConfig } from "../api/schemas.js";
-import type { TrainingEngine } from "./engine-port.js";
+import type { RunConfig } from "../domain/index.js";
+import type { TrainingEngine } from "../engine/port.js";
 
 /** Everything a run needs from the engine side: the data's labels, a model, and workers. */
 export interface RunEngine extends TrainingEngine {
@@ -9,6 +9,8 @@ export interface RunEngine extends TrainingEngine {
   readonly numClasses: number;
   /** Labels of the training set the partitioner splits across nodes. */
   readonly trainLabels: Uint8Array;
+  /** The coordinator's validation split (what scores are measured on), as the workers hold it. */
+  readonly validation: { x: Float32Array; y: Uint8Array };
   initialWeights(seed: number): Float32Array;
   partition(numNodes: number, seed: number): Int32Array[];
   close(): Promise<void>;

@@ -1,51 +1,61 @@
+// Runs' lifecycle: creation (within the coordinator's capacity), the queue, pause/resume/stop,
+// each run's round loop, and resuming unfinished runs after a restart. Every status change is a
+// guarded transition (domain/run-lifecycle.ts), so a stop is never undone by a loop that read the
+// status before it, and stays stopped across restarts.
 import { randomBytes } from "node:crypto";
-import { keccak256, toBytes, type Hex } from "viem";
-import type { RunConfig, RunStatus, RunSummary } from "../api/schemas.js";
-import { HttpError } from "../api/http-errors.js";
-import { createStrategy } from "../fl/strategies/create-strategy.js";
-import { SimulatedNode } from "../nodes/simulated-node.js";
-import { simulatedNodeAccount, simulatedNodeId } from "../nodes/simulated-wallets.js";
-import { mulberry32 } from "../rewards/seeded-random.js";
 import {
-  encodePolicyParams,
-  makePolicy,
-  policyId,
-  type RewardPolicy,
-} from "../rewards/reward-policy.js";
+  ACTIONS,
+  busy,
+  chainNotReady,
+  conflict,
+  isFinished,
+  LIFECYCLE,
+  notFound,
+  type RoundRecord,
+  type RunAction,
+  type RunConfig,
+  type RunNodeInfo,
+  type RunStatus,
+  type RunSummary,
+} from "../domain/index.js";
+import type { RunEvents } from "../events/run-events.js";
+import { componentLogger } from "../logging/logger.js";
+import type { NodeAdmission } from "../nodes/node-admission.js";
+import type { NodeRegistrar } from "../nodes/node-registrar.js";
+import { simulatedNodesUnsafe } from "../nodes/node-registrar.js";
+import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
+import type { SimulatedWallets } from "../nodes/simulated-wallets.js";
+import type { UpdateDomain } from "../nodes/update-signing.js";
+import { executeRound } from "../rounds/execute-round.js";
 import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import { runsRepo, type StoredRun } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
-import type { NodeRegistrar } from "../nodes/node-registrar.js";
-import type { Participant } from "../nodes/participant.js";
-import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
-import { selectParticipants } from "./participant-selection.js";
-import type { UpdateDomain } from "../nodes/update-signing.js";
-import { executeRound, type RunState } from "./round-executor.js";
-import { RunPrivacy, type RunPrivacyState } from "./run-privacy.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
+import { bestOf, listVersions } from "../artifacts/model-versions.js";
+import type { RunState } from "../rounds/run-state.js";
+import { initialWeightsFor, publishRunSpec, resolveInitialModel } from "./run-artifacts.js";
+import { checkRunFits, estimateRun, type CapacityLimits } from "./run-capacity.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
-import type { RunEvents } from "./run-events.js";
+import { chainRunIdFor, RunStateBuilder } from "./run-state-builder.js";
 
-/** How long a remote round with enough (minNodes) but not all wanted nodes waits for more. */
-const REMOTE_GRACE_MS = 3_000;
+export {
+  byzantineSet,
+  chainRunIdFor,
+  maxSamplesPerNode,
+  policyFor,
+  VALIDATION_SIZE,
+} from "./run-state-builder.js";
+export type { RunNodeInfo } from "../domain/index.js";
 
-/** Validation split size the coordinator scores contributions on (recorded in the policy). */
-export const VALIDATION_SIZE = 1000;
-
-export interface RunNodeInfo {
-  nodeId: string;
-  wallet: string;
-  samples: number;
-  histogram: number[];
-  byzantine: boolean;
-}
+const log = componentLogger("runs");
 
 interface ActiveRun {
-  state?: RunState;
   engine?: RunEngine;
   nodeInfo?: RunNodeInfo[];
-  control: "run" | "pause" | "stop";
+  /** Set by pause/stop (after the store says so): the loop stops before its next round. */
+  halt: boolean;
   loop: Promise<void>;
 }
 
@@ -58,69 +68,81 @@ export interface RunManagerDeps {
   registrar: NodeRegistrar;
   /** Remote node agents (runs with nodeSource "remote"). */
   hub: RemoteNodeHub;
+  /** Checks every chosen node before a round (chain binding, announced samples). */
+  admission: NodeAdmission;
+  /** Simulated nodes' wallets; undefined refuses simulated runs (public chain, no mnemonic). */
+  wallets: SimulatedWallets | undefined;
+  limits: CapacityLimits;
+  /** Where model versions, updates and the runs' spec documents are stored. */
+  artifacts: ArtifactStore;
+  /** Worker threads a run's engine uses (for the memory estimate). */
+  workers: number;
 }
 
-export function chainRunIdFor(runId: string): Hex {
-  return keccak256(toBytes(runId));
-}
-
-export function policyFor(config: RunConfig): RewardPolicy {
-  return makePolicy(config.reward.policy, config.reward.poolPerRound, {
-    validationSize: VALIDATION_SIZE,
-    permutations: config.reward.permutations,
-    seed: config.seed,
-  });
-}
-
-/** Starts, pauses, resumes and stops runs; resumes unfinished runs after a restart. */
 export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
   private readonly nodeInfoCache = new Map<string, RunNodeInfo[]>();
+  private readonly states: RunStateBuilder;
   private closed = false;
 
-  constructor(private readonly deps: RunManagerDeps) {}
+  constructor(private readonly deps: RunManagerDeps) {
+    this.states = new RunStateBuilder(deps);
+  }
 
-  async create(config: RunConfig): Promise<StoredRun> {
-    if (!this.deps.domain()) {
-      throw new HttpError(
-        503,
-        "chain_not_ready",
-        "The contracts are not deployed on the chain yet; start the stack with `npm start`.",
-      );
-    }
+  /** Persists a new run and its chain registrations, then queues it (it starts when there is room). */
+  async create(request: RunConfig): Promise<StoredRun> {
+    let config = request;
+    if (!this.deps.domain()) throw chainNotReady();
+    if (config.nodeSource === "simulated" && !this.deps.wallets) throw simulatedNodesUnsafe();
+    checkRunFits(estimateRun(config, this.deps.workers), this.deps.limits);
+    await this.checkBacklog();
+    config = await resolveInitialModel(this.deps.db, this.deps.artifacts, config);
     const id = `run-${randomBytes(5).toString("hex")}`;
     const chainRunId = chainRunIdFor(id);
     const name =
       config.name ??
       `${config.model} on ${config.dataset}, ${config.partition.kind}, ${config.strategy.name}`;
-    const policy = policyFor(config);
-    const nodes = Array.from({ length: config.numNodes }, (_, i) => i + 1);
-    // Persist the run and its chain registrations before anything runs.
+    // The run's on-chain registration names its spec document, written when it starts.
     await this.deps.db.transaction(async (tx) => {
       await runsRepo.insert(tx, { id, name, config, chainRunId });
-      await outboxRepo.enqueue(tx, {
-        id: `register-run:${id}`,
-        kind: "register-run",
-        runId: id,
-        payload: {
-          chainRunId,
-          policyId: policyId(policy.name),
-          policyParams: encodePolicyParams(policy),
-        },
-      });
       if (config.nodeSource === "simulated") {
-        for (const k of nodes) await this.deps.registrar.enqueueSimulated(tx, id, k);
+        await this.deps.registrar.enqueueSimulated(tx, id, config.numNodes);
       }
     });
-    const run = (await runsRepo.get(this.deps.db, id))!;
-    this.launch(run);
-    return run;
+    await this.pump();
+    return (await runsRepo.get(this.deps.db, id))!;
+  }
+
+  /** Refuses new runs while the queue or the chain writes waiting are at their bounds. */
+  private async checkBacklog(): Promise<void> {
+    const { limits, db } = this.deps;
+    const queued = (await runsRepo.queued(db)).length;
+    if (queued >= limits.maxQueuedRuns) {
+      throw busy(
+        "queue_full",
+        `${queued} runs are already queued (MAX_QUEUED_RUNS ${limits.maxQueuedRuns}); try again when one has started.`,
+      );
+    }
+    const pending = (await outboxRepo.counts(db)).pending;
+    if (pending >= limits.maxPendingChainWrites) {
+      throw busy(
+        "chain_backlog",
+        `${pending} chain writes are waiting to be sent (MAX_PENDING_CHAIN_WRITES ${limits.maxPendingChainWrites}); new runs are refused until the outbox drains.`,
+      );
+    }
   }
 
   async summary(run: StoredRun): Promise<RunSummary> {
-    const latest = await roundsRepo.latest(this.deps.db, run.id);
+    const [latest, chainWrites, queued] = await Promise.all([
+      roundsRepo.latest(this.deps.db, run.id),
+      outboxRepo.runCounts(this.deps.db, run.id),
+      run.status === "queued" ? runsRepo.queued(this.deps.db) : Promise.resolve([]),
+    ]);
+    const position = queued.findIndex((r) => r.id === run.id);
     return {
       ...run,
+      chainWrites,
+      queuePosition: position >= 0 ? position + 1 : null,
       latest:
         latest && latest.testLoss !== null && latest.testAccuracy !== null
           ? { round: latest.round, testLoss: latest.testLoss, testAccuracy: latest.testAccuracy }
@@ -139,44 +161,57 @@ export class RunManager {
     };
   }
 
-  async control(id: string, action: "pause" | "resume" | "stop"): Promise<StoredRun> {
+  /** Pause, resume or stop: recorded first (a guarded transition), then told to the run's loop. */
+  async control(id: string, action: RunAction): Promise<StoredRun> {
     const run = await runsRepo.get(this.deps.db, id);
-    if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
-    const finished: RunStatus[] = ["completed", "stopped", "failed"];
-    if (finished.includes(run.status)) {
-      throw new HttpError(409, "run_finished", `Run ${id} is ${run.status}; it cannot ${action}.`);
+    if (!run) throw notFound("run_not_found", `No run ${id}`);
+    if (isFinished(run.status)) {
+      throw conflict("run_finished", `Run ${id} is ${run.status}; it cannot ${action}.`);
+    }
+    const { from, to } = ACTIONS[action];
+    if (!(await runsRepo.transition(this.deps.db, id, from, to))) {
+      const now = (await runsRepo.get(this.deps.db, id))!.status;
+      throw conflict(
+        action === "resume" ? "not_paused" : "run_state_changed",
+        `Run ${id} is ${now}; it cannot ${action}.`,
+      );
     }
     const active = this.active.get(id);
-    if (action === "pause") {
-      if (active) active.control = "pause";
-      await runsRepo.setStatus(this.deps.db, id, "paused");
-      await this.deps.events.publish({ type: "run-status", runId: id, status: "paused" });
-    } else if (action === "stop") {
-      if (active) active.control = "stop";
-      await runsRepo.setStatus(this.deps.db, id, "stopped");
-      await this.deps.events.publish({ type: "run-status", runId: id, status: "stopped" });
-    } else {
-      if (run.status !== "paused")
-        throw new HttpError(409, "not_paused", `Run ${id} is ${run.status}, not paused.`);
-      await runsRepo.setStatus(this.deps.db, id, "running");
-      await this.deps.events.publish({ type: "run-status", runId: id, status: "running" });
-      if (active) active.control = "run";
-      else this.launch((await runsRepo.get(this.deps.db, id))!);
-    }
+    if (active && action !== "resume") active.halt = true;
+    await this.deps.events.publish({ type: "run-status", runId: id, status: to });
+    if (action === "resume") await this.pump();
     return (await runsRepo.get(this.deps.db, id))!;
   }
 
-  /** After a restart: continue every run that was pending or running when the process died. */
+  /**
+   * After a restart: runs that were running or starting go back to the front of the queue, then
+   * the scheduler starts as many as fit. Paused and stopped runs stay as they are.
+   */
   async resumeUnfinished(): Promise<string[]> {
-    const runs = await runsRepo.withStatus(this.deps.db, ["pending", "running"]);
-    for (const run of runs) this.launch(run);
-    return runs.map((r) => r.id);
+    const interrupted = await runsRepo.withStatus(this.deps.db, ["pending", "running"]);
+    for (const run of interrupted) {
+      await runsRepo.transition(this.deps.db, run.id, ["pending", "running"], "queued");
+    }
+    await this.pump();
+    return interrupted.map((r) => r.id);
+  }
+
+  /** Starts queued runs, oldest first, while fewer than maxConcurrentRuns run. */
+  private async pump(): Promise<void> {
+    if (this.closed) return;
+    while (this.active.size < this.deps.limits.maxConcurrentRuns) {
+      const [next] = await runsRepo.queued(this.deps.db);
+      if (!next) return;
+      if (await runsRepo.transition(this.deps.db, next.id, LIFECYCLE.admit.from, "pending")) {
+        this.launch(next);
+      }
+    }
   }
 
   async nodeInfo(id: string): Promise<RunNodeInfo[]> {
     const run = await runsRepo.get(this.deps.db, id);
-    if (!run) throw new HttpError(404, "run_not_found", `No run ${id}`);
-    if (run.config.nodeSource === "remote") return this.remoteNodeInfo();
+    if (!run) throw notFound("run_not_found", `No run ${id}`);
+    if (run.config.nodeSource === "remote") return this.states.remoteNodeInfo();
     const active = this.active.get(id);
     if (active?.nodeInfo) return active.nodeInfo;
     // A finished run's nodes never change: describe them once (it needs the dataset loaded).
@@ -184,7 +219,7 @@ export class RunManager {
     if (cached) return cached;
     const engine = await this.deps.engineFactory(run.config);
     try {
-      const info = describeNodes(run.config, engine);
+      const info = this.states.describeNodes(run.config, engine);
       this.nodeInfoCache.set(id, info);
       if (this.nodeInfoCache.size > 32)
         this.nodeInfoCache.delete(this.nodeInfoCache.keys().next().value!);
@@ -198,29 +233,111 @@ export class RunManager {
     return this.active.has(id);
   }
 
+  /** Runs started now. */
+  get running(): number {
+    return this.active.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    for (const a of this.active.values()) a.control = "stop";
+    for (const a of this.active.values()) a.halt = true;
     await Promise.allSettled([...this.active.values()].map((a) => a.loop));
   }
 
   private launch(run: StoredRun): void {
     if (this.active.has(run.id) || this.closed) return;
-    const entry: ActiveRun = { control: "run", loop: Promise.resolve() };
+    const entry: ActiveRun = { halt: false, loop: Promise.resolve() };
     this.active.set(run.id, entry);
     entry.loop = this.loop(run, entry)
       .catch(async (err: unknown) => {
         const message = (err as Error).message;
-        console.error(`[runs] ${run.id} failed: ${message}`);
-        await runsRepo.setStatus(this.deps.db, run.id, "failed", message).catch(() => undefined);
-        await this.deps.events
-          .publish({ type: "run-status", runId: run.id, status: "failed", error: message })
-          .catch(() => undefined);
+        log.error(`${run.id} failed: ${message}`);
+        const { db, events } = this.deps;
+        if (await runsRepo.transition(db, run.id, LIFECYCLE.fail.from, "failed", message)) {
+          await events
+            .publish({ type: "run-status", runId: run.id, status: "failed", error: message })
+            .catch(() => undefined);
+        }
       })
       .finally(async () => {
         this.active.delete(run.id);
         await entry.engine?.close().catch(() => undefined);
+        await this.pump().catch((err: unknown) => log.error(`scheduler: ${String(err)}`));
       });
+  }
+
+  /** stopAtAccuracy: the round that reaches it is the run's last (recorded on chain as usual). */
+  private async targetReached(
+    id: string,
+    config: RunConfig,
+    record: RoundRecord,
+  ): Promise<boolean> {
+    if (config.stopAtAccuracy === undefined || (record.testAccuracy ?? 0) < config.stopAtAccuracy) {
+      return false;
+    }
+    await this.deps.events.publish({
+      type: "log",
+      runId: id,
+      level: "info",
+      message: `round ${record.round}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}% reached the target ${(config.stopAtAccuracy * 100).toFixed(2)}%; the run stops here`,
+    });
+    return true;
+  }
+
+  /**
+   * rollbackDropPoints: when a round's accuracy is that many points below the best version, the
+   * next round starts from the best (kept in the store; the checkpoint follows, so a restart
+   * resumes from it too). The round itself stays recorded with its rewards.
+   */
+  private async rollbackIfWorse(
+    id: string,
+    config: RunConfig,
+    state: RunState,
+    record: RoundRecord,
+    startAccuracy: number | undefined,
+  ): Promise<void> {
+    if (config.rollbackDropPoints === undefined || record.testAccuracy === null) return;
+    const versions = await listVersions(this.deps.db, id);
+    const start = versions.find((v) => v.round === 0);
+    const candidates =
+      start && startAccuracy !== undefined
+        ? versions.map((v) => (v.round === 0 ? { ...v, testAccuracy: startAccuracy } : v))
+        : versions;
+    const best = bestOf(candidates, true);
+    if (!best || best.round === record.round || best.testAccuracy === null) return;
+    if ((best.testAccuracy - record.testAccuracy) * 100 <= config.rollbackDropPoints) return;
+    const bytes = await this.deps.artifacts.read(best.hash);
+    state.global = new Float32Array(bytes.slice().buffer);
+    state.globalHash = best.hash;
+    const saved = await checkpointsRepo.load(this.deps.db, id);
+    if (saved) {
+      await checkpointsRepo.save(this.deps.db, id, {
+        ...saved,
+        modelHash: best.hash,
+        weights: state.global,
+      });
+    }
+    await this.deps.events.publish({
+      type: "rollback",
+      runId: id,
+      round: record.round,
+      accuracy: record.testAccuracy,
+      toRound: best.round,
+      bestAccuracy: best.testAccuracy,
+    });
+    await this.deps.events.publish({
+      type: "log",
+      runId: id,
+      level: "warn",
+      message: `round ${record.round}: test accuracy ${(record.testAccuracy * 100).toFixed(2)}% is more than ${config.rollbackDropPoints} points below round ${best.round}'s ${(best.testAccuracy * 100).toFixed(2)}%; round ${record.round + 1} starts from round ${best.round}'s model`,
+    });
+  }
+
+  /** The run may go on only while the store says it is running and nobody asked it to halt. */
+  private async mayContinue(id: string, entry: ActiveRun): Promise<boolean> {
+    if (entry.halt || this.closed) return false;
+    const now = await runsRepo.get(this.deps.db, id);
+    return now?.status === "running";
   }
 
   private async loop(run: StoredRun, entry: ActiveRun): Promise<void> {
@@ -231,15 +348,20 @@ export class RunManager {
     const engine = await this.deps.engineFactory(config);
     entry.engine = engine;
     await runsRepo.setEngine(db, run.id, engine.backendName);
-    const state = await this.restoreState(run, engine, domain, () => {
-      return entry.control !== "run" || this.closed;
-    });
-    entry.state = state;
-    if (config.nodeSource === "simulated") entry.nodeInfo = describeNodes(config, engine);
-    if (run.status === "pending") {
-      await runsRepo.setStatus(db, run.id, "running");
-      await events.publish({ type: "run-status", runId: run.id, status: "running" });
-    }
+    const initial = await initialWeightsFor(this.deps.artifacts, config, engine);
+    await publishRunSpec(db, this.deps.artifacts, run, engine, initial);
+    const state = await this.states.build(
+      run,
+      engine,
+      domain,
+      initial,
+      () => entry.halt || this.closed,
+    );
+    if (config.nodeSource === "simulated")
+      entry.nodeInfo = this.states.describeNodes(config, engine);
+    // Started only if nobody paused or stopped it while it was starting.
+    if (!(await runsRepo.transition(db, run.id, LIFECYCLE.start.from, "running"))) return;
+    await events.publish({ type: "run-status", runId: run.id, status: "running" });
     const first = (await checkpointsRepo.load(db, run.id))?.round ?? 0;
     if (first > 0) {
       await events.publish({
@@ -249,160 +371,31 @@ export class RunManager {
         message: `resuming after round ${first} from its checkpoint`,
       });
     }
+    // With rollback, the start model competes for "best" too (a warm start's version may be it).
+    const startAccuracy =
+      config.rollbackDropPoints !== undefined
+        ? (await engine.evaluate(config.model, initial, "test")).accuracy
+        : undefined;
     for (let round = first + 1; round <= config.rounds; round++) {
-      if (entry.control !== "run" || this.closed) return;
-      const record = await executeRound(state, round, { db, engine, events });
-      if (!record) return; // stopped while waiting for remote nodes
-      console.log(
-        `[runs] ${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
+      if (!(await this.mayContinue(run.id, entry))) return;
+      const record = await executeRound(state, round, {
+        db,
+        engine,
+        events,
+        artifacts: this.deps.artifacts,
+      });
+      if (!record) return; // paused or stopped while waiting for remote nodes
+      log.info(
+        `${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
       );
+      if (await this.targetReached(run.id, config, record)) break;
+      await this.rollbackIfWorse(run.id, config, state, record, startAccuracy);
     }
-    if (entry.control === "run" && !this.closed) {
-      await runsRepo.setStatus(db, run.id, "completed");
+    if (await runsRepo.transition(db, run.id, LIFECYCLE.complete.from, "completed")) {
       await events.publish({ type: "run-status", runId: run.id, status: "completed" });
     }
   }
-
-  /**
-   * A remote run's round takes max(1, round(fraction x numNodes)) of the agents online now
-   * (seeded by run and round), waiting until that many are online. Undefined when the run is
-   * paused or stopped meanwhile.
-   */
-  private async waitForRemoteNodes(
-    runId: string,
-    config: RunConfig,
-    round: number,
-    cancelled: () => boolean,
-  ): Promise<Participant[] | undefined> {
-    const want = Math.max(1, Math.round(config.fraction * config.numNodes));
-    const min = Math.min(want, config.minNodes ?? want);
-    let told = false;
-    let enoughSince: number | undefined;
-    for (;;) {
-      if (cancelled()) return undefined;
-      const online = this.deps.hub.online();
-      if (online.length >= min) enoughSince ??= Date.now();
-      else enoughSince = undefined;
-      if (
-        online.length >= want ||
-        (enoughSince !== undefined && Date.now() - enoughSince >= REMOTE_GRACE_MS)
-      ) {
-        const take = Math.min(want, online.length);
-        const picked = selectParticipants(online.length, take / online.length, config.seed, round);
-        return picked.map((i) => this.deps.hub.participant(online[i]!));
-      }
-      if (!told) {
-        told = true;
-        await this.deps.events.publish({
-          type: "log",
-          runId,
-          level: "info",
-          message: `round ${round}: waiting for remote nodes (${online.length} online, ${min} needed); start agents with \`npm run node -- --coordinator <url> --key <key> --data <slice>\``,
-        });
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-
-  private remoteNodeInfo(): RunNodeInfo[] {
-    return this.deps.hub.online().map((n) => ({
-      nodeId: n.nodeId,
-      wallet: n.wallet,
-      samples: n.hello?.samples ?? 0,
-      histogram: n.hello?.histogram ?? [],
-      byzantine: false,
-    }));
-  }
-
-  private async restoreState(
-    run: StoredRun,
-    engine: RunEngine,
-    domain: UpdateDomain,
-    cancelled: () => boolean,
-  ): Promise<RunState> {
-    const config = run.config;
-    const strategy = createStrategy(config.strategy);
-    const checkpoint = await checkpointsRepo.load(this.deps.db, run.id);
-    if (checkpoint?.optimizerState) strategy.loadState(checkpoint.optimizerState);
-    const remote = config.nodeSource === "remote";
-    let chooseParticipants: (round: number) => Promise<Participant[] | undefined>;
-    if (remote) {
-      chooseParticipants = (round) => this.waitForRemoteNodes(run.id, config, round, cancelled);
-    } else {
-      const shards = engine.partition(config.numNodes, config.seed);
-      const byzantine = byzantineSet(config);
-      const nodes = shards.map(
-        (indices, i) =>
-          new SimulatedNode(
-            simulatedNodeId(i + 1),
-            simulatedNodeAccount(i + 1),
-            indices,
-            byzantine.has(i) ? config.byzantine : undefined,
-          ),
-      );
-      chooseParticipants = async (round) =>
-        selectParticipants(nodes.length, config.fraction, config.seed, round).map((i) => nodes[i]!);
-    }
-    return {
-      runId: run.id,
-      chainRunId: (run.chainRunId ?? chainRunIdFor(run.id)) as Hex,
-      config,
-      chooseParticipants,
-      ...(remote
-        ? {
-            closeRound: (round: number) => this.deps.hub.closeRound(run.id, round),
-            remote: {
-              runId: run.id,
-              dataset: config.dataset,
-              model: config.model,
-              parameterCount: engine.parameterCount,
-            },
-          }
-        : {}),
-      strategy,
-      policy: policyFor(config),
-      domain,
-      parameterCount: engine.parameterCount,
-      global: checkpoint?.weights ?? engine.initialWeights(config.seed),
-      nodeCount: config.numNodes,
-      ...(config.privacy
-        ? {
-            privacy: RunPrivacy.start(
-              config.privacy,
-              Math.max(1, Math.round(config.fraction * config.numNodes)),
-              checkpoint?.privacyState as RunPrivacyState | undefined,
-            ),
-          }
-        : {}),
-    };
-  }
 }
 
-/** Which node indices (0-based) attack: a seeded random subset of the configured fraction. */
-export function byzantineSet(config: RunConfig): Set<number> {
-  if (!config.byzantine || config.byzantine.fraction === 0) return new Set();
-  const count = Math.round(config.byzantine.fraction * config.numNodes);
-  const rand = mulberry32((config.seed ^ 0x5bd1e995) >>> 0);
-  const order = Array.from({ length: config.numNodes }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const k = Math.floor(rand() * (i + 1));
-    [order[i], order[k]] = [order[k]!, order[i]!];
-  }
-  return new Set(order.slice(0, count));
-}
-
-function describeNodes(config: RunConfig, engine: RunEngine): RunNodeInfo[] {
-  const shards = engine.partition(config.numNodes, config.seed);
-  const byzantine = byzantineSet(config);
-  return shards.map((indices, i) => {
-    const histogram = new Array<number>(engine.numClasses).fill(0);
-    for (const idx of indices) histogram[engine.trainLabels[idx]!]! += 1;
-    return {
-      nodeId: simulatedNodeId(i + 1),
-      wallet: simulatedNodeAccount(i + 1).address,
-      samples: indices.length,
-      histogram,
-      byzantine: byzantine.has(i),
-    };
-  });
-}
+/** The statuses a run can be listed or filtered by. */
+export type { RunStatus };

@@ -11,7 +11,7 @@ import {
   type DatasetSpec,
   type EngineInfo,
 } from "../engine/index.js";
-import type { RunConfig } from "../api/schemas.js";
+import type { RunConfig } from "../domain/index.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 
 export interface TfjsRunEngineOptions {
@@ -44,6 +44,7 @@ export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFact
       parameterCount: parameterCount(config.model),
       numClasses: data.numClasses,
       trainLabels,
+      validation: { x: data.validation.x, y: data.validation.y },
       initialWeights: (seed) => initialWeights(config.model, seed),
       partition: (numNodes, seed) =>
         partition(trainLabels, numNodes, config.partition, seed, data.numClasses).map((idx) =>

@@ -43,7 +43,7 @@
  * signs n_k; the coordinator divides the sum by sum_{k in survivors} n_k / N, which is FedAvg's
  * sample-weighted mean delta over the survivors. Choose maxClients = the nodes selected for the
  * round, and a threshold within thresholdBounds(maxShareHolders(config)). Simulated nodes run the
- * four rounds in the coordinator's process (runs/secure-round.ts); remote node agents run
+ * four rounds in the coordinator's process (aggregation/in-process-secure-aggregator.ts); remote node agents run
  * SecAggClient themselves over their signed agent calls (nodes/remote-secagg-session.ts, with N
  * the largest sample count the round's agents announced, or equal weights under DP).
  *

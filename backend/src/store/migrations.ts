@@ -148,6 +148,51 @@ ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT nextval('outbox_seq_next');
 `,
     },
   },
+  {
+    version: 5,
+    name: "outbox lanes: items are ordered within their run (or node), so one run's stuck write never holds back another's",
+    sql: `
+ALTER TABLE outbox ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET lane = CASE WHEN run_id <> '' THEN run_id ELSE id END;
+CREATE INDEX outbox_lane_pending ON outbox (lane, status, seq);
+`,
+  },
+  {
+    version: 6,
+    name: "node refusals: why a node agent last refused a task (its privacy floor)",
+    sql: `
+ALTER TABLE nodes ADD COLUMN refusal TEXT;
+`,
+  },
+  {
+    version: 7,
+    name: "artifact store: content-addressed models, updates and validation data, and who refers to them",
+    sql: `
+CREATE TABLE artifacts (
+  hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  pruned_at BIGINT
+);
+CREATE TABLE artifact_refs (
+  run_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  node_id TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL,
+  PRIMARY KEY (run_id, round, kind, node_id)
+);
+CREATE INDEX artifact_refs_hash ON artifact_refs (hash);
+CREATE TABLE model_evaluations (
+  run_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  result TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, hash)
+);
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {

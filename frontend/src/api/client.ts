@@ -6,7 +6,7 @@ import type {
   RewardsSummary,
   RoundRecord,
   RunSummary,
-} from "../../../backend/src/api/schemas";
+} from "../../../backend/src/domain/index";
 import { readAdminToken } from "./settings";
 
 /** Why a call to the coordinator failed, in words a user can act on. */
@@ -35,10 +35,16 @@ export interface ChainHealth {
   contractsDeployed?: boolean;
   contracts?: { RewardToken: string; ContributionLedger: string };
   error?: string;
+  /** The chain is no longer the deployment's (reset): what happened, and the operator's choices. */
+  reset?: { detectedAt: number; reason: string; choices: string[] };
+  /** How old this reading is (the coordinator reads the chain every few seconds). */
+  ageMs?: number;
 }
 
 export interface Health {
   status: "ok" | "degraded";
+  /** Why it is degraded, one sentence each. */
+  problems?: string[];
   uptimeSeconds: number;
   chain: ChainHealth;
   store: {
@@ -49,7 +55,7 @@ export interface Health {
     error?: string;
   };
   engine: { backend?: string; error?: string; [key: string]: unknown };
-  outbox?: { pending?: number; error?: string; [key: string]: unknown };
+  outbox?: { pending?: number; failed?: number; error?: string; [key: string]: unknown };
 }
 
 export interface RunNode {

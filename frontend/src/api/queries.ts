@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import type { ContributionTotals } from "../../../backend/src/api/schemas";
+import type { ContributionTotals } from "../../../backend/src/domain/index";
 import { api } from "./client";
 
 // Polling keeps every page current without a reload; live training data comes over SSE instead.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "../../../backend/src/api/schemas";
+import type { RunEvent } from "../../../backend/src/domain/index";
 import { MAX_LOG_LINES, foldRunEvents, initialRunProgress, roundFraction } from "./run-progress";
 
 const runId = "run-0123456789";

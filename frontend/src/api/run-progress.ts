@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus } from "../../../backend/src/api/schemas";
+import type { RunEvent, RunStatus } from "../../../backend/src/domain/index";
 
 /** One aggregated round as the charts and tables need it. */
 export interface RoundPoint {

@@ -1,5 +1,5 @@
 import { useEffect, useReducer, useState } from "react";
-import type { RunEvent } from "../../../backend/src/api/schemas";
+import type { RunEvent } from "../../../backend/src/domain/index";
 import { foldRunEvent, initialRunProgress, type RunProgress } from "./run-progress";
 
 export const RUN_EVENT_TYPES: readonly RunEvent["type"][] = [

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { usePublicClient } from "wagmi";
 import type { Deployment } from "./deployments";
-import { readLedger } from "./ledger-events";
+import { readLedger } from "../../../backend/src/chain/ledger-events";
 import { isSupportedChainId } from "./wagmi-config";
 
 /** Every ContributionLedger event, read from the chain through viem and refreshed every few s. */

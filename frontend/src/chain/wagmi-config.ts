@@ -1,6 +1,6 @@
 import { createConfig, http, injected } from "wagmi";
 import { hardhat, sepolia } from "viem/chains";
-import { deployments } from "./deployments";
+import { redactRpcUrl } from "../../../backend/src/chain/redact-url";
 
 /** The RPC the dashboard reads the local chain through (CHAIN_RPC_URL / CHAIN_PORT at start). */
 export const localRpcUrl: string = import.meta.env.VITE_CHAIN_RPC_URL;
@@ -20,13 +20,18 @@ export function isSupportedChainId(id: number | undefined): id is SupportedChain
   return supportedChains.some((c) => c.id === id);
 }
 
-/** The RPC URL the dashboard reads a chain through. */
+/**
+ * Sepolia's RPC: DASHBOARD_SEPOLIA_RPC_URL when the dashboard was built with one (it is bundled into
+ * the page, so use a public endpoint or a key restricted to the dashboard's origin), else viem's
+ * public default.
+ */
+const sepoliaRpcUrl: string | undefined = import.meta.env.VITE_SEPOLIA_RPC_URL || undefined;
+
+/** The RPC URL the dashboard reads a chain through, as it may be shown (no API key). */
 export function rpcUrlOf(id: number | undefined): string | undefined {
-  if (id === localChain.id) return localRpcUrl;
-  if (id === undefined) return undefined;
-  return (
-    deployments[id]?.rpcUrl ?? supportedChains.find((c) => c.id === id)?.rpcUrls.default.http[0]
-  );
+  if (id === localChain.id) return redactRpcUrl(localRpcUrl);
+  if (id === sepolia.id) return redactRpcUrl(sepoliaRpcUrl ?? sepolia.rpcUrls.default.http[0]);
+  return undefined;
 }
 
 export function chainName(id: number | undefined): string {
@@ -47,7 +52,7 @@ export const wagmiConfig = createConfig({
   connectors: [injected()],
   transports: {
     [localChain.id]: http(localRpcUrl, { retryCount: 1 }),
-    [sepolia.id]: http(deployments[sepolia.id]?.rpcUrl),
+    [sepolia.id]: http(sepoliaRpcUrl),
   },
   pollingInterval: 1_000,
 });

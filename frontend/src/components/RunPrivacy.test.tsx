@@ -4,8 +4,8 @@ import {
   CreateRunRequest,
   type RoundRecord,
   type RunSummary,
-} from "../../../backend/src/api/schemas";
-import { requestFromPreset } from "../presets";
+} from "../../../backend/src/domain/index";
+import { requestFromPreset } from "../../../backend/src/domain/index";
 import { RunPrivacy, formatDelta, formatEpsilon } from "./RunPrivacy";
 
 afterEach(cleanup);
@@ -21,10 +21,12 @@ function summary(preset: string, privacy: RunSummary["privacy"]): RunSummary {
     engine: "wasm",
     error: null,
     chainRunId: null,
+    queuePosition: null,
     createdAt: 0,
     updatedAt: 0,
     latest: null,
     privacy,
+    chainWrites: { pending: 0, failed: 0, lastError: null },
   };
 }
 

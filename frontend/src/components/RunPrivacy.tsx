@@ -1,4 +1,4 @@
-import type { RoundRecord, RunConfig, RunSummary } from "../../../backend/src/api/schemas";
+import type { RoundRecord, RunConfig, RunSummary } from "../../../backend/src/domain/index";
 import { formatNumber, formatPercent } from "../format";
 import { LineChart } from "./LineChart";
 

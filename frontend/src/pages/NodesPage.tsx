@@ -88,6 +88,11 @@ export function NodesPage({ route }: { route: Route }) {
                         <td>{n.kind}</td>
                         <td>
                           <StatusBadge status={n.status} />
+                          {n.status === "refusing" && n.refusal && (
+                            <div className="muted small" data-testid="node-refusal">
+                              {n.refusal}
+                            </div>
+                          )}
                         </td>
                         <td>{formatTime(n.lastSeen)}</td>
                         <td>{n.totals.contributions}</td>

@@ -1,4 +1,4 @@
-import type { RunSummary } from "../../../backend/src/api/schemas";
+import type { RunSummary } from "../../../backend/src/domain/index";
 import { useHealth, useNodes, useRuns } from "../api/queries";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
@@ -20,7 +20,11 @@ import { href } from "../router";
 export function activeRun(runs: readonly RunSummary[] | undefined): RunSummary | undefined {
   if (!runs?.length) return undefined;
   const live = runs.filter(
-    (r) => r.status === "running" || r.status === "paused" || r.status === "pending",
+    (r) =>
+      r.status === "running" ||
+      r.status === "paused" ||
+      r.status === "pending" ||
+      r.status === "queued",
   );
   const pool = live.length ? live : runs;
   return [...pool].sort((a, b) => b.createdAt - a.createdAt)[0];
@@ -61,6 +65,25 @@ export function OverviewPage() {
           the file.
         </Notice>
       )}
+      {h?.chain.reset && (
+        <Notice kind="error" title="The chain was reset: chain writes are paused">
+          <span data-testid="chain-reset">{h.chain.reset.reason}</span>
+          <ol className="small">
+            {h.chain.reset.choices.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ol>
+        </Notice>
+      )}
+      {h && h.status === "degraded" && !h.chain.reset && (h.problems?.length ?? 0) > 0 && (
+        <Notice kind="warn" title="Degraded">
+          <ul className="small" data-testid="health-problems">
+            {h.problems!.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
       <div className="grid-3">
         <section className="card" aria-label="Coordinator">
           <h2>
@@ -86,7 +109,15 @@ export function OverviewPage() {
               {h.outbox && !h.outbox.error && typeof h.outbox.pending === "number" && (
                 <>
                   <dt>Outbox</dt>
-                  <dd>{h.outbox.pending} transaction(s) waiting</dd>
+                  <dd>
+                    {h.outbox.pending} transaction(s) waiting
+                    {typeof h.outbox.failed === "number" && h.outbox.failed > 0 && (
+                      <span className="bad" data-testid="outbox-failed">
+                        {" "}
+                        · {h.outbox.failed} failed for good (see /api/outbox?status=failed)
+                      </span>
+                    )}
+                  </dd>
                 </>
               )}
             </dl>

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import type { CreateRunRequest, RoundRecord, RunSummary } from "../../../backend/src/api/schemas";
+import type { CreateRunRequest, RoundRecord, RunSummary } from "../../../backend/src/domain/index";
 import { api, errorMessage } from "../api/client";
 import { queryKeys, useRounds, useRuns } from "../api/queries";
 import { roundFraction, type RoundPoint, type RunProgress } from "../api/run-progress";
@@ -9,7 +9,7 @@ import { AdminTokenField } from "../components/AdminTokenField";
 import { LineChart } from "../components/LineChart";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
-import { RunForm } from "../components/RunForm";
+import { RunForm } from "../components/run-form/RunForm";
 import { RunLog } from "../components/RunLog";
 import { RunPrivacy, aggregationOf } from "../components/RunPrivacy";
 import { StatusBadge } from "../components/StatusBadge";
@@ -57,7 +57,7 @@ function RunControls({ run }: { run: RunSummary }) {
     mutationFn: (action: "pause" | "resume" | "stop") => api.controlRun(run.id, action),
     onSettled: () => qc.invalidateQueries({ queryKey: queryKeys.runs }),
   });
-  const live = run.status === "running" || run.status === "pending";
+  const live = run.status === "running" || run.status === "pending" || run.status === "queued";
   return (
     <div className="row run-controls">
       {live && (
@@ -200,6 +200,23 @@ function RunView({ run }: { run: RunSummary }) {
         {(progress.error ?? run.error) && (
           <Notice kind="error" title="Run failed">
             {progress.error ?? run.error}
+          </Notice>
+        )}
+        {run.status === "queued" && (
+          <Notice kind="empty" title="Queued">
+            <span data-testid="queue-position">
+              Waiting for a place: position {run.queuePosition ?? "?"} in the queue. The coordinator
+              trains at most MAX_CONCURRENT_RUNS runs at once and starts queued ones in order.
+            </span>
+          </Notice>
+        )}
+        {run.chainWrites.failed > 0 && (
+          <Notice kind="error" title="Chain writes failed">
+            <span data-testid="chain-writes-failed">
+              {run.chainWrites.failed} of this run&apos;s chain writes failed for good and will not
+              be retried: {run.chainWrites.lastError}. Other runs are not held back. GET
+              /api/outbox?status=failed lists them.
+            </span>
           </Notice>
         )}
         <ProgressBar

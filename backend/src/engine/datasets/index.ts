@@ -1,5 +1,6 @@
 import { loadFashionMnistRaw } from "./fashion-mnist.js";
 import { loadIdxDirRaw, loadMnistRaw } from "./mnist-idx.js";
+import { DATASET_IDS } from "./catalogue.js";
 import { makeSynthetic } from "./synthetic.js";
 import {
   IMAGE_SIZE,
@@ -12,7 +13,8 @@ import {
 
 export * from "./types.js";
 
-export const DATASET_NAMES: readonly DatasetName[] = ["mnist", "fashion-mnist", "synthetic"];
+export { DATASETS } from "./catalogue.js";
+export const DATASET_NAMES: readonly DatasetName[] = DATASET_IDS;
 export const DEFAULT_VALIDATION_SIZE = 1000;
 
 const rawCache = new Map<string, Promise<RawDataset>>();

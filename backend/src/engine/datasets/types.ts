@@ -1,5 +1,7 @@
-/** The datasets the engine can load. */
-export type DatasetName = "mnist" | "fashion-mnist" | "synthetic";
+import type { DatasetName } from "./catalogue.js";
+
+/** The datasets the engine can load (see catalogue.ts). */
+export type { DatasetName } from "./catalogue.js";
 
 /** One split of a dataset: images flattened row-major (n x 784), values scaled to 0..1. */
 export interface Split {

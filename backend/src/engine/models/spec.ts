@@ -1,7 +1,9 @@
-/** The models of the FedAvg paper (McMahan et al. 2017) plus logistic regression. */
-export type ModelKind = "cnn" | "2nn" | "logreg";
+import { MODEL_IDS, type ModelKind } from "./catalogue.js";
 
-export const MODEL_KINDS: readonly ModelKind[] = ["cnn", "2nn", "logreg"];
+/** The models of the FedAvg paper (McMahan et al. 2017) plus logistic regression. */
+export type { ModelKind } from "./catalogue.js";
+
+export const MODEL_KINDS: readonly ModelKind[] = MODEL_IDS;
 
 /** One parameter tensor of a model, in the fixed order used by flat weight vectors. */
 export interface ParamSpec {

@@ -1,4 +1,5 @@
 import {
+  defineStrategy,
   weightedMean,
   type AggregateResult,
   type ClientUpdate,
@@ -15,19 +16,20 @@ export class FedAvg implements Strategy {
   aggregate(_global: Float32Array, updates: readonly ClientUpdate[]): AggregateResult {
     return { weights: weightedMean(updates), excluded: [] };
   }
+  applyMean(_global: Float32Array, mean: Float32Array): Float32Array {
+    return mean;
+  }
   saveState(): Float32Array[] | null {
     return null;
   }
   loadState(): void {}
 }
 
-/** FedProx (Li et al. 2020): FedAvg's aggregate, local training with a proximal term mu. */
-export class FedProx extends FedAvg {
-  override readonly name = "fedprox";
-  constructor(private readonly mu: number) {
-    super();
-  }
-  override configureFit(): FitConfig {
-    return { proxMu: this.mu };
-  }
-}
+export const fedavg = defineStrategy({
+  id: "fedavg",
+  label: "FedAvg",
+  help: "Federated averaging (McMahan et al. 2017): the new model is the sample-weighted mean of the nodes' models.",
+  params: {},
+  needsIndividualUpdates: false,
+  create: () => new FedAvg(),
+});

@@ -1,4 +1,4 @@
-import type { ContributionRecord, ContributionTotals } from "../../api/schemas.js";
+import type { ContributionRecord, ContributionTotals } from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface Row {

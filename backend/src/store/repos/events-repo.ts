@@ -1,4 +1,4 @@
-import type { RunEvent } from "../../api/schemas.js";
+import type { RunEvent } from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 /** A run's event history, so a dashboard that connects late sees the whole run. */

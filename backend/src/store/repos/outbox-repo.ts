@@ -1,12 +1,20 @@
-import type { SqlExecutor } from "../sql-database.js";
+import type { SqlExecutor, SqlValue } from "../sql-database.js";
 
-export type OutboxKind = "register-run" | "register-node" | "record-round";
+import type { OutboxKind } from "../../chain/outbox-payloads.js";
+
+export type { OutboxKind } from "../../chain/outbox-payloads.js";
 export type OutboxStatus = "pending" | "confirmed" | "failed";
 
 export interface OutboxItem {
   id: string;
   /** Send order: strictly increasing in enqueue order. */
   seq: number;
+  /**
+   * Items of one lane go out strictly in seq order; lanes are independent. A run's writes share
+   * the run's lane (its registration, its simulated nodes', its rounds); a remote node's
+   * registration has a lane of its own.
+   */
+  lane: string;
   kind: OutboxKind;
   runId: string;
   round: number | null;
@@ -23,6 +31,12 @@ interface Row {
   [k: string]: unknown;
   id: string;
   seq: number;
+  /**
+   * Items of one lane go out strictly in seq order; lanes are independent. A run's writes share
+   * the run's lane (its registration, its simulated nodes', its rounds); a remote node's
+   * registration has a lane of its own.
+   */
+  lane: string;
   kind: OutboxKind;
   run_id: string;
   round: number | null;
@@ -38,6 +52,7 @@ interface Row {
 const fromRow = (r: Row): OutboxItem => ({
   id: r.id,
   seq: Number(r.seq),
+  lane: r.lane,
   kind: r.kind,
   runId: r.run_id,
   round: r.round === null ? null : Number(r.round),
@@ -57,7 +72,15 @@ const fromRow = (r: Row): OutboxItem => ({
 export const outboxRepo = {
   async enqueue(
     db: SqlExecutor,
-    item: { id: string; kind: OutboxKind; runId: string; round?: number; payload: unknown },
+    item: {
+      id: string;
+      kind: OutboxKind;
+      runId: string;
+      round?: number;
+      payload: unknown;
+      /** Default: the run's lane, or the item's own when it belongs to no run. */
+      lane?: string;
+    },
   ): Promise<void> {
     const now = Date.now();
     const exists = await db.query("SELECT id FROM outbox WHERE id = $1", [item.id]);
@@ -69,9 +92,17 @@ export const outboxRepo = {
         ? ["", ""]
         : [", seq", ", (SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox)"];
     await db.execute(
-      `INSERT INTO outbox (id, kind, run_id, round, payload, status, attempts, next_attempt_at, created_at, updated_at${columns})
-       VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6${seq})`,
-      [item.id, item.kind, item.runId, item.round ?? null, JSON.stringify(item.payload), now],
+      `INSERT INTO outbox (id, kind, run_id, round, payload, status, attempts, next_attempt_at, created_at, updated_at, lane${columns})
+       VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6, $7${seq})`,
+      [
+        item.id,
+        item.kind,
+        item.runId,
+        item.round ?? null,
+        JSON.stringify(item.payload),
+        now,
+        item.lane ?? (item.runId || item.id),
+      ],
     );
   },
   /**
@@ -80,11 +111,73 @@ export const outboxRepo = {
    * timestamp let two items enqueued in one millisecond go out by id, `record-round` before
    * `register-run`, and the round then waited forever for the run.)
    */
-  async nextPending(db: SqlExecutor): Promise<OutboxItem | undefined> {
+  async nextPending(db: SqlExecutor, now = Date.now()): Promise<OutboxItem | undefined> {
+    // The oldest lane head that is due: a head waiting out its backoff holds back its lane only.
     const [row] = await db.query<Row>(
-      "SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
+      `SELECT * FROM outbox o
+       WHERE o.status = 'pending' AND o.next_attempt_at <= $1
+         AND NOT EXISTS (
+           SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.seq < o.seq
+         )
+       ORDER BY o.seq LIMIT 1`,
+      [now],
     );
     return row ? fromRow(row) : undefined;
+  },
+  async get(db: SqlExecutor, id: string): Promise<OutboxItem | undefined> {
+    const [row] = await db.query<Row>("SELECT * FROM outbox WHERE id = $1", [id]);
+    return row ? fromRow(row) : undefined;
+  },
+  /**
+   * The oldest write that has been failing for longer than `olderThanMs` (health turns degraded
+   * with its reason), or null.
+   */
+  async stuck(
+    db: SqlExecutor,
+    olderThanMs: number,
+  ): Promise<{ id: string; sinceMs: number; attempts: number; lastError: string | null } | null> {
+    const [row] = await db.query<Row>(
+      `SELECT * FROM outbox WHERE status = 'pending' AND attempts > 0 AND created_at < $1
+       ORDER BY seq LIMIT 1`,
+      [Date.now() - olderThanMs],
+    );
+    if (!row) return null;
+    return {
+      id: row.id,
+      sinceMs: Date.now() - Number(row.created_at),
+      attempts: Number(row.attempts),
+      lastError: row.last_error,
+    };
+  },
+  /** Items by status and run, newest first. */
+  async list(
+    db: SqlExecutor,
+    q: { status?: OutboxStatus | undefined; run?: string | undefined; limit: number },
+  ): Promise<OutboxItem[]> {
+    const where: string[] = [];
+    const args: SqlValue[] = [];
+    if (q.status) where.push(`status = $${args.push(q.status)}`);
+    if (q.run) where.push(`run_id = $${args.push(q.run)}`);
+    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY seq DESC LIMIT $${args.push(q.limit)}`;
+    return (await db.query<Row>(sql, args)).map(fromRow);
+  },
+  /** Per run: how many writes are pending and failed, and the last error of either. */
+  async runCounts(
+    db: SqlExecutor,
+    runId: string,
+  ): Promise<{ pending: number; failed: number; lastError: string | null }> {
+    const rows = await db.query<{ status: OutboxStatus; n: number }>(
+      "SELECT status, COUNT(*) AS n FROM outbox WHERE run_id = $1 AND status <> 'confirmed' GROUP BY status",
+      [runId],
+    );
+    const [last] = await db.query<{ last_error: string | null }>(
+      `SELECT last_error FROM outbox WHERE run_id = $1 AND status <> 'confirmed' AND last_error IS NOT NULL
+       ORDER BY updated_at DESC LIMIT 1`,
+      [runId],
+    );
+    const n = (s: OutboxStatus) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+    return { pending: n("pending"), failed: n("failed"), lastError: last?.last_error ?? null };
   },
   async confirm(db: SqlExecutor, id: string, txHash: string | null): Promise<void> {
     await db.execute(

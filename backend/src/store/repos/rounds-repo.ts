@@ -1,4 +1,4 @@
-import type { RoundRecord, UpdateOutcome } from "../../api/schemas.js";
+import type { RoundRecord, UpdateOutcome } from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface RoundRow {

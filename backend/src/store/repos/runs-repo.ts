@@ -1,4 +1,4 @@
-import type { RunConfig, RunStatus, RunSummary } from "../../api/schemas.js";
+import type { RunConfig, RunStatus, RunSummary } from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface RunRow {
@@ -15,7 +15,7 @@ interface RunRow {
   updated_at: number;
 }
 
-export type StoredRun = Omit<RunSummary, "latest" | "privacy">;
+export type StoredRun = Omit<RunSummary, "latest" | "privacy" | "chainWrites" | "queuePosition">;
 
 function fromRow(r: RunRow): StoredRun {
   // Runs stored before a field existed get its default.
@@ -43,7 +43,7 @@ export const runsRepo = {
     const now = Date.now();
     await db.execute(
       `INSERT INTO runs (id, name, config, status, completed_rounds, chain_run_id, created_at, updated_at)
-       VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5)`,
+       VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5)`,
       [run.id, run.name, JSON.stringify(run.config), run.chainRunId, now],
     );
   },
@@ -75,6 +75,30 @@ export const runsRepo = {
       error,
       Date.now(),
     ]);
+  },
+  /**
+   * Moves a run to `to` only if it is in one of `from` now; false when it was not (someone else
+   * moved it first). Every status change goes through here.
+   */
+  async transition(
+    db: SqlExecutor,
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    error: string | null = null,
+  ): Promise<boolean> {
+    const marks = from.map((_, i) => `$${i + 5}`).join(", ");
+    const { changes } = await db.execute(
+      `UPDATE runs SET status = $2, error = $3, updated_at = $4 WHERE id = $1 AND status IN (${marks})`,
+      [id, to, error, Date.now(), ...from],
+    );
+    return changes > 0;
+  },
+  /** Queued runs, oldest first (the order the scheduler starts them in). */
+  async queued(db: SqlExecutor): Promise<StoredRun[]> {
+    return (
+      await db.query<RunRow>("SELECT * FROM runs WHERE status = 'queued' ORDER BY created_at, id")
+    ).map(fromRow);
   },
   async setEngine(db: SqlExecutor, id: string, engine: string): Promise<void> {
     await db.execute("UPDATE runs SET engine = $2, updated_at = $3 WHERE id = $1", [

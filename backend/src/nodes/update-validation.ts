@@ -1,0 +1,84 @@
+import {
+  hashWeights,
+  recoverUpdateSigner,
+  type SignedUpdate,
+  type UpdateDomain,
+} from "./update-signing.js";
+
+export interface IncomingUpdate {
+  nodeId: string;
+  wallet: `0x${string}`;
+  weights: Float32Array;
+  signed: SignedUpdate;
+}
+
+export type Verdict = { accepted: true } | { accepted: false; reason: string };
+
+/**
+ * Checks an update before it may be aggregated: right run and round, right length, every value
+ * finite, the hash matches the bytes, and the node's own wallet signed it.
+ */
+export async function validateUpdate(
+  u: IncomingUpdate,
+  expect: { runId: `0x${string}`; round: number; parameterCount: number; domain: UpdateDomain },
+): Promise<Verdict> {
+  if (
+    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
+    u.signed.round !== expect.round
+  ) {
+    return { accepted: false, reason: "update is for another run or round" };
+  }
+  if (u.weights.length !== expect.parameterCount) {
+    return {
+      accepted: false,
+      reason: `wrong shape: ${u.weights.length} parameters, expected ${expect.parameterCount}`,
+    };
+  }
+  for (let j = 0; j < u.weights.length; j++) {
+    if (!Number.isFinite(u.weights[j]!)) {
+      return { accepted: false, reason: `non-finite value (${u.weights[j]}) at parameter ${j}` };
+    }
+  }
+  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
+    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
+  }
+  if (hashWeights(u.weights) !== u.signed.updateHash) {
+    return { accepted: false, reason: "update hash does not match the update's bytes" };
+  }
+  const signer = await recoverUpdateSigner(expect.domain, u.signed);
+  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
+    return {
+      accepted: false,
+      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
+    };
+  }
+  return { accepted: true };
+}
+
+/**
+ * The checks possible when the coordinator does not see the update (secure aggregation): right
+ * run and round, a sane sample count, and the node's own wallet signed its commitment (the hash
+ * of the update it masks and the sample count its weight in the mean is taken from).
+ */
+export async function validateCommitment(
+  u: Omit<IncomingUpdate, "weights">,
+  expect: { runId: `0x${string}`; round: number; domain: UpdateDomain },
+): Promise<Verdict> {
+  if (
+    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
+    u.signed.round !== expect.round
+  ) {
+    return { accepted: false, reason: "update is for another run or round" };
+  }
+  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
+    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
+  }
+  const signer = await recoverUpdateSigner(expect.domain, u.signed);
+  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
+    return {
+      accepted: false,
+      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
+    };
+  }
+  return { accepted: true };
+}

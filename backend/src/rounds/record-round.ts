@@ -1,0 +1,92 @@
+import type { Hex } from "viem";
+import type { RecordRoundPayload } from "../chain/outbox-payloads.js";
+import type { RoundRecord } from "../domain/index.js";
+import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
+import { contributionsRepo } from "../store/repos/contributions-repo.js";
+import { outboxRepo } from "../store/repos/outbox-repo.js";
+import { roundsRepo } from "../store/repos/rounds-repo.js";
+import { runsRepo } from "../store/repos/runs-repo.js";
+import { applyRetention } from "../artifacts/model-versions.js";
+import type { RoundDeps, RunState } from "./run-state.js";
+
+const bytesOf = (w: Float32Array) => new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+import type { ScoredRound } from "./score-contributions.js";
+
+/**
+ * Record step: the round, its contributions, the checkpoint it resumes from and its chain write,
+ * in one transaction, so a crash leaves either all of them or none. The chain write itself is sent
+ * later by the recorder from the outbox, so training never waits for the chain.
+ */
+export async function recordRound(
+  deps: Pick<RoundDeps, "db" | "artifacts">,
+  run: RunState,
+  record: RoundRecord & { modelHash: Hex },
+  scored: ScoredRound,
+  next: Float32Array,
+  updates: readonly { nodeId: string; weights: Float32Array; hash: Hex }[],
+  /** The model the round started from (a stored version: the previous one, or the best after a rollback). */
+  startHash: Hex,
+): Promise<void> {
+  const { db, artifacts } = deps;
+  // Files first (content-addressed, idempotent): the new model version and each scored update.
+  await artifacts.write(bytesOf(next), record.modelHash);
+  for (const u of updates) await artifacts.write(bytesOf(u.weights), u.hash);
+  const payload: RecordRoundPayload = {
+    chainRunId: run.chainRunId,
+    round: record.round,
+    modelHash: record.modelHash,
+    contributions: scored.onChain,
+  };
+  await db.transaction(async (tx) => {
+    await roundsRepo.finish(tx, record);
+    await contributionsRepo.insertMany(tx, scored.contributions);
+    await checkpointsRepo.save(tx, run.runId, {
+      round: record.round,
+      modelHash: record.modelHash,
+      weights: next,
+      optimizerState: run.strategy.saveState(),
+      ...(run.privacy ? { privacyState: run.privacy.toJSON() } : {}),
+    });
+    if (scored.contributions.length > 0) {
+      await outboxRepo.enqueue(tx, {
+        id: `record-round:${run.runId}:${record.round}`,
+        kind: "record-round",
+        runId: run.runId,
+        round: record.round,
+        payload,
+      });
+    }
+    await runsRepo.setCompletedRounds(tx, run.runId, record.round);
+    await artifacts.index(tx, "model", record.modelHash, next.byteLength);
+    await artifacts.ref(tx, {
+      runId: run.runId,
+      round: record.round,
+      kind: "model",
+      hash: record.modelHash,
+    });
+    await artifacts.ref(tx, {
+      runId: run.runId,
+      round: record.round,
+      kind: "start",
+      hash: startHash,
+    });
+    for (const u of updates) {
+      await artifacts.index(tx, "update", u.hash, u.weights.byteLength);
+      await artifacts.ref(tx, {
+        runId: run.runId,
+        round: record.round,
+        kind: "update",
+        nodeId: u.nodeId,
+        hash: u.hash,
+      });
+    }
+  });
+  await applyRetention(
+    db,
+    artifacts,
+    run.runId,
+    run.config.retention,
+    record.round,
+    run.config.keepBest,
+  );
+}
