@@ -48,6 +48,95 @@ const SHAPE_ARGS: Record<string, number> = {
   wino_dwout: 2,
 };
 
+/**
+ * Per call site of a step (calls numbered from 0 in order): a label and the minimum time over
+ * steps, exclusive of nested timed calls.
+ */
+class SiteTimer {
+  readonly labels: string[] = [];
+  readonly mins: number[] = [];
+  site = 0;
+  private readonly stack: number[] = [];
+
+  timed<A extends unknown[], R>(label: (args: A) => string, fn: (...args: A) => R) {
+    return (...args: A): R => {
+      const t = performance.now();
+      this.stack.push(0);
+      const i = this.site++;
+      try {
+        return fn(...args);
+      } finally {
+        const total = performance.now() - t;
+        const child = this.stack.pop()!;
+        if (this.stack.length) this.stack[this.stack.length - 1]! += total;
+        if (this.labels[i] === undefined) this.labels[i] = label(args);
+        this.mins[i] = Math.min(this.mins[i] ?? Infinity, total - child);
+      }
+    };
+  }
+
+  /** Sites grouped by label, largest total first. */
+  byLabel(): [string, { ms: number; calls: number }][] {
+    const byLabel = new Map<string, { ms: number; calls: number }>();
+    this.labels.forEach((l, i) => {
+      const e = byLabel.get(l) ?? { ms: 0, calls: 0 };
+      e.ms += this.mins[i]!;
+      e.calls++;
+      byLabel.set(l, e);
+    });
+    return [...byLabel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  }
+}
+
+/** Wraps every kernel of the path in the timer; returns the functions that undo it. */
+function instrument(kernels: "simd" | "tfjs", timer: SiteTimer): (() => void)[] {
+  const restore: (() => void)[] = [];
+  if (kernels === "tfjs") {
+    for (const k of tf.getKernelsForBackend("wasm")) {
+      const orig = k.kernelFunc;
+      tf.unregisterKernel(k.kernelName, "wasm");
+      tf.registerKernel({
+        ...k,
+        setupFunc: undefined,
+        kernelFunc: timer.timed(() => k.kernelName, orig),
+      });
+      restore.push(() => {
+        tf.unregisterKernel(k.kernelName, "wasm");
+        tf.registerKernel({ ...k, setupFunc: undefined });
+      });
+    }
+    return restore;
+  }
+  const k = kernelRuntime().k as unknown as Record<string, (...a: number[]) => void>;
+  for (const name of Object.keys(k)) {
+    const orig = k[name]!;
+    const n = SHAPE_ARGS[name] ?? 0;
+    k[name] = timer.timed((a: number[]) => `${name}(${a.slice(0, n).join(",")})`, orig);
+    restore.push(() => (k[name] = orig));
+  }
+  return restore;
+}
+
+/** The printable table: throughput, then every kernel's share of a step. */
+function formatProfile(o: ProfileOptions, wall: number, steps: number, timer: SiteTimer): string {
+  const rows = timer.byLabel();
+  const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
+  const out = [
+    `${o.model.toUpperCase()} B=${o.batchSize}, ${o.kernels} path: ` +
+      `${((o.batchSize / wall) * 1000).toFixed(0)} samples/s unwrapped (${wall.toFixed(2)} ms/step); ` +
+      `kernels ${kernelMs.toFixed(2)} ms/step (sum over call sites of the minimum over ${steps} steps)`,
+  ];
+  for (const [name, v] of rows) {
+    if (v.ms / kernelMs < 0.004) continue;
+    out.push(
+      `  ${name.padEnd(26)} ${v.ms.toFixed(3).padStart(8)} ms ${((v.ms / kernelMs) * 100)
+        .toFixed(1)
+        .padStart(5)}%  ${String(v.calls).padStart(3)} calls/step`,
+    );
+  }
+  return out.join("\n");
+}
+
 /** Trains with every kernel timed; returns a printable table. */
 export async function profileTraining(o: ProfileOptions): Promise<string> {
   await selectBackend("wasm");
@@ -63,85 +152,20 @@ export async function profileTraining(o: ProfileOptions): Promise<string> {
     learningRate: 0.01,
     seed: 1,
   });
-  // Per call site: label and minimum time; a step's calls are numbered from 0.
-  const labels: string[] = [];
-  const mins: number[] = [];
-  let site = 0;
-  const stack: number[] = [];
-  const timed =
-    <A extends unknown[], R>(label: (args: A) => string, fn: (...args: A) => R) =>
-    (...args: A): R => {
-      const t = performance.now();
-      stack.push(0);
-      const i = site++;
-      try {
-        return fn(...args);
-      } finally {
-        const total = performance.now() - t;
-        const child = stack.pop()!;
-        if (stack.length) stack[stack.length - 1]! += total;
-        if (labels[i] === undefined) labels[i] = label(args);
-        mins[i] = Math.min(mins[i] ?? Infinity, total - child);
-      }
-    };
-  const restore: (() => void)[] = [];
+  const timer = new SiteTimer();
+  let restore: (() => void)[] = [];
   try {
     trainLocal(ds.train, task(o.batchSize * 5));
     const t0 = performance.now();
     trainLocal(ds.train, task(o.samples));
     const wall = (performance.now() - t0) / Math.ceil(o.samples / o.batchSize);
-
-    if (o.kernels === "tfjs") {
-      for (const k of tf.getKernelsForBackend("wasm")) {
-        const orig = k.kernelFunc;
-        tf.unregisterKernel(k.kernelName, "wasm");
-        tf.registerKernel({
-          ...k,
-          setupFunc: undefined,
-          kernelFunc: timed(() => k.kernelName, orig),
-        });
-        restore.push(() => {
-          tf.unregisterKernel(k.kernelName, "wasm");
-          tf.registerKernel({ ...k, setupFunc: undefined });
-        });
-      }
-    } else {
-      const k = kernelRuntime().k as unknown as Record<string, (...a: number[]) => void>;
-      for (const name of Object.keys(k)) {
-        const orig = k[name]!;
-        const n = SHAPE_ARGS[name] ?? 0;
-        k[name] = timed((a: number[]) => `${name}(${a.slice(0, n).join(",")})`, orig);
-        restore.push(() => (k[name] = orig));
-      }
-    }
+    restore = instrument(o.kernels, timer);
     const steps = o.steps ?? 30;
     for (let s = 0; s < steps; s++) {
-      site = 0;
+      timer.site = 0;
       trainLocal(ds.train, task(o.batchSize, s * o.batchSize));
     }
-    const byLabel = new Map<string, { ms: number; calls: number }>();
-    labels.forEach((l, i) => {
-      const e = byLabel.get(l) ?? { ms: 0, calls: 0 };
-      e.ms += mins[i]!;
-      e.calls++;
-      byLabel.set(l, e);
-    });
-    const rows = [...byLabel.entries()].sort((a, b) => b[1].ms - a[1].ms);
-    const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
-    const out = [
-      `${o.model.toUpperCase()} B=${o.batchSize}, ${o.kernels} path: ` +
-        `${((o.batchSize / wall) * 1000).toFixed(0)} samples/s unwrapped (${wall.toFixed(2)} ms/step); ` +
-        `kernels ${kernelMs.toFixed(2)} ms/step (sum over call sites of the minimum over ${steps} steps)`,
-    ];
-    for (const [name, v] of rows) {
-      if (v.ms / kernelMs < 0.004) continue;
-      out.push(
-        `  ${name.padEnd(26)} ${v.ms.toFixed(3).padStart(8)} ms ${((v.ms / kernelMs) * 100)
-          .toFixed(1)
-          .padStart(5)}%  ${String(v.calls).padStart(3)} calls/step`,
-      );
-    }
-    return out.join("\n");
+    return formatProfile(o, wall, steps, timer);
   } finally {
     for (const r of restore) r();
     if (prev === undefined) delete process.env.FEDLEDGER_ENGINE_KERNELS;

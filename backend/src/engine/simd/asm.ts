@@ -13,6 +13,8 @@ export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof V128;
+/** n i32 parameter types (the kernels take mostly pointers and sizes). */
+export const i32s = (n: number): ValType[] => new Array<ValType>(n).fill(I32);
 
 /** Opcodes by text-format name: a plain byte, or [0xfd, n] for the SIMD prefix. */
 const OPS: Record<string, number | [number, number]> = {
@@ -173,6 +175,11 @@ export class Fn {
   param(i: number): number {
     if (i < 0 || i >= this.params.length) throw new RangeError(`${this.name}: no param ${i}`);
     return i;
+  }
+
+  /** Indices of all parameters, in order (for destructuring). */
+  paramList(): number[] {
+    return this.params.map((_, i) => i);
   }
 
   /** A new local of `type`; returns its index. */

@@ -10,7 +10,8 @@ import type { ModelKind } from "../models/spec.js";
 import { NativeNet } from "./nets.js";
 import { kernelRuntime } from "./runtime.js";
 
-export { NativeNet, type BatchStats } from "./nets.js";
+export { NativeNet } from "./nets.js";
+export type { BatchStats } from "./loss.js";
 export { kernelRuntime, KernelRuntime } from "./runtime.js";
 
 /** Which implementation trains and evaluates: this module's kernels or the tfjs graph. */

@@ -20,7 +20,7 @@
  * -> bias gradients as column sums -> one SGD pass over the conv kernels and biases.
  */
 import type { ModelKind } from "../models/spec.js";
-import { parameterCount, paramSpecs } from "../models/spec.js";
+import { parameterCount } from "../models/spec.js";
 import {
   winogradConv,
   winogradFilterGradient,
@@ -28,49 +28,14 @@ import {
   type WinogradScratch,
 } from "./conv.js";
 import { MODE } from "./kernels.js";
+import { denseBackward, type Dense } from "./dense.js";
+import { softmaxCrossEntropy, type BatchStats } from "./loss.js";
+import { packFlat, round8, unpackFlat, weightLayout, type Slot } from "./layout.js";
 import type { KernelRuntime } from "./runtime.js";
 
 const F = 4; // bytes per float
 /** Output rows per k-block of the filter-gradient kernel (its block's data stay in L1). */
 const DW_ROWS = 2;
-/** Weight panels per call of the dense input-gradient GEMM. */
-const DX_PANELS = 8;
-
-/** One parameter tensor: where it is in the flat vector and in the working buffer. */
-interface Slot {
-  /** Float offset in the flat (paramSpecs) vector, and element count. */
-  flat: number;
-  size: number;
-  /** Float offset in the working buffer. */
-  at: number;
-  /** Dense kernels [k, n] are stored as panels of 8 columns. */
-  panels?: { k: number; n: number };
-}
-
-interface Dense {
-  inF: number;
-  outF: number;
-  relu: boolean;
-  /** Byte offsets of kernel (panels) / bias in the working weights and in the gradients. */
-  w: number;
-  b: number;
-  gw: number;
-  gb: number;
-  /** Input activations [cap, inF] and output [cap, outF] (bytes). */
-  x: number;
-  y: number;
-  /** Gradient w.r.t. the output [cap, outF]; its transpose [outF rounded up to 8, capPad]. */
-  dy: number;
-  dyT: number;
-}
-
-/** Sums over a batch: cross-entropy and argmax hits. */
-export interface BatchStats {
-  lossSum: number;
-  correct: number;
-}
-
-const round8 = (v: number) => Math.ceil(v / 8) * 8;
 
 export class NativeNet {
   /** Parameters in the flat vector. */
@@ -120,35 +85,10 @@ export class NativeNet {
   ) {
     this.params = parameterCount(kind);
     this.capPad = round8(cap);
-    // Working layout: every tensor except the dense kernels first (one SGD pass covers them),
-    // then the dense kernels as panels; each slot 16-float aligned.
-    const specs = paramSpecs(kind);
-    let flat = 0;
-    const pending: Slot[] = [];
-    for (const p of specs) {
-      const size = p.shape.reduce((a, b) => a * b, 1);
-      const isDenseKernel = p.shape.length === 2;
-      pending.push({
-        flat,
-        size,
-        at: 0,
-        ...(isDenseKernel ? { panels: { k: p.shape[0]!, n: p.shape[1]! } } : {}),
-      });
-      flat += size;
-    }
-    let at = 0;
-    for (const s of pending.filter((q) => !q.panels)) {
-      s.at = at;
-      at += Math.ceil(s.size / 16) * 16;
-    }
-    this.unpackedPrefix = at;
-    for (const s of pending.filter((q) => q.panels)) {
-      s.at = at;
-      at += s.panels!.k * round8(s.panels!.n);
-      at = Math.ceil(at / 16) * 16;
-    }
-    this.slots = pending;
-    this.working = at;
+    const layout = weightLayout(kind);
+    this.slots = layout.slots;
+    this.unpackedPrefix = layout.unpackedPrefix;
+    this.working = layout.working;
     this.weights = rt.alloc(this.working);
 
     const denseSpec: [number, number, boolean][] =
@@ -239,48 +179,12 @@ export class NativeNet {
 
   /** Flat vector -> working layout at byte offset `base`. */
   private fromFlat(flat: Float32Array, base: number): void {
-    const h = this.rt.f32;
-    const b = base / F;
-    for (const s of this.slots) {
-      const src = flat.subarray(s.flat, s.flat + s.size);
-      if (!s.panels) {
-        h.set(src, b + s.at);
-        continue;
-      }
-      const { k, n } = s.panels;
-      for (let p = 0; p < n; p += 8) {
-        const w = Math.min(8, n - p);
-        let d = b + s.at + p * k;
-        for (let r = 0; r < k; r++, d += 8) {
-          const row = r * n + p;
-          for (let j = 0; j < w; j++) h[d + j] = src[row + j]!;
-          for (let j = w; j < 8; j++) h[d + j] = 0;
-        }
-      }
-    }
+    packFlat(this.rt.f32, this.slots, flat, base / F);
   }
 
   /** Working layout at byte offset `base` -> a new flat vector. */
   private toFlat(base: number): Float32Array {
-    const h = this.rt.f32;
-    const b = base / F;
-    const out = new Float32Array(this.params);
-    for (const s of this.slots) {
-      if (!s.panels) {
-        out.set(h.subarray(b + s.at, b + s.at + s.size), s.flat);
-        continue;
-      }
-      const { k, n } = s.panels;
-      for (let p = 0; p < n; p += 8) {
-        const w = Math.min(8, n - p);
-        let d = b + s.at + p * k;
-        for (let r = 0; r < k; r++, d += 8) {
-          const row = s.flat + r * n + p;
-          for (let j = 0; j < w; j++) out[row + j] = h[d + j]!;
-        }
-      }
-    }
-    return out;
+    return unpackFlat(this.rt.f32, this.slots, this.params, base / F);
   }
 
   /** Copies a flat weight vector in. */
@@ -402,41 +306,9 @@ export class NativeNet {
     }
   }
 
-  /**
-   * Softmax cross-entropy of the logits against labels (sums over the batch); when `grad`,
-   * also writes d(mean loss)/d(logits) to dlog.
-   */
+  /** Softmax cross-entropy of the logits (see softmaxCrossEntropy; gradient into dlog). */
   private crossEntropy(m: number, labels: ArrayLike<number>, grad: boolean): BatchStats {
-    const h = this.rt.f32;
-    const lo = this.logits / F;
-    const dl = this.dlog / F;
-    let lossSum = 0;
-    let correct = 0;
-    const p = new Float64Array(10);
-    for (let r = 0; r < m; r++) {
-      const z = lo + r * 10;
-      let mx = -Infinity;
-      let arg = 0;
-      for (let c = 0; c < 10; c++) {
-        const v = h[z + c]!;
-        if (v > mx) {
-          mx = v;
-          arg = c;
-        }
-      }
-      let s = 0;
-      for (let c = 0; c < 10; c++) {
-        p[c] = Math.exp(h[z + c]! - mx);
-        s += p[c]!;
-      }
-      const y = labels[r]!;
-      lossSum += Math.log(s) + mx - h[z + y]!;
-      if (arg === y) correct++;
-      if (grad) {
-        for (let c = 0; c < 10; c++) h[dl + r * 10 + c] = (p[c]! / s - (c === y ? 1 : 0)) / m;
-      }
-    }
-    return { lossSum, correct };
+    return softmaxCrossEntropy(this.rt.f32, this.logits / F, grad ? this.dlog / F : -1, m, labels);
   }
 
   /** Loss and hits of m inputs (see forward) against labels (no gradients). */
@@ -499,7 +371,6 @@ export class NativeNet {
   private backward(m: number, fusedLr: number): void {
     const k = this.rt.k;
     const cp = this.capPad;
-    const mPad = round8(m);
     // Dense layers, last to first; d.dy holds dL/d(output), masked by the ReLU here.
     for (let l = this.dense.length - 1; l >= 0; l--) {
       const d = this.dense[l]!;
@@ -509,60 +380,7 @@ export class NativeNet {
       const needDx = l > 0 || toConv;
       const dxT = toConv ? this.dHT : needDx ? this.dense[l - 1]!.dyT : 0;
       if (needDx) k.transpose(m, d.outF, d.dy, d.outF * F, d.dyT, cp * F);
-      const [target, mode, alpha] =
-        fusedLr > 0 ? [d.w, MODE.axpy, -fusedLr] : [d.gw, MODE.store, 0];
-      // Per group of W's panels: first this group's share of the input gradient (it reads the
-      // old weights), then the group's weight gradient, applied to W as the SGD step or kept,
-      // while the panels are still in cache (one pass over W instead of two). A group is
-      // DX_PANELS panels: reading all 64 of fc1's panels per tile touched 64 pages per tile
-      // and ran 3-6x slower; 8 measured best.
-      const panels = Math.ceil(d.outF / 8);
-      const panelBytes = d.inF * 8 * F;
-      for (let p0 = 0; p0 < panels; p0 += DX_PANELS) {
-        const np = Math.min(DX_PANELS, panels - p0);
-        if (needDx) {
-          // dx^T [inF, m] += W[:, group] dy^T[group, m] (A read out of the panels)
-          k.gemm(
-            d.inF,
-            mPad,
-            8 * np,
-            d.w + p0 * panelBytes,
-            8 * F,
-            F,
-            8,
-            panelBytes,
-            d.dyT + p0 * 8 * cp * F,
-            cp * F,
-            8 * F,
-            dxT,
-            cp * F,
-            8 * F,
-            p0 === 0 ? MODE.store : MODE.add,
-            0,
-            0,
-          );
-        }
-        // dW[:, group] = x^T dy[:, group] (A read transposed), in W's panel layout
-        k.gemm(
-          d.inF,
-          Math.min(8 * np, d.outF - 8 * p0),
-          m,
-          d.x,
-          F,
-          d.inF * F,
-          m,
-          0,
-          d.dy + 8 * p0 * F,
-          d.outF * F,
-          8 * F,
-          target + p0 * panelBytes,
-          8 * F,
-          panelBytes,
-          mode,
-          alpha,
-          0,
-        );
-      }
+      denseBackward(k, d, { m, capPad: cp, fusedLr, dxT: needDx ? dxT : 0 });
       // dx = (dx^T)^T
       if (needDx) {
         const dx = toConv ? this.dH : this.dense[l - 1]!.dy;
@@ -572,10 +390,10 @@ export class NativeNet {
     if (this.kind === "cnn") this.convBackward(m);
   }
 
+  /** The CNN's backward pass below the dense layers (dH holds dL/d(pooled conv2 output)). */
   private convBackward(m: number): void {
     const k = this.rt.k;
     const dy2i = this.dy2p + (2 * 18 + 2) * 64 * F;
-    const x2i = this.x2p + (2 * 18 + 2) * 32 * F;
     k.pool2bwd(
       m,
       14,
@@ -607,6 +425,13 @@ export class NativeNet {
       18 * 18 * 64 * F,
       this.g(2),
     );
+    this.conv2InputGradient(m);
+    this.conv1Backward(m);
+  }
+
+  /** conv2's input gradient (Winograd, with the rotated filter) into dx2. */
+  private conv2InputGradient(m: number): void {
+    const k = this.rt.k;
     k.rotflip(5, 5, 32, 64, this.w(2), this.w2r);
     winogradConv(
       k,
@@ -623,6 +448,12 @@ export class NativeNet {
       MODE.store,
       0,
     );
+  }
+
+  /** pool/ReLU backward of conv1's output, conv1's bias and filter gradients. */
+  private conv1Backward(m: number): void {
+    const k = this.rt.k;
+    const x2i = this.x2p + (2 * 18 + 2) * 32 * F;
     k.pool2bwd(
       m,
       28,

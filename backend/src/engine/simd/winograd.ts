@@ -31,56 +31,10 @@
  * - wino_dwout(cin, cout, mw, dw): dW[i][j][ci][co] = (A5^T Mw[.][ci][co] A5)[i][j].
  */
 import { I32, V128, type Fn, type ModuleBuilder } from "./asm.js";
+import { AT, AT5, BT, G, G2 } from "./winograd-matrices.js";
 
 /** Byte offset of the transforms' scratch (36 v128 values), below the allocator's start. */
 export const WINO_SCRATCH = 256;
-
-const r = (n: number, d = 1) => n / d;
-
-/** B^T (6x6): the input transform. */
-export const BT: number[][] = [
-  [r(1, 2), r(-3, 4), -1, r(3, 4), r(1, 2), 0],
-  [0, r(-2, 5), r(1, 5), 1, r(2, 5), 0],
-  [0, r(-2, 5), 1, r(-1, 5), r(-2, 5), 0],
-  [0, 1, r(1, 2), -1, r(-1, 2), 0],
-  [0, r(1, 2), -1, r(-1, 2), 1, 0],
-  [0, r(1, 2), r(-3, 4), -1, r(3, 4), r(1, 2)],
-];
-
-/** G (6x5): the filter transform. */
-export const G: number[][] = [
-  [2, 0, 0, 0, 0],
-  [r(5, 6), r(5, 6), r(5, 6), r(5, 6), r(5, 6)],
-  [r(5, 6), r(-5, 6), r(5, 6), r(-5, 6), r(5, 6)],
-  [r(32, 15), r(16, 15), r(8, 15), r(4, 15), r(2, 15)],
-  [r(1, 15), r(-2, 15), r(4, 15), r(-8, 15), r(16, 15)],
-  [0, 0, 0, 0, 2],
-];
-
-/** G for the 2x2 "filter" of the filter gradient, F(5x5, 2x2) (6x2). */
-export const G2: number[][] = [
-  [2, 0],
-  [r(5, 6), r(5, 6)],
-  [r(5, 6), r(-5, 6)],
-  [r(32, 15), r(16, 15)],
-  [r(1, 15), r(-2, 15)],
-  [0, 2],
-];
-
-/** A^T of F(5x5, 2x2) (5x6): the filter gradient's output transform. */
-export const AT5: number[][] = [
-  [1, 1, 1, 1, 1, 0],
-  [0, 1, -1, r(1, 2), -2, 0],
-  [0, 1, 1, r(1, 4), 4, 0],
-  [0, 1, -1, r(1, 8), -8, 0],
-  [0, 1, 1, r(1, 16), 16, 1],
-];
-
-/** A^T (2x6): the output transform. */
-export const AT: number[][] = [
-  [1, 1, 1, 1, 1, 0],
-  [0, 1, -1, r(1, 2), -2, 1],
-];
 
 function splat(f: Fn, v: number): void {
   const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
@@ -273,6 +227,72 @@ export function buildWinoInput(m: ModuleBuilder, fma: boolean): void {
   });
 }
 
+/** wino_out's pass 1: s[i][j] = sum_a AT[i][a] M[a*6 + j] -> scratch[i*6 + j]. */
+function outputPass1(f: Fn, ib: number, pS: number, fma: boolean): void {
+  for (let j = 0; j < 6; j++) {
+    for (let i = 0; i < 2; i++) {
+      scratch(f, i * 6 + j);
+      combo(
+        f,
+        AT[i]!,
+        (a) => {
+          f.get(ib)
+            .get(pS)
+            .i32(a * 6 + j)
+            .op("i32.mul")
+            .op("i32.add")
+            .op("v128.load", 0);
+        },
+        fma,
+      );
+      f.op("v128.store", 0);
+    }
+  }
+}
+
+/**
+ * wino_out's pass 2: Y[i][k] = sum_j s[i][j] AT[k][j], plus the bias (mode >= 3) and ReLU
+ * (mode 4), stored to the 2x2 output pixels at out.
+ */
+function outputPass2(
+  f: Fn,
+  l: { mode: number; val: number; bv: number; out: number; rowB: number; cB: number },
+  fma: boolean,
+): void {
+  for (let i = 0; i < 2; i++) {
+    for (let k = 0; k < 2; k++) {
+      combo(
+        f,
+        AT[k]!,
+        (j) => {
+          scratch(f, i * 6 + j);
+          f.op("v128.load", 0);
+        },
+        fma,
+      );
+      f.set(l.val);
+      f.get(l.mode)
+        .i32(3)
+        .op("i32.ge_u")
+        .if(() => f.get(l.val).get(l.bv).op("f32x4.add").set(l.val));
+      f.get(l.mode)
+        .i32(4)
+        .op("i32.eq")
+        .if(() =>
+          f
+            .get(l.val)
+            .op("v128.const", ...new Array<number>(16).fill(0))
+            .op("f32x4.max")
+            .set(l.val),
+        );
+      f.get(l.out);
+      if (i > 0) f.get(l.rowB).op("i32.add");
+      if (k > 0) f.get(l.cB).op("i32.add");
+      f.get(l.val).op("v128.store", 0);
+    }
+  }
+}
+
 /** wino_out(n, h, w, c, mm, pS, tS, y, mode, bias) */
 export function buildWinoOutput(m: ModuleBuilder, fma: boolean): void {
   const f = m.fn("wino_out", [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
@@ -301,26 +321,7 @@ export function buildWinoOutput(m: ModuleBuilder, fma: boolean): void {
       f.for(tx, { i32: 0 }, { local: tw }, 1, () => {
         f.for(c4, { i32: 0 }, { local: cB }, 16, () => {
           f.get(mm).get(t).get(tS).op("i32.mul").op("i32.add").get(c4).op("i32.add").set(ib);
-          // pass 1: s[i][j] = sum_a AT[i][a] M[a*6 + j] -> scratch[i*6 + j]
-          for (let j = 0; j < 6; j++) {
-            for (let i = 0; i < 2; i++) {
-              scratch(f, i * 6 + j);
-              combo(
-                f,
-                AT[i]!,
-                (a) => {
-                  f.get(ib)
-                    .get(pS)
-                    .i32(a * 6 + j)
-                    .op("i32.mul")
-                    .op("i32.add")
-                    .op("v128.load", 0);
-                },
-                fma,
-              );
-              f.op("v128.store", 0);
-            }
-          }
+          outputPass1(f, ib, pS, fma);
           // out = y + ((b*h + 2ty)*w + 2tx)*c*4 + c4
           f.get(b).get(h).op("i32.mul").get(ty).i32(1).op("i32.shl").op("i32.add");
           f.get(w).op("i32.mul").get(tx).i32(1).op("i32.shl").op("i32.add");
@@ -329,39 +330,7 @@ export function buildWinoOutput(m: ModuleBuilder, fma: boolean): void {
             .i32(3)
             .op("i32.ge_u")
             .if(() => f.get(bias).get(c4).op("i32.add").op("v128.load", 0).set(bv));
-          // pass 2: Y[i][k] = sum_j s[i][j] AT[k][j]
-          for (let i = 0; i < 2; i++) {
-            for (let k = 0; k < 2; k++) {
-              combo(
-                f,
-                AT[k]!,
-                (j) => {
-                  scratch(f, i * 6 + j);
-                  f.op("v128.load", 0);
-                },
-                fma,
-              );
-              f.set(val);
-              f.get(mode)
-                .i32(3)
-                .op("i32.ge_u")
-                .if(() => f.get(val).get(bv).op("f32x4.add").set(val));
-              f.get(mode)
-                .i32(4)
-                .op("i32.eq")
-                .if(() =>
-                  f
-                    .get(val)
-                    .op("v128.const", ...new Array<number>(16).fill(0))
-                    .op("f32x4.max")
-                    .set(val),
-                );
-              f.get(out);
-              if (i > 0) f.get(rowB).op("i32.add");
-              if (k > 0) f.get(cB).op("i32.add");
-              f.get(val).op("v128.store", 0);
-            }
-          }
+          outputPass2(f, { mode, val, bv, out, rowB, cB }, fma);
         });
         f.inc(t, 1);
       });
