@@ -23,7 +23,8 @@ reads JSON commands, one per line, on stdin, and answers each with one JSON line
     {"cmd": "train", "model": "cnn", "batchSize": 10, "samples": 2000, "offset": 0, "seed": 1}
     {"cmd": "eval", "model": "cnn", "samples": 1000, "batchSize": 500, "models": 1}
 
-Times are measured inside this process around the work only (data already in memory).
+Each reply carries this process's own time around the work (data already in memory); the bench
+itself reports wall time around request and reply, for the reference and the engine alike.
 Needs PyTorch (Debian: `apt-get install python3-torch`, then run with /usr/bin/python3).
 """
 
