@@ -468,7 +468,10 @@ async function main(): Promise<void> {
   }
   console.log(out.join("\n"));
   if (process.env.BENCH_JSON) {
-    const results = Object.fromEntries([...series.keys()].sort().map((k) => [k, stats(k)]));
+    // Summary and every repetition's value, in measurement order.
+    const results = Object.fromEntries(
+      [...series.keys()].sort().map((k) => [k, { ...stats(k), values: series.get(k)!.values }]),
+    );
     writeFileSync(
       process.env.BENCH_JSON,
       JSON.stringify(
