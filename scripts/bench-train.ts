@@ -90,7 +90,14 @@ class Reference {
       ],
       {
         stdio: ["pipe", "pipe", "pipe"],
-        env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+        // BENCH_REF_LIBRARY_PATH: for the reference only (e.g. OpenBLAS's libblas.so.3).
+        env: {
+          ...process.env,
+          OMP_NUM_THREADS: String(threads),
+          ...(process.env.BENCH_REF_LIBRARY_PATH
+            ? { LD_LIBRARY_PATH: process.env.BENCH_REF_LIBRARY_PATH }
+            : {}),
+        },
       },
     );
     const ref = new Reference(proc);
