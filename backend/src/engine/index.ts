@@ -39,9 +39,11 @@ export {
   EvalSet,
   evaluateWeights,
   trainLocal,
+  trainingKernels,
   type EvalResult,
   type TrainProgress,
 } from "./trainer.js";
+export type { TrainingKernels } from "./simd/index.js";
 export {
   TrainingPool,
   type DatasetSpec,

@@ -8,7 +8,23 @@ import { IMAGE_SIZE, NUM_CLASSES } from "./datasets/types.js";
 import { crossEntropy, forward } from "./models/forward.js";
 import type { ModelKind } from "./models/spec.js";
 import { deriveSeed, Rng } from "./rng.js";
+import {
+  evaluateResident,
+  nativeNet,
+  ResidentImages,
+  trainingKernelsFor,
+  type TrainingKernels,
+} from "./simd/index.js";
 import { flattenWeights, unflattenWeights } from "./weights.js";
+
+/**
+ * The implementation that trains and evaluates on this thread now: the engine's SIMD kernels on
+ * the wasm backend, the tfjs graph otherwise (FEDLEDGER_ENGINE_KERNELS overrides; see
+ * simd/index.ts).
+ */
+export function trainingKernels(): TrainingKernels {
+  return trainingKernelsFor(tf.getBackend());
+}
 
 export interface TrainProgress {
   epoch: number;
@@ -81,6 +97,7 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
   const t0 = performance.now();
   const n = o.indices.length;
   if (n === 0) throw new RangeError("cannot train on an empty set of samples");
+  if (trainingKernels() === "simd") return trainLocalSimd(data, o, t0);
   const order = Int32Array.from(o.indices);
   const bs = Math.min(o.batchSize, n);
   const xb = new Float32Array(bs * IMAGE_SIZE);
@@ -142,6 +159,50 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
   }
 }
 
+/** trainLocal on the SIMD kernels: the same shuffles, batches, loss and progress reports. */
+function trainLocalSimd(data: Split, o: LocalTrainOptions, t0: number): LocalTrainResult {
+  const n = o.indices.length;
+  const order = Int32Array.from(o.indices);
+  const bs = Math.min(o.batchSize, n);
+  const batches = Math.ceil(n / bs);
+  const mu = o.proxMu ?? 0;
+  const net = nativeNet(o.model, bs);
+  net.load(o.weights);
+  if (mu > 0) net.markStart();
+  const labels = new Uint8Array(bs);
+  let lastEpochLoss = 0;
+  let lastReport = 0;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    new Rng(deriveSeed(o.seed, epoch)).shuffle(order);
+    let sum = 0;
+    for (let b = 0; b < batches; b++) {
+      const s = b * bs;
+      const m = Math.min(n, s + bs) - s;
+      net.setInput(data.x, order, s, m, data.n);
+      for (let i = 0; i < m; i++) labels[i] = data.y[order[s + i]!]!;
+      const loss = net.trainStep(m, labels, o.learningRate, mu).lossSum / m;
+      sum += loss;
+      if (!Number.isFinite(loss))
+        throw new Error(`training diverged: loss is ${loss} at epoch ${epoch}, batch ${b}`);
+      const now = performance.now();
+      if (
+        o.onProgress &&
+        (b === batches - 1 || now - lastReport >= (o.progressIntervalMs ?? 250))
+      ) {
+        lastReport = now;
+        o.onProgress({ epoch, batch: b + 1, batches, loss });
+      }
+    }
+    lastEpochLoss = sum / batches;
+  }
+  return {
+    weights: net.save(),
+    numSamples: n,
+    trainLoss: lastEpochLoss,
+    durationMs: performance.now() - t0,
+  };
+}
+
 export interface EvalResult {
   /** Mean cross-entropy. */
   loss: number;
@@ -149,21 +210,58 @@ export interface EvalResult {
   n: number;
 }
 
-/** Uploaded evaluation sets, so repeated evaluations (scoring) do not re-upload the images. */
+/**
+ * An evaluation set kept for repeated evaluations (scoring), so the images are not re-uploaded:
+ * as tfjs tensors (created on first use by the tfjs path) and, for the SIMD kernels, copied once
+ * into kernel memory in each model's input layout.
+ */
 export class EvalSet {
-  readonly x: tf.Tensor4D;
-  readonly y: tf.Tensor1D;
   readonly n: number;
+  private readonly data: Split;
+  private xT: tf.Tensor4D | null = null;
+  private yT: tf.Tensor1D | null = null;
+  private readonly resident = new Map<ModelKind, ResidentImages>();
 
   constructor(data: Split) {
     this.n = data.n;
-    this.x = tf.tensor4d(data.x, [data.n, 28, 28, 1]);
-    this.y = tf.tensor1d(Int32Array.from(data.y), "int32");
+    this.data = data;
+  }
+
+  /** The images as a [n, 28, 28, 1] tensor (uploaded on first use; kept across tf.tidy). */
+  get x(): tf.Tensor4D {
+    this.xT ??= tf.keep(
+      tf.tensor4d(this.data.x.subarray(0, this.n * IMAGE_SIZE), [this.n, 28, 28, 1]),
+    );
+    return this.xT;
+  }
+
+  /** The labels as an int32 tensor (uploaded on first use; kept across tf.tidy). */
+  get y(): tf.Tensor1D {
+    this.yT ??= tf.keep(tf.tensor1d(Int32Array.from(this.data.y.subarray(0, this.n)), "int32"));
+    return this.yT;
+  }
+
+  /** The labels. */
+  get labels(): Uint8Array {
+    return this.data.y;
+  }
+
+  /** The images in kernel memory for `model` (SIMD path). */
+  residentImages(model: ModelKind): ResidentImages {
+    let r = this.resident.get(model);
+    if (!r) {
+      r = new ResidentImages(model, this.data);
+      this.resident.set(model, r);
+    }
+    return r;
   }
 
   dispose(): void {
-    this.x.dispose();
-    this.y.dispose();
+    this.xT?.dispose();
+    this.yT?.dispose();
+    this.xT = this.yT = null;
+    for (const r of this.resident.values()) r.release();
+    this.resident.clear();
   }
 }
 
@@ -174,6 +272,21 @@ export function evaluateWeights(
   set: EvalSet,
   batchSize = 500,
 ): EvalResult[] {
+  if (trainingKernels() === "simd") {
+    return weightsList.map((w) => {
+      const { lossSum, correct } = evaluateResident(
+        model,
+        w,
+        set.residentImages(model),
+        set.labels,
+      );
+      return {
+        loss: set.n ? lossSum / set.n : NaN,
+        accuracy: set.n ? correct / set.n : NaN,
+        n: set.n,
+      };
+    });
+  }
   return weightsList.map((w) => {
     const params = unflattenWeights(model, w);
     try {

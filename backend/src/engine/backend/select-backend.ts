@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { isMainThread, threadId } from "node:worker_threads";
+import { kernelRuntime, trainingKernelsFor, type TrainingKernels } from "../simd/index.js";
 import { CUSTOM_WASM_KERNELS, registerWasmTrainingKernels } from "./wasm-conv-kernels.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -24,6 +25,13 @@ export interface EngineInfo {
   simd?: boolean;
   /** Kernels this engine registered on top of the stock backend. */
   customKernels: string[];
+  /**
+   * What trains and evaluates the models: the engine's own WebAssembly SIMD kernels ("simd",
+   * the default on the wasm backend) or the TensorFlow.js graph ("tfjs").
+   */
+  trainingKernels: TrainingKernels;
+  /** SIMD kernels only: whether they use relaxed-SIMD fused multiply-add. */
+  fma?: boolean;
   tfjsVersion: string;
   /** Why a preferred backend was not used, if one was skipped. */
   fallbackReason?: string;
@@ -50,7 +58,14 @@ async function tryTensorflow(): Promise<EngineInfo | string> {
   if (!tf.findBackend("tensorflow"))
     return `${pkg} loaded but registered no "tensorflow" backend with this @tensorflow/tfjs (version mismatch?)`;
   if (!(await tf.setBackend("tensorflow"))) return `backend "tensorflow" failed to initialise`;
-  return { backend: "tensorflow", customKernels: [], tfjsVersion: tf.version_core };
+  return withKernels({ backend: "tensorflow", customKernels: [], tfjsVersion: tf.version_core });
+}
+
+/** Adds the training kernels in use (compiling the SIMD module now, so a failure shows here). */
+function withKernels(info: Omit<EngineInfo, "trainingKernels">): EngineInfo {
+  const trainingKernels = trainingKernelsFor(info.backend);
+  if (trainingKernels === "tfjs") return { ...info, trainingKernels };
+  return { ...info, trainingKernels, fma: kernelRuntime().fma };
 }
 
 async function useWasm(fallbackReason?: string): Promise<EngineInfo> {
@@ -59,13 +74,13 @@ async function useWasm(fallbackReason?: string): Promise<EngineInfo> {
     throw new Error("the TensorFlow.js wasm backend failed to initialise");
   registerWasmTrainingKernels();
   const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
-  const info: EngineInfo = {
+  const info = withKernels({
     backend: "wasm",
     threads: wasm.getThreadsCount(),
     simd,
     customKernels: [...CUSTOM_WASM_KERNELS],
     tfjsVersion: tf.version_core,
-  };
+  });
   if (fallbackReason) info.fallbackReason = fallbackReason;
   return info;
 }
@@ -73,7 +88,12 @@ async function useWasm(fallbackReason?: string): Promise<EngineInfo> {
 async function select(pref: BackendPreference): Promise<EngineInfo> {
   if (pref === "cpu") {
     await tf.setBackend("cpu");
-    return { backend: "cpu", threads: 1, customKernels: [], tfjsVersion: tf.version_core };
+    return withKernels({
+      backend: "cpu",
+      threads: 1,
+      customKernels: [],
+      tfjsVersion: tf.version_core,
+    });
   }
   if (pref === "wasm") return useWasm();
   const tfn = await tryTensorflow();
@@ -97,6 +117,7 @@ export function selectBackend(pref?: BackendPreference): Promise<EngineInfo> {
         `TensorFlow.js backend: ${info.backend}` +
           (info.threads ? `, ${info.threads} thread(s)` : "") +
           (info.simd !== undefined ? `, simd=${info.simd}` : "") +
+          `, training kernels: ${info.trainingKernels}` +
           (info.fallbackReason ? ` (${info.fallbackReason})` : ""),
       );
       return info;

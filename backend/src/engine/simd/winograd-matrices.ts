@@ -1,0 +1,52 @@
+/**
+ * The Winograd matrices of winograd.ts: F(2x2, 5x5) with the interpolation points 0, 1, -1,
+ * 1/2, -2 and infinity (chosen by float32 error, see winograd.ts), and F(5x5, 2x2) for the filter
+ * gradient. Exact rationals (derived by solving the Toom-Cook system); B^T's rows are scaled to a
+ * maximum of 1 with the scale moved into G.
+ */
+const r = (n: number, d = 1) => n / d;
+
+/** B^T (6x6): the input transform. */
+export const BT: number[][] = [
+  [r(1, 2), r(-3, 4), -1, r(3, 4), r(1, 2), 0],
+  [0, r(-2, 5), r(1, 5), 1, r(2, 5), 0],
+  [0, r(-2, 5), 1, r(-1, 5), r(-2, 5), 0],
+  [0, 1, r(1, 2), -1, r(-1, 2), 0],
+  [0, r(1, 2), -1, r(-1, 2), 1, 0],
+  [0, r(1, 2), r(-3, 4), -1, r(3, 4), r(1, 2)],
+];
+
+/** G (6x5): the filter transform. */
+export const G: number[][] = [
+  [2, 0, 0, 0, 0],
+  [r(5, 6), r(5, 6), r(5, 6), r(5, 6), r(5, 6)],
+  [r(5, 6), r(-5, 6), r(5, 6), r(-5, 6), r(5, 6)],
+  [r(32, 15), r(16, 15), r(8, 15), r(4, 15), r(2, 15)],
+  [r(1, 15), r(-2, 15), r(4, 15), r(-8, 15), r(16, 15)],
+  [0, 0, 0, 0, 2],
+];
+
+/** G for the 2x2 "filter" of the filter gradient, F(5x5, 2x2) (6x2). */
+export const G2: number[][] = [
+  [2, 0],
+  [r(5, 6), r(5, 6)],
+  [r(5, 6), r(-5, 6)],
+  [r(32, 15), r(16, 15)],
+  [r(1, 15), r(-2, 15)],
+  [0, 2],
+];
+
+/** A^T of F(5x5, 2x2) (5x6): the filter gradient's output transform. */
+export const AT5: number[][] = [
+  [1, 1, 1, 1, 1, 0],
+  [0, 1, -1, r(1, 2), -2, 0],
+  [0, 1, 1, r(1, 4), 4, 0],
+  [0, 1, -1, r(1, 8), -8, 0],
+  [0, 1, 1, r(1, 16), 16, 1],
+];
+
+/** A^T (2x6): the output transform. */
+export const AT: number[][] = [
+  [1, 1, 1, 1, 1, 0],
+  [0, 1, -1, r(1, 2), -2, 1],
+];
