@@ -50,6 +50,12 @@ try {
       from: stack.server.url,
     });
     const ms = report.rounds.map((r) => r.ms);
+    for (const c of report.spec.filter((x) => !x.ok))
+      console.log(`${model}: ${c.name}: ${c.detail}`);
+    for (const r of report.rounds.filter((x) => x.status !== "verified"))
+      console.log(
+        `${model} round ${r.round}: ${r.status}: ${r.detail}; ${r.contributions[0]?.detail}`,
+      );
     rows.push({
       model,
       policy: run.config.reward.policy,
