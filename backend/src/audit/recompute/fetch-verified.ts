@@ -41,8 +41,11 @@ export async function fetchVerified(ctx: FetchContext, hash: Hex): Promise<Fetch
   return { ok: true, bytes, weights: () => asFloats(bytes) };
 }
 
-/** A source that keeps the last few answers (a round's start model is the previous round's model). */
-export function cachedSource(inner: RecomputeSource, size = 4): RecomputeSource {
+/**
+ * A source that keeps its last answers: a round's start model is the previous round's model,
+ * fetched before that round's updates (24 CNN artifacts are 160 MB).
+ */
+export function cachedSource(inner: RecomputeSource, size = 24): RecomputeSource {
   const cache = new Map<string, Awaited<ReturnType<RecomputeSource["get"]>>>();
   return {
     name: inner.name,

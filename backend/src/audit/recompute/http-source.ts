@@ -3,9 +3,25 @@
 import type { Hex } from "viem";
 import type { ArtifactReference, RecomputeSource, SourceAnswer } from "./recompute-types.js";
 
+/**
+ * GETs are idempotent: a connection the server closed while the audit was evaluating (keep-alive
+ * timeout) fails the first attempt with a network error, not an HTTP status, so retry those.
+ */
+async function fetchWithRetry(get: (url: string) => Promise<Response>, url: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await get(url);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 export function httpSource(baseUrl: string, init: { fetch?: typeof fetch } = {}): RecomputeSource {
   const base = baseUrl.replace(/\/+$/, "");
-  const get = init.fetch ?? ((url: string) => fetch(url));
+  const plain = init.fetch ?? ((url: string) => fetch(url));
+  const get = (url: string) => fetchWithRetry(plain, url);
   return {
     name: base || "this coordinator",
     async get(hash: Hex): Promise<SourceAnswer> {
