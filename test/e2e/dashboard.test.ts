@@ -395,7 +395,7 @@ describe("dashboard (headless Chromium)", function () {
       await page.getByLabel("Preset").selectOption("quick-demo");
       await page.getByLabel("Run name").fill("E2E 2NN on synthetic");
       await page.getByLabel("Dataset").selectOption("synthetic");
-      await page.getByLabel("Model").selectOption("2nn");
+      await page.getByLabel("Model", { exact: true }).selectOption("2nn");
       await page.getByLabel("Nodes", { exact: true }).fill("3");
       await page.getByLabel("Rounds", { exact: true }).fill("3");
       await shot(page, "run-form", 0);
