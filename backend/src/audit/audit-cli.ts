@@ -80,6 +80,11 @@ export async function auditCli(argv: string[]): Promise<number> {
     console.error(AUDIT_USAGE);
     return 2;
   }
+  const tolerance = values.tolerance === undefined ? undefined : Number(values.tolerance);
+  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) {
+    console.error(`audit: --tolerance must be a non-negative number, got "${values.tolerance}"`);
+    return 2;
+  }
   try {
     return await audit(values);
   } catch (err) {
