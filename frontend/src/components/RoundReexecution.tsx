@@ -25,6 +25,8 @@ interface Progress {
 function expectedEvaluations(policy: string | undefined, n: number, permutations: number): number {
   if (policy === "aggregate-loss") return 2;
   if (policy === "shapley-mc") return Math.max(n + 1, permutations * n + 1);
+  if (policy === "shapley-quadratic") return 2 * n + 2;
+  if (policy === "shapley-exact") return 2 ** n;
   return n + 2;
 }
 
