@@ -239,10 +239,14 @@ describe("fedledger CLI (real coordinator, real chain)", function () {
     const list = JSON.parse(nodes.out) as NodeSummary[];
     expect(list.length).to.be.greaterThan(0);
     const paid = list.find((n) => BigInt(n.totals.rewardWei) > 0n) ?? list[0]!;
-    const rewards = await cli(["rewards", paid.wallet, "--json"], env);
-    expect(rewards.code, rewards.err).to.equal(0);
-    const fromApi = (await api<RewardsSummary>(url, "GET", `/api/rewards/${paid.wallet}`)).body;
-    expect((JSON.parse(rewards.out) as RewardsSummary).recordedWei).to.equal(fromApi.recordedWei);
+    // A stop lets the round in flight finish and its chain write land later, so the totals can move
+    // between the two readings: compare until they agree (a wrong CLI never would).
+    await until("the CLI's rewards to match the API's", async () => {
+      const rewards = await cli(["rewards", paid.wallet, "--json"], env);
+      expect(rewards.code, rewards.err).to.equal(0);
+      const fromApi = (await api<RewardsSummary>(url, "GET", `/api/rewards/${paid.wallet}`)).body;
+      return (JSON.parse(rewards.out) as RewardsSummary).recordedWei === fromApi.recordedWei;
+    });
     expect((await cli(["rewards", "0x1234"], env)).code).to.equal(2);
   });
 
