@@ -4,6 +4,7 @@ import { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
+import { requestDrain, type RequestDrain } from "./api/request-drain.js";
 import { adminRoutes } from "./api/admin-routes.js";
 import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
@@ -128,9 +129,10 @@ export async function createCoordinator(
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
   });
+  const drain = requestDrain();
   const app = createApp({
     adminToken: config.adminToken,
-    ...(deps.apiMiddleware ? { middleware: deps.apiMiddleware } : {}),
+    middleware: [...(deps.apiMiddleware ?? []), drain.middleware],
     // Node registration carries the wallet's EIP-712 signature; agent calls are signed by it.
     tokenExempt: (p) => p === "/nodes" || p.startsWith("/agent/"),
     routers: apiRouters({
@@ -166,7 +168,7 @@ export async function createCoordinator(
     },
     watch,
     publicClient,
-    ...lifecycle({ watch, outbox, runs, hub, db }),
+    ...lifecycle({ watch, outbox, runs, hub, db, drain }),
   };
 }
 
@@ -177,6 +179,7 @@ function lifecycle(p: {
   runs: RunManager;
   hub: RemoteNodeHub;
   db: SqlDatabase;
+  drain: RequestDrain;
 }): Pick<Coordinator, "start" | "close"> {
   return {
     async start() {
@@ -193,6 +196,9 @@ function lifecycle(p: {
       p.hub.close();
       p.watch.stop();
       await p.outbox.stop();
+      // Requests in flight (a model evaluation takes seconds) finish before the store closes.
+      const { unfinished } = await p.drain.drain(8_000);
+      if (unfinished > 0) log.warn(`shutdown: ${unfinished} API request(s) still running`);
       await p.db.close();
     },
   };

@@ -70,12 +70,15 @@ const E = {
 
 /**
  * The errors every operation of a kind can answer: a body can be malformed or too large, an admin
- * call can lack its token, an agent call can be unsigned or come from an unregistered node.
+ * call can lack its token, an agent call can be unsigned or come from an unregistered node, and
+ * any call can come while the coordinator shuts down.
  */
 function withCommonErrors(op: OperationSpec): OperationSpec {
   const r = { ...op.responses };
   // Without an admin token the coordinator answers loopback hosts and origins only.
   r[403] ??= error("Refused: not a loopback Host or Origin (a coordinator without ADMIN_TOKEN)");
+  // While the coordinator shuts down (api/request-drain.ts), with a Retry-After header.
+  r[503] ??= error("The chain or the contracts are not ready, or the coordinator is shutting down");
   if (op.body) {
     r[400] ??= E[400];
     r[413] ??= E[413];

@@ -93,6 +93,14 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next
     res.status(bodyErr.status).json({ error: { code: "bad_request", message: bodyErr.message } });
     return;
   }
+  if (res.headersSent || res.req.socket.destroyed) {
+    // Nobody to answer (the client went away, or the server is closing its connections).
+    res.destroy();
+    log.warn(
+      `a request failed after its client went away: ${(err as Error)?.message ?? String(err)}`,
+    );
+    return;
+  }
   log.error({ err }, "unhandled error");
   res
     .status(500)
