@@ -165,11 +165,15 @@ describe("a federated run end to end on a real chain", function () {
     expect(stdout).not.to.contain("FAIL");
   });
 
-  it("resumes an unfinished run from its last checkpoint after a coordinator restart", async () => {
+  it("resumes an unfinished run from its last checkpoint after a coordinator restart, with retention pruning versions", async () => {
+    // Retention on: every 3rd version, no best, updates of the last round only. The checkpoint a
+    // run resumes from is its latest version, which retention never prunes while it is the latest.
     const created = await api<RunSummary>(server.url, "POST", "/api/runs", {
       ...baseRun,
       rounds: 5,
       seed: 11,
+      retention: { models: { keep: "every", k: 3 }, updates: { keep: "last", rounds: 1 } },
+      keepBest: false,
     });
     expect(created.status).to.equal(201);
     const id = created.body.id;
@@ -205,6 +209,31 @@ describe("a federated run end to end on a real chain", function () {
     expect(contributions.body).to.have.length(20);
     const stdout = await runAudit(env, ["--run", id]);
     expect(stdout).to.contain("verdict: PASS");
+
+    // Every round started from the model the round before it produced, across the restart too.
+    const refs = (
+      await api<{ round: number; kind: string; hash: string; stored: boolean }[]>(
+        server.url,
+        "GET",
+        `/api/runs/${id}/artifacts`,
+      )
+    ).body;
+    const ref = (round: number, kind: string) =>
+      refs.find((r) => r.round === round && r.kind === kind);
+    for (let r = 1; r <= 5; r++) {
+      expect(ref(r, "start")?.hash, `round ${r} start`).to.equal(ref(r - 1, "model")?.hash);
+      expect(ref(r, "model")?.hash).to.equal(rounds[r - 1]!.modelHash);
+    }
+    // What the policy keeps: the initial model, every 3rd, the last; updates of round 5 only.
+    const models = await api<{ round: number; stored: boolean }[]>(
+      server.url,
+      "GET",
+      `/api/runs/${id}/models`,
+    );
+    const kept = models.body.filter((v) => v.stored).map((v) => v.round);
+    expect(kept.sort()).to.deep.equal([0, 3, 5]);
+    const updates = refs.filter((r) => r.kind === "update");
+    expect(updates.filter((u) => u.stored).map((u) => u.round)).to.deep.equal([5, 5, 5, 5]);
   });
 
   for (const strategy of [
