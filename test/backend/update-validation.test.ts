@@ -112,3 +112,46 @@ describe("keccak256 of large buffers (WebAssembly)", () => {
     }
   });
 });
+
+describe("keccak256 off the event loop (a worker thread for model-sized inputs)", () => {
+  it("gives the same digests as on the main thread, for views into larger buffers too, in parallel", async () => {
+    const { keccak256Bytes, keccak256BytesOffThread } =
+      await import("../../backend/src/nodes/keccak.js");
+    const big = Uint8Array.from({ length: 3_000_001 }, (_, i) => (i * 131 + 17) & 0xff);
+    const inputs = [big, big.subarray(5, 1_000_005), big.subarray(0, 10), new Uint8Array(0)];
+    const off = await Promise.all(inputs.map((b) => keccak256BytesOffThread(b)));
+    expect(off).to.deep.equal(inputs.map((b) => keccak256Bytes(b)));
+    expect(big[5]).to.equal((5 * 131 + 17) & 0xff); // the input was copied, not moved away
+  });
+
+  it("keeps the event loop free while it hashes a FedAvg CNN-sized update", async () => {
+    const { keccak256BytesOffThread } = await import("../../backend/src/nodes/keccak.js");
+    const update = new Uint8Array(1_663_370 * 4).fill(7);
+    await keccak256BytesOffThread(update); // the worker is up
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    await Promise.all(Array.from({ length: 8 }, () => keccak256BytesOffThread(update)));
+    clearInterval(timer);
+    expect(ticks).to.be.greaterThan(3);
+  });
+});
+
+describe("simulated wallets", () => {
+  it("derive Hardhat's dev accounts exactly as viem's mnemonicToAccount does", async () => {
+    const { mnemonicToAccount } = await import("viem/accounts");
+    const { SimulatedWallets, HARDHAT_TEST_MNEMONIC } =
+      await import("../../backend/src/nodes/simulated-wallets.js");
+    const other = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+    for (const m of [HARDHAT_TEST_MNEMONIC, other]) {
+      const wallets = new SimulatedWallets(m);
+      for (const i of [0, 1, 19, 20, 137]) {
+        expect(wallets.account(i).address).to.equal(
+          mnemonicToAccount(m, { addressIndex: i }).address,
+        );
+      }
+    }
+    expect(new SimulatedWallets().account(1).address).to.equal(
+      "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    );
+  });
+});

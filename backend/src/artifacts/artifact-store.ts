@@ -12,7 +12,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
-import { keccak256Bytes } from "../nodes/keccak.js";
+import { keccak256BytesOffThread } from "../nodes/keccak.js";
 import type { SqlExecutor } from "../store/sql-database.js";
 
 /** What an artifact is; "start" refs name the model a round started from (no bytes of its own). */
@@ -58,7 +58,7 @@ export class ArtifactStore {
    * which the caller does in the transaction that refers to it.
    */
   async write(bytes: Uint8Array, expected?: Hex): Promise<Hex> {
-    const hash = keccak256Bytes(bytes);
+    const hash = await keccak256BytesOffThread(bytes);
     if (expected && expected.toLowerCase() !== hash) {
       throw new ArtifactCorrupt(expected, hash);
     }
@@ -112,7 +112,7 @@ export class ArtifactStore {
     } catch {
       throw new ArtifactMissing(hash, "is not in this store (never stored, or pruned)");
     }
-    const actual = keccak256Bytes(bytes);
+    const actual = await keccak256BytesOffThread(bytes);
     if (actual !== hash.toLowerCase()) throw new ArtifactCorrupt(hash, actual);
     return bytes;
   }

@@ -4,7 +4,7 @@ import { poisonUpdate, type ByzantineSpec } from "../fl/attacks.js";
 import { seededNormalSource } from "../privacy/index.js";
 import { privatizeUpdate } from "../privacy/private-update.js";
 import type { FitContext, NodeSubmission, Participant } from "./participant.js";
-import { hashWeights, signUpdate } from "./update-signing.js";
+import { hashWeightsOffThread, signUpdate } from "./update-signing.js";
 
 /**
  * A node simulated by the coordinator's machine: its own data shard and wallet key, local
@@ -53,7 +53,7 @@ export class SimulatedNode implements Participant {
     const signed = await signUpdate(this.account, ctx.domain, {
       runId: ctx.runId,
       round: ctx.round,
-      updateHash: hashWeights(weights),
+      updateHash: await hashWeightsOffThread(weights),
       samples: result.numSamples,
     });
     return {

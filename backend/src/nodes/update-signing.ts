@@ -1,4 +1,4 @@
-import { keccak256Bytes } from "./keccak.js";
+import { keccak256Bytes, keccak256BytesOffThread } from "./keccak.js";
 import { recoverTypedDataAddress, type Hex, type LocalAccount } from "viem";
 
 /**
@@ -32,6 +32,12 @@ export interface SignedUpdate {
 /** keccak256 of the weights' little-endian float32 bytes. */
 export function hashWeights(weights: Float32Array): Hex {
   return keccak256Bytes(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+}
+
+/** hashWeights off the event loop (a worker thread) for model-sized arrays. */
+export function hashWeightsOffThread(weights: Float32Array): Promise<Hex> {
+  const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+  return keccak256BytesOffThread(bytes);
 }
 
 export async function signUpdate(

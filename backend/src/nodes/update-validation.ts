@@ -1,5 +1,5 @@
 import {
-  hashWeights,
+  hashWeightsOffThread,
   recoverUpdateSigner,
   type SignedUpdate,
   type UpdateDomain,
@@ -42,7 +42,7 @@ export async function validateUpdate(
   if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
     return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
   }
-  if (hashWeights(u.weights) !== u.signed.updateHash) {
+  if ((await hashWeightsOffThread(u.weights)) !== u.signed.updateHash) {
     return { accepted: false, reason: "update hash does not match the update's bytes" };
   }
   const signer = await recoverUpdateSigner(expect.domain, u.signed);

@@ -6,7 +6,7 @@
 // The aggregation (plain, secure, with DP or not) was chosen once for the run; nothing here
 // branches on it.
 import type { RoundRecord } from "../domain/index.js";
-import { hashWeights } from "../nodes/update-signing.js";
+import { hashWeightsOffThread } from "../nodes/update-signing.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { admitParticipants } from "./admit-participants.js";
 import { collectUpdates, nodeFitter } from "./collect-updates.js";
@@ -62,6 +62,7 @@ export async function executeRound(
     const evaluation = await evaluateRound(deps.engine, run.config.model, start, next);
     const scored = await scoreRound(run, round, deps.engine, start, kept, aggregated);
 
+    const modelHash = await hashWeightsOffThread(next);
     const finished = Date.now();
     const record = {
       runId: run.runId,
@@ -73,7 +74,7 @@ export async function executeRound(
       ...evaluation,
       participants: ids,
       updates: [...outcomes, ...refused],
-      modelHash: hashWeights(next),
+      modelHash,
       txHash: null,
       aggregation: run.aggregator.mode,
       privacy: aggregated.privacy ?? null,
@@ -86,7 +87,7 @@ export async function executeRound(
       scored,
       next,
       updates,
-      run.globalHash ?? hashWeights(start),
+      run.globalHash ?? (await hashWeightsOffThread(start)),
     );
     run.global = next;
     run.globalHash = record.modelHash;

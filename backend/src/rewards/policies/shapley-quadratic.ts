@@ -37,29 +37,55 @@ interface Surrogate {
   without: Float64Array;
 }
 
+/**
+ * Lets the event loop run between passes over a model (a CNN pass is ~1.7M values): the
+ * coordinator scores on its main thread, and health, listing and stop must answer meanwhile.
+ */
+const breathe = () =>
+  new Promise<void>((r) => {
+    // setImmediate in Node; the browser's re-execution audit runs this too, and has only setTimeout.
+    const immediate = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
+    if (immediate) immediate(r);
+    else setTimeout(r, 0);
+  });
+
 /** Start, each update alone, each leave-one-out aggregate, and the full aggregate. */
-function measuredModels(start: Float32Array, updates: readonly ClientUpdate[], w: Float64Array) {
+async function measuredModels(
+  start: Float32Array,
+  updates: readonly ClientUpdate[],
+  w: Float64Array,
+) {
   const total = w.reduce((s, x) => s + x, 0);
   const full = new Float64Array(start.length);
-  updates.forEach((u, k) => {
+  for (const [k, u] of updates.entries()) {
     const c = w[k]! / total;
     for (let j = 0; j < full.length; j++) full[j]! += c * u.weights[j]!;
-  });
-  const without = updates.map((u, k) => {
+    await breathe();
+  }
+  const without: Float32Array[] = [];
+  for (const [k, u] of updates.entries()) {
     const rest = total - w[k]!;
-    if (updates.length === 1 || rest <= 0) return start;
+    if (updates.length === 1 || rest <= 0) {
+      without.push(start);
+      continue;
+    }
     const out = new Float32Array(start.length);
     for (let j = 0; j < out.length; j++) out[j] = (total * full[j]! - w[k]! * u.weights[j]!) / rest;
-    return out;
-  });
+    without.push(out);
+    await breathe();
+  }
   return { full, without, total };
 }
 
 /** Gram matrix of the updates' offsets from the full aggregate, as cosines. */
-function offsetCosines(updates: readonly ClientUpdate[], full: Float64Array): Float64Array[] {
+async function offsetCosines(
+  updates: readonly ClientUpdate[],
+  full: Float64Array,
+): Promise<Float64Array[]> {
   const n = updates.length;
   const g = Array.from({ length: n }, () => new Float64Array(n));
   for (let k = 0; k < n; k++) {
+    await breathe();
     for (let l = k; l < n; l++) {
       const x = updates[k]!.weights;
       const y = updates[l]!.weights;
@@ -81,7 +107,7 @@ async function fitSurrogate(input: ScoreInput): Promise<Surrogate> {
   const n = updates.length;
   const positive = updates.every((u) => u.numSamples > 0);
   const w = Float64Array.from(updates, (u) => (positive ? u.numSamples : 1));
-  const { full, without, total } = measuredModels(start, updates, w);
+  const { full, without, total } = await measuredModels(start, updates, w);
   const losses = await evaluateInBatches(evaluate, [
     start,
     Float32Array.from(full),
@@ -99,7 +125,7 @@ async function fitSurrogate(input: ScoreInput): Promise<Surrogate> {
     diag[k] = a > 0 && Number.isFinite(a) ? a : 0;
     b[k] = alone[k]! - LN! - diag[k]! / 2;
   }
-  const cos = offsetCosines(updates, full);
+  const cos = await offsetCosines(updates, full);
   const A = cos.map((row, k) =>
     row.map((c, l) => (k === l ? diag[k]! : c * Math.sqrt(diag[k]! * diag[l]!))),
   );
