@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MIGRATIONS, migrate, schemaVersion } from "../../backend/src/store/migrations.js";
+import { checkpointsRepo } from "../../backend/src/store/repos/checkpoints-repo.js";
 import { contributionsRepo } from "../../backend/src/store/repos/contributions-repo.js";
 import { outboxRepo } from "../../backend/src/store/repos/outbox-repo.js";
 import { openDatabase, sqliteFile } from "../../backend/src/store/open-database.js";
@@ -155,6 +156,40 @@ describe("store", () => {
           ["b", 3],
           ["d", 4],
         ]);
+      });
+
+      it("keeps an older store's checkpoint weights; a checkpoint can name its artifact-store version instead", async () => {
+        await migrate(
+          db,
+          MIGRATIONS.filter((m) => m.version < 9),
+        );
+        const now = Date.now();
+        for (const id of ["old", "new"])
+          await db.execute(
+            "INSERT INTO runs (id, name, config, status, created_at, updated_at) VALUES ($1, $1, '{}', 'running', $2, $2)",
+            [id, now],
+          );
+        const weights = new Float32Array([0.5, -1, 2]);
+        await checkpointsRepo.save(db, "old", {
+          round: 4,
+          modelHash: "0xabc",
+          weights,
+          optimizerState: [new Float32Array([7])],
+          privacyState: { spent: 1 },
+        });
+        expect((await migrate(db))[0]).to.equal(9);
+        const old = await checkpointsRepo.load(db, "old");
+        expect(Array.from(old!.weights!)).to.deep.equal(Array.from(weights));
+        expect(Array.from(old!.optimizerState![0]!)).to.deep.equal([7]);
+        expect(old!.privacyState).to.deep.equal({ spent: 1 });
+        await checkpointsRepo.save(db, "new", {
+          round: 2,
+          modelHash: "0xdef",
+          weights: null,
+          optimizerState: null,
+        });
+        const fresh = await checkpointsRepo.load(db, "new");
+        expect([fresh!.round, fresh!.modelHash, fresh!.weights]).to.deep.equal([2, "0xdef", null]);
       });
 
       it("sums a run's contributions exactly, past any page size", async () => {

@@ -48,7 +48,8 @@ export async function recordRound(
     await checkpointsRepo.save(tx, run.runId, {
       round: record.round,
       modelHash: record.modelHash,
-      weights: next,
+      // The version just written to the artifact store is the checkpoint; without it, a copy here.
+      weights: keep ? null : next,
       optimizerState: run.strategy.saveState(),
       ...(run.privacy ? { privacyState: run.privacy.toJSON() } : {}),
     });

@@ -319,7 +319,7 @@ export class RunManager {
       await checkpointsRepo.save(this.deps.db, id, {
         ...saved,
         modelHash: best.hash,
-        weights: state.global,
+        weights: saved.weights === null ? null : state.global,
       });
     }
     await this.deps.events.publish({

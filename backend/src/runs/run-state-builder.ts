@@ -19,7 +19,8 @@ import { makePolicy, type RewardPolicy } from "../rewards/reward-policy.js";
 import { mulberry32 } from "../rewards/seeded-random.js";
 import { restoreCarriedPool } from "../rounds/score-contributions.js";
 import type { RunState } from "../rounds/run-state.js";
-import { checkpointsRepo } from "../store/repos/checkpoints-repo.js";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
+import { checkpointsRepo, type Checkpoint } from "../store/repos/checkpoints-repo.js";
 import type { StoredRun } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { selectParticipants } from "./participant-selection.js";
@@ -67,6 +68,7 @@ export interface RunStateDeps {
   hub: RemoteNodeHub;
   admission: NodeAdmission;
   wallets: SimulatedWallets | undefined;
+  artifacts: ArtifactStore;
 }
 
 export class RunStateBuilder {
@@ -128,9 +130,20 @@ export class RunStateBuilder {
       carriedPoolWei: await restoreCarriedPool(this.deps.db, run.id, policy),
       domain,
       parameterCount: engine.parameterCount,
-      global: checkpoint?.weights ?? initial,
+      global: checkpoint ? await this.checkpointModel(run.id, checkpoint) : initial,
       ...(privacy ? { privacy } : {}),
     };
+  }
+
+  /** The checkpoint's model: its own copy, or its version in the artifact store (hash checked). */
+  private async checkpointModel(runId: string, c: Checkpoint): Promise<Float32Array> {
+    if (c.weights) return c.weights;
+    const bytes = await this.deps.artifacts.read(c.modelHash as Hex).catch((err: Error) => {
+      throw new Error(
+        `run ${runId} cannot resume from round ${c.round}: its model version ${c.modelHash} is not readable from the artifact store (${err.message})`,
+      );
+    });
+    return new Float32Array(bytes.slice().buffer);
   }
 
   /** A simulated run's nodes: one shard each, a seeded sample of them per round. */

@@ -210,6 +210,29 @@ CREATE TABLE run_archive (
 );
 `,
   },
+  {
+    version: 9,
+    name: "the checkpoint is a model version: its weights are read from the artifact store (weights NULL) instead of a second copy in the database",
+    sql: {
+      // SQLite cannot drop a NOT NULL constraint: rebuild the table (nothing refers to it).
+      sqlite: `
+CREATE TABLE checkpoints_v9 (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id),
+  round INTEGER NOT NULL,
+  model_hash TEXT NOT NULL,
+  weights BLOB,
+  optimizer_state BLOB,
+  saved_at BIGINT NOT NULL,
+  privacy_state TEXT
+);
+INSERT INTO checkpoints_v9 (run_id, round, model_hash, weights, optimizer_state, saved_at, privacy_state)
+  SELECT run_id, round, model_hash, weights, optimizer_state, saved_at, privacy_state FROM checkpoints;
+DROP TABLE checkpoints;
+ALTER TABLE checkpoints_v9 RENAME TO checkpoints;
+`,
+      postgres: `ALTER TABLE checkpoints ALTER COLUMN weights DROP NOT NULL;`,
+    },
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {

@@ -3,7 +3,11 @@ import type { SqlExecutor } from "../sql-database.js";
 export interface Checkpoint {
   round: number;
   modelHash: string;
-  weights: Float32Array;
+  /**
+   * The model's weights, or null: the model is the version `modelHash` in the artifact store (the
+   * usual case; a run that keeps no artifacts stores its weights here).
+   */
+  weights: Float32Array | null;
   optimizerState: Float32Array[] | null;
   /** The run's privacy accounting (JSON-safe), when it has privacy. */
   privacyState?: unknown;
@@ -45,12 +49,17 @@ function unpackState(bytes: Uint8Array): Float32Array[] {
   });
 }
 
-/** The latest global model of each run (one row per run, replaced every round). */
+/**
+ * The latest global model of each run (one row per run, replaced every round): a reference to its
+ * model version in the artifact store, with the server optimizer's and the privacy accountant's
+ * state. Retention never prunes a run's latest version, so a run resumes from it.
+ */
 export const checkpointsRepo = {
   async save(db: SqlExecutor, runId: string, c: Checkpoint): Promise<void> {
     const state = c.optimizerState ? packState(c.optimizerState) : null;
     const privacy = c.privacyState === undefined ? null : JSON.stringify(c.privacyState);
-    const params = [runId, c.round, c.modelHash, toBytes(c.weights), state, Date.now(), privacy];
+    const weights = c.weights ? toBytes(c.weights) : null;
+    const params = [runId, c.round, c.modelHash, weights, state, Date.now(), privacy];
     await db.execute("DELETE FROM checkpoints WHERE run_id = $1", [runId]);
     await db.execute(
       "INSERT INTO checkpoints (run_id, round, model_hash, weights, optimizer_state, saved_at, privacy_state) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -61,7 +70,7 @@ export const checkpointsRepo = {
     const [row] = await db.query<{
       round: number;
       model_hash: string;
-      weights: Uint8Array;
+      weights: Uint8Array | null;
       optimizer_state: Uint8Array | null;
       privacy_state: string | null;
     }>(
@@ -72,7 +81,7 @@ export const checkpointsRepo = {
     return {
       round: Number(row.round),
       modelHash: row.model_hash,
-      weights: toFloats(row.weights),
+      weights: row.weights ? toFloats(row.weights) : null,
       optimizerState: row.optimizer_state ? unpackState(row.optimizer_state) : null,
       ...(row.privacy_state ? { privacyState: JSON.parse(row.privacy_state) as unknown } : {}),
     };
