@@ -6,7 +6,7 @@
  * under 100 ms) with the machine it ran on.
  *
  * Options (env): BENCH_SECONDS (default 60), BENCH_QUEUED (runs queued beyond the running ones,
- * default 6), MAX_CONCURRENT_RUNS (default 2), TRAINING_WORKERS (default: cores).
+ * default 18: twenty stops in all), MAX_CONCURRENT_RUNS (default 2), TRAINING_WORKERS (default: cores).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +17,7 @@ import { api } from "../test/helpers/http.js";
 import { freePort, startLocalChain } from "../test/helpers/local-chain.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-const queuedExtra = Number(process.env.BENCH_QUEUED ?? 6);
+const queuedExtra = Number(process.env.BENCH_QUEUED ?? 18);
 const concurrent = Number(process.env.MAX_CONCURRENT_RUNS ?? 2);
 const root = path.resolve(import.meta.dirname, "..");
 

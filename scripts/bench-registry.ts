@@ -24,8 +24,6 @@
  * - bytesPerRound: what one round adds to the artifact store with retention "all", by kind.
  */
 import os from "node:os";
-import { mkdtempSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import type {
   CreateRunRequest,
@@ -39,6 +37,7 @@ import { engineInfo } from "../backend/src/engine/index.js";
 import { runEngineFactory } from "../backend/src/runs/tfjs-run-engine.js";
 import { api, listen, type TestServer } from "../test/helpers/http.js";
 import { startLocalChain } from "../test/helpers/local-chain.js";
+import { tempDir } from "../test/helpers/temp-dir.js";
 
 process.env.FEDLEDGER_ENGINE_QUIET ??= "1";
 
@@ -112,7 +111,7 @@ async function startStack(mode: Mode) {
     loadConfig({
       CHAIN_RPC_URL: chain.rpcUrl,
       DEPLOYMENT_FILE: chain.deploymentFile,
-      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), `fl-registry-${mode}-`)),
+      DATA_DIR: tempDir(`fl-registry-${mode}-`),
     }),
     {
       engineFactory: runEngineFactory({ workers }),

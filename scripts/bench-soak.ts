@@ -22,8 +22,6 @@
  * and is not in these memory figures.
  */
 import os from "node:os";
-import { mkdtempSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { keccak256, toBytes, type Address } from "viem";
 import type {
@@ -46,6 +44,7 @@ import { runEngineFactory } from "../backend/src/runs/tfjs-run-engine.js";
 import { contributionLedgerAbi } from "../chain/generated/abis.js";
 import { api, listen } from "../test/helpers/http.js";
 import { startLocalChain } from "../test/helpers/local-chain.js";
+import { tempDir } from "../test/helpers/temp-dir.js";
 
 process.env.FEDLEDGER_ENGINE_QUIET ??= "1";
 
@@ -122,7 +121,7 @@ const engineFactory: RunEngineFactory = async (config) => {
 const t0 = Date.now();
 const rssAtStart = process.memoryUsage().rss;
 const chain = await startLocalChain();
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "fl-soak-"));
+const dataDir = tempDir("fl-soak-");
 const coord = await createCoordinator(
   loadConfig({
     CHAIN_RPC_URL: chain.rpcUrl,

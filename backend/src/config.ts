@@ -17,6 +17,7 @@ export interface CoordinatorConfig {
   rpcUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  sqliteSynchronous: "normal" | "full";
   adminToken: string | undefined;
   deploymentFile: string;
   recorderPrivateKey: `0x${string}` | undefined;
@@ -49,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     rpcUrl,
     dataDir: path.resolve(e.DATA_DIR ?? path.join(repoRoot, "data")),
     databaseUrl: e.DATABASE_URL,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     adminToken: e.ADMIN_TOKEN,
     deploymentFile: path.resolve(
       e.DEPLOYMENT_FILE ?? path.join(repoRoot, "chain", "deployments", "31337.json"),

@@ -241,7 +241,11 @@ async function openBoundStore(
   config: CoordinatorConfig,
   deployment: Deployment,
 ): Promise<SqlDatabase> {
-  const opts = { databaseUrl: config.databaseUrl, dataDir: config.dataDir };
+  const opts = {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+  };
   const db = await openDatabase(opts);
   const binding = await bindStore(db, deployment);
   if (binding.kind === "bound") return db;

@@ -65,6 +65,14 @@ export const COORDINATOR_VARS = {
     meaning: "SQLite store",
     readBy: COORD_AUDIT,
   }),
+  SQLITE_SYNCHRONOUS: spec({
+    schema: z.enum(["normal", "full"]).default("normal"),
+    shown: "`normal`",
+    example: "normal",
+    meaning:
+      "SQLite commits: `normal` survives a killed process but a power loss may undo the last commits; `full` also fsyncs every commit, which can stall the API for seconds while artifacts are written",
+    readBy: ["coordinator"],
+  }),
   DATABASE_URL: spec({
     schema: z
       .string()

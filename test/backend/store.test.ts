@@ -263,6 +263,19 @@ describe("store", () => {
     expect(message).to.match(/Could not open the store at postgres:/);
     expect(message).not.to.contain("secret");
   });
+
+  it("SQLite commits: synchronous NORMAL by default (WAL), FULL when SQLITE_SYNCHRONOUS=full", async () => {
+    for (const [setting, level] of [
+      [undefined, 1],
+      ["normal", 1],
+      ["full", 2],
+    ] as const) {
+      const db = new SqliteDatabase(path.join(tempDir("fl-store-"), "s.sqlite"), setting);
+      const [row] = await db.query<{ synchronous: number }>("PRAGMA synchronous");
+      expect(Number(row!.synchronous), String(setting)).to.equal(level);
+      await db.close();
+    }
+  });
 });
 
 describe("store bound to a contract deployment", () => {

@@ -8,6 +8,8 @@ export interface OpenDatabaseOptions {
   /** postgres:// URL; when absent, SQLite under dataDir. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** SQLite only (see SqliteDatabase); default "normal". */
+  sqliteSynchronous?: "normal" | "full";
 }
 
 /** The SQLite file of a data dir. */
@@ -19,7 +21,7 @@ export function sqliteFile(dataDir: string): string {
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<SqlDatabase> {
   const db: SqlDatabase = opts.databaseUrl
     ? new PostgresDatabase(opts.databaseUrl)
-    : new SqliteDatabase(sqliteFile(opts.dataDir));
+    : new SqliteDatabase(sqliteFile(opts.dataDir), opts.sqliteSynchronous);
   try {
     await migrate(db);
   } catch (err) {
