@@ -5,6 +5,7 @@ import type { Express, RequestHandler, Router } from "express";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { createApp } from "./api/app.js";
 import { requestDrain, type RequestDrain } from "./api/request-drain.js";
+import { CoordinatorMetrics } from "./metrics/coordinator-metrics.js";
 import { adminRoutes } from "./api/admin-routes.js";
 import { healthRoutes } from "./api/health-routes.js";
 import { nodeRoutes } from "./api/node-routes.js";
@@ -95,21 +96,18 @@ export async function createCoordinator(
   const recorderKey = checkChainSecrets(config, deployment);
 
   const db = await openBoundStore(config, deployment);
-  const publicClient = createPublicClient({
-    transport: http(config.rpcUrl, { retryCount: 0, timeout: 10_000 }),
+  const metrics = new CoordinatorMetrics({
+    db,
+    nodesOnline: () => hub.online().length,
+    sseClients: () => streams.open,
   });
-  const ledger = new LedgerClient({ rpcUrl: config.rpcUrl, deployment, recorderKey });
-  const watch = new ChainWatch(
-    publicClient,
-    config.rpcUrl,
-    () => chain.deployment,
-    deps.chainWatch,
-  );
+  const { publicClient, ledger, watch } = chainClients(config, chain, recorderKey, metrics, deps);
   const domain = () => ({
     chainId: chain.deployment.chainId,
     verifyingContract: chain.deployment.contracts.ContributionLedger.address as `0x${string}`,
   });
-  const events = new RunEvents(db);
+  const events = new RunEvents(db, (e) => metrics.observeEvent(e));
+  const streams = new SseStreams(events);
   const wallets = SimulatedWallets.forChain(
     deployment.chainId === LOCAL_CHAIN_ID,
     config.simulatedNodeMnemonic,
@@ -133,6 +131,7 @@ export async function createCoordinator(
   const app = createApp({
     adminToken: config.adminToken,
     middleware: [...(deps.apiMiddleware ?? []), drain.middleware],
+    metrics: () => metrics.render(),
     // Node registration carries the wallet's EIP-712 signature; agent calls are signed by it.
     tokenExempt: (p) => p === "/nodes" || p.startsWith("/agent/"),
     routers: apiRouters({
@@ -151,6 +150,7 @@ export async function createCoordinator(
       outbox,
       hub,
       runs,
+      streams,
     }),
   });
 
@@ -170,6 +170,36 @@ export async function createCoordinator(
     publicClient,
     ...lifecycle({ watch, outbox, runs, hub, db, drain }),
   };
+}
+
+/** Reads (public client), the recorder's writes (ledger) and the chain watch; RPC timed by metrics. */
+function chainClients(
+  config: CoordinatorConfig,
+  chain: { deployment: Deployment },
+  recorderKey: Hex,
+  metrics: CoordinatorMetrics,
+  deps: Pick<CoordinatorDeps, "chainWatch">,
+) {
+  const publicClient = createPublicClient({
+    transport: http(config.rpcUrl, {
+      retryCount: 0,
+      timeout: 10_000,
+      fetchFn: metrics.timedFetch(),
+    }),
+  });
+  const ledger = new LedgerClient({
+    rpcUrl: config.rpcUrl,
+    deployment: chain.deployment,
+    recorderKey,
+    metrics,
+  });
+  const watch = new ChainWatch(
+    publicClient,
+    config.rpcUrl,
+    () => chain.deployment,
+    deps.chainWatch,
+  );
+  return { publicClient, ledger, watch };
 }
 
 /** Starting (watch the chain, send the outbox, resume runs) and stopping, in order. */
@@ -294,6 +324,7 @@ interface ApiParts {
   outbox: OutboxWorker;
   hub: RemoteNodeHub;
   runs: RunManager;
+  streams: SseStreams;
 }
 
 /** The API's routers, mounted under /api in this order. */
@@ -308,11 +339,11 @@ function apiRouters(p: ApiParts): Router[] {
     watch,
     recover,
     domain,
-    events,
     registrar,
     outbox,
     hub,
     runs,
+    streams,
   } = p;
   const startedAt = Date.now();
   return [
@@ -338,7 +369,7 @@ function apiRouters(p: ApiParts): Router[] {
     runRoutes({
       db,
       runs,
-      streams: new SseStreams(events),
+      streams,
       onChange: () => outbox.poke(),
     }),
     nodeRoutes({

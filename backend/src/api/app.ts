@@ -22,6 +22,8 @@ export interface AppOptions {
   tokenExempt?: (path: string) => boolean;
   /** Run first on every /api request (the tests check responses against the OpenAPI document). */
   middleware?: RequestHandler[];
+  /** GET /metrics: Prometheus text format (outside /api, where scrapers look for it). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** The coordinator's Express app: JSON in and out, admin token on mutating calls, JSON errors. */
@@ -49,6 +51,14 @@ export function createApp(opts: AppOptions): express.Express {
   for (const r of opts.routers) api.use(r);
   api.use(notFound);
   app.use("/api", api);
+  const metrics = opts.metrics;
+  if (metrics) {
+    // Read-only like the API's GETs; loopback-only too when there is no admin token.
+    const guard: RequestHandler = opts.adminToken ? (_req, _res, next) => next() : loopbackOnly();
+    app.get("/metrics", guard, (_req, res, next) => {
+      metrics().then(({ contentType, body }) => res.type(contentType).send(body), next);
+    });
+  }
   app.use(notFound);
   app.use(errorHandler);
   return app;

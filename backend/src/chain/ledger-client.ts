@@ -59,8 +59,17 @@ export class LedgerClient {
   readonly address: `0x${string}`;
   deployBlock: bigint;
   private readonly chain: Chain;
+  private readonly metrics:
+    { timedFetch(): typeof fetch; observeGas(fn: string, gas: bigint): void } | undefined;
 
-  constructor(opts: { rpcUrl: string; deployment: Deployment; recorderKey: Hex }) {
+  constructor(opts: {
+    rpcUrl: string;
+    deployment: Deployment;
+    recorderKey: Hex;
+    /** The coordinator's metrics: RPC timing, and the gas of each write. */
+    metrics?: { timedFetch(): typeof fetch; observeGas(fn: string, gas: bigint): void };
+  }) {
+    this.metrics = opts.metrics;
     this.account = privateKeyToAccount(opts.recorderKey);
     this.chain = {
       id: opts.deployment.chainId,
@@ -68,7 +77,11 @@ export class LedgerClient {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [opts.rpcUrl] } },
     };
-    const transport = http(opts.rpcUrl, { retryCount: 0, timeout: 30_000 });
+    const transport = http(opts.rpcUrl, {
+      retryCount: 0,
+      timeout: 30_000,
+      ...(opts.metrics ? { fetchFn: opts.metrics.timedFetch() } : {}),
+    });
     this.publicClient = createPublicClient({ chain: this.chain, transport, pollingInterval: 200 });
     this.wallet = createWalletClient({ chain: this.chain, transport, account: this.account });
     this.address = opts.deployment.contracts.ContributionLedger.address as `0x${string}`;
@@ -103,6 +116,7 @@ export class LedgerClient {
       });
       const hash = await this.wallet.writeContract(request as never);
       const receipt = await this.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+      this.metrics?.observeGas(functionName, receipt.gasUsed);
       if (receipt.status !== "success")
         throw new LedgerRevert(undefined, `transaction ${hash} reverted`);
       return receipt;

@@ -10,13 +10,18 @@ import type { SqlDatabase } from "../store/sql-database.js";
 export class RunEvents {
   private readonly emitter = new EventEmitter();
 
-  constructor(private readonly db: SqlDatabase) {
+  /** `observe`: told every event as it is published (the coordinator's metrics). */
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly observe?: (e: RunEvent) => void,
+  ) {
     // Streams are capped per run by the API (api/sse-streams.ts); more listeners than that is a leak.
     this.emitter.setMaxListeners(300);
   }
 
   async publish(e: RunEvent): Promise<void> {
     if (e.type !== "node-progress") await eventsRepo.append(this.db, e);
+    this.observe?.(e);
     this.emitter.emit(e.runId, e);
   }
 

@@ -68,7 +68,28 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job: Job | null;
+  /** When the current job was posted (performance.now()). */
+  jobStarted: number;
   dead: boolean;
+}
+
+/** What every pool in this process is doing, for the coordinator's /metrics. */
+export interface PoolActivity {
+  /** Live workers (started, not crashed or closed). */
+  workers: number;
+  /** Workers running a job now. */
+  busy: number;
+  /** Seconds spent running jobs, summed over workers, since the process started. */
+  busySeconds: number;
+}
+
+const livePools = new Set<TrainingPool>();
+let busyMsTotal = 0;
+
+/** A slot's job ended (done, failed or cancelled): count its time. */
+function jobEnded(slot: Slot): void {
+  if (slot.job) busyMsTotal += performance.now() - slot.jobStarted;
+  slot.job = null;
 }
 
 /** tsx's loader, when the engine runs from TypeScript sources. */
@@ -100,6 +121,25 @@ export class TrainingPool {
   private trainSize = 0;
   private closed = false;
 
+  /** Workers and jobs of every open pool in this process. */
+  static activity(): PoolActivity {
+    let workers = 0;
+    let busy = 0;
+    let runningMs = 0;
+    const now = performance.now();
+    for (const pool of livePools) {
+      for (const s of pool.slots) {
+        if (s.dead || !s.ready) continue;
+        workers++;
+        if (s.job) {
+          busy++;
+          runningMs += now - s.jobStarted;
+        }
+      }
+    }
+    return { workers, busy, busySeconds: (busyMsTotal + runningMs) / 1000 };
+  }
+
   constructor(opts: TrainingPoolOptions = {}) {
     const n = opts.workers ?? os.availableParallelism();
     if (!(Number.isInteger(n) && n >= 1))
@@ -112,6 +152,7 @@ export class TrainingPool {
   async start(dataset: DatasetSpec): Promise<EngineInfo> {
     if (this.dataset) throw new Error("TrainingPool already started");
     this.dataset = { ...dataset };
+    livePools.add(this);
     try {
       await Promise.all(Array.from({ length: this.size }, () => this.spawn()));
     } catch (err) {
@@ -232,13 +273,14 @@ export class TrainingPool {
   /** Stops all workers; queued and running tasks are rejected. */
   async close(): Promise<void> {
     this.closed = true;
+    livePools.delete(this);
     const err = new Error("TrainingPool closed");
     for (const j of this.queue.splice(0)) j.reject(err);
     const slots = this.slots.splice(0);
     for (const s of slots) {
       s.dead = true;
       s.job?.reject(err);
-      s.job = null;
+      jobEnded(s);
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
@@ -274,6 +316,7 @@ export class TrainingPool {
       const job = pinnedJobs?.shift() ?? this.queue.shift();
       if (!job) continue;
       slot.job = job;
+      slot.jobStarted = performance.now();
       slot.worker.postMessage(job.msg, job.transfer);
     }
   }
@@ -281,7 +324,7 @@ export class TrainingPool {
   private spawn(): Promise<void> {
     const init: WorkerInit = { dataset: this.dataset!, backend: this.backend };
     const worker = new Worker(workerSource().code, { eval: true, workerData: init });
-    const slot: Slot = { worker, ready: false, job: null, dead: false };
+    const slot: Slot = { worker, ready: false, job: null, jobStarted: 0, dead: false };
     this.slots.push(slot);
     return new Promise<void>((resolveReady, rejectReady) => {
       const fail = (reason: string) => {
@@ -298,6 +341,7 @@ export class TrainingPool {
         }
         if (slot.job)
           slot.job.reject(new Error(`training worker crashed during ${slot.job.label}: ${reason}`));
+        jobEnded(slot);
         for (const j of pinnedJobs) j.reject(err);
         void worker.terminate();
         if (!this.closed) {
@@ -333,7 +377,7 @@ export class TrainingPool {
           default: {
             const job = slot.job;
             if (!job || job.msg.id !== m.id) return;
-            slot.job = null;
+            jobEnded(slot);
             if (m.type === "error")
               job.reject(new Error(`${job.label} failed in worker: ${m.message}`));
             else job.resolve(m);
