@@ -1,6 +1,7 @@
 // Response bodies of the API that are not domain types (health, catalogues, the outbox, the
 // artifact store's views): zod schemas the OpenAPI document is generated from.
 import { z } from "zod";
+import { OUTBOX_PAYLOADS, type OutboxKind } from "../chain/outbox-payloads.js";
 import { Address, RunId } from "../domain/index.js";
 
 /** The body of every error response. */
@@ -69,7 +70,8 @@ export const OutboxItemView = z.object({
   id: z.string(),
   seq: z.number().int(),
   lane: z.string(),
-  kind: z.enum(["register-run", "register-node", "record-round"]),
+  // Every kind the recorder sends (a batched "register-nodes" was missing here once).
+  kind: z.enum(Object.keys(OUTBOX_PAYLOADS) as [OutboxKind, ...OutboxKind[]]),
   runId: z.string(),
   round: z.number().int().nullable(),
   payload: z.unknown(),
