@@ -104,6 +104,34 @@ describe("privacy and secure aggregation in runs", function () {
     expect(await audit(run.id)).to.contain("verdict: PASS");
   });
 
+  it("a privacy budget (maxEpsilon) ends the run before the round that would pass it", async () => {
+    // 3 of 6 nodes per round, z = 0.5: the model mechanism is z sqrt(3), sampled with q = 1/2.
+    const model = new RdpAccountant();
+    const after: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      model.step(0.5 * Math.sqrt(3), 0.5);
+      after.push(model.getEpsilon(1e-5).epsilon);
+    }
+    const cap = (after[1]! + after[2]!) / 2; // two rounds fit, the third would not
+    const privacy = { clipNorm: 1, noiseMultiplier: 0.5, delta: 1e-5, maxEpsilon: cap };
+    const { run, rounds } = await complete({ ...base, fraction: 0.5, rounds: 6, privacy });
+    expect(run.status).to.equal("completed");
+    expect(rounds).to.have.length(2);
+    expect(rounds[1]!.privacy!.epsilon!).to.be.closeTo(after[1]!, 1e-9);
+    expect(rounds[1]!.privacy!.epsilon!).to.be.at.most(cap);
+    const logs = (await coord.events.history(run.id)).filter((e) => e.type === "log");
+    expect(logs.map((e) => e.message).join("\n")).to.match(
+      /privacy budget: round 3 would bring the model epsilon to [\d.]+, past maxEpsilon/,
+    );
+    // A cap without noise can never hold: refused when the run is created.
+    const refused = await api<{ error: { message: string } }>(server.url, "POST", "/api/runs", {
+      ...base,
+      privacy: { clipNorm: 1, noiseMultiplier: 0, maxEpsilon: 5 },
+    });
+    expect(refused.status).to.equal(400);
+    expect(refused.body.error.message).to.contain("maxEpsilon needs noiseMultiplier > 0");
+  });
+
   it("secure aggregation gives the same model as plain FedAvg and pays every survivor by samples", async () => {
     const plain = await complete({
       ...base,

@@ -81,8 +81,17 @@ export const PrivacySpec = z
       .optional(),
     /** The delta of (epsilon, delta)-DP. */
     delta: z.number().gt(0).lt(0.1).default(1e-5),
+    /**
+     * The privacy budget: the model epsilon (against anyone who sees the global models) the run may
+     * not pass. The run ends before a round that would take it past the cap.
+     */
+    maxEpsilon: z.number().positive().max(1e6).optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.maxEpsilon === undefined || p.noiseMultiplier > 0, {
+    message: "maxEpsilon needs noiseMultiplier > 0: without noise there is no finite epsilon",
+    path: ["maxEpsilon"],
+  });
 export type PrivacySpec = z.output<typeof PrivacySpec>;
 
 /**

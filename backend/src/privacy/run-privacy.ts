@@ -93,6 +93,26 @@ export class RunPrivacy {
     };
   }
 
+  /** The model mechanism's noise multiplier for a round that averages n deltas (with the clip count's). */
+  private modelMultiplier(n: number): number {
+    const z = this.spec.noiseMultiplier;
+    const zAggregate = z > 0 ? aggregateNoiseMultiplier(z, Math.max(1, n)) : 0;
+    if (!this.clip || zAggregate === 0) return zAggregate;
+    const countMultiplier = 2 * (this.clip.toJSON().countNoiseStd || Infinity);
+    return 1 / Math.sqrt(1 / zAggregate ** 2 + 1 / countMultiplier ** 2);
+  }
+
+  /**
+   * The model epsilon after one more round that aggregates all `selected` of `nodes` (what the
+   * budget check asks before a round starts); null without noise.
+   */
+  projectedEpsilon(selected: number, nodes: number): number | null {
+    if (this.spec.noiseMultiplier <= 0) return null;
+    const next = RdpAccountant.fromJSON(this.model.toJSON());
+    next.step(this.modelMultiplier(selected), Math.min(1, selected / Math.max(1, nodes)));
+    return next.getEpsilon(this.spec.delta).epsilon;
+  }
+
   /** Accounts a finished round and adapts the clip norm; returns what the round record shows. */
   afterRound(o: RoundOutcome): RoundPrivacy {
     const { clipNorm, noiseMultiplier: z } = this.roundParams();

@@ -11,6 +11,7 @@ import {
   isFinished,
   LIFECYCLE,
   notFound,
+  participantsPerRound,
   type RoundRecord,
   type RunAction,
   type RunConfig,
@@ -271,6 +272,31 @@ export class RunManager {
       });
   }
 
+  /**
+   * privacy.maxEpsilon: the run ends (completed, with a warning in its log) before a round whose
+   * accounting would take the model epsilon past the cap, so the released models stay within it.
+   */
+  private async budgetSpent(
+    id: string,
+    config: RunConfig,
+    state: RunState,
+    round: number,
+  ): Promise<boolean> {
+    const cap = config.privacy?.maxEpsilon;
+    if (cap === undefined || !state.privacy) return false;
+    const selected = participantsPerRound(config.numNodes, config.fraction);
+    const next = state.privacy.projectedEpsilon(selected, config.numNodes);
+    if (next !== null && next <= cap) return false;
+    const spent = state.privacy.report().epsilon ?? 0;
+    await this.deps.events.publish({
+      type: "log",
+      runId: id,
+      level: "warn",
+      message: `privacy budget: round ${round} would bring the model epsilon to ${next?.toPrecision(4) ?? "infinity"}, past maxEpsilon ${cap}; the run ends after round ${round - 1} at epsilon ${spent.toPrecision(4)}`,
+    });
+    return true;
+  }
+
   /** stopAtAccuracy: the round that reaches it is the run's last (recorded on chain as usual). */
   private async targetReached(
     id: string,
@@ -383,6 +409,7 @@ export class RunManager {
         : undefined;
     for (let round = first + 1; round <= config.rounds; round++) {
       if (!(await this.mayContinue(run.id, entry))) return;
+      if (await this.budgetSpent(run.id, config, state, round)) break;
       const record = await executeRound(state, round, {
         db,
         engine,

@@ -103,6 +103,21 @@ describe("RunPrivacy", () => {
     expect(screen.getAllByRole("figure", { name: "Privacy budget ε" })).toHaveLength(1);
   });
 
+  it("shows epsilon against the run's privacy budget when it has one", () => {
+    const run = summary("dp-fedavg", {
+      rounds: 2,
+      delta: 1e-5,
+      epsilon: 3.21,
+      coordinatorEpsilon: 45.6,
+      clipNorm: 1,
+      noiseMultiplier: 0.1,
+    });
+    run.config = { ...run.config, privacy: { ...run.config.privacy!, maxEpsilon: 8 } };
+    render(<RunPrivacy run={run} rounds={[]} />);
+    expect(screen.getByTestId("privacy-epsilon").textContent).toBe("3.21 of 8");
+    expect(screen.getByText(/the run ends before a round that would pass the budget/)).toBeTruthy();
+  });
+
   it("reads ∞ when the noise multiplier is 0, and waits for the first round", () => {
     const clipOnly = summary("dp-fedavg", {
       rounds: 1,

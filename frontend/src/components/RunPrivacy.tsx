@@ -65,8 +65,16 @@ export function PrivacySummary({ run }: { run: RunSummary }) {
           <div className="stats">
             <Stat
               label={`Model ε at δ = ${formatDelta(report.delta)}`}
-              value={formatEpsilon(report.epsilon)}
-              note="For anyone who sees only the global models"
+              value={
+                dp.maxEpsilon === undefined
+                  ? formatEpsilon(report.epsilon)
+                  : `${formatEpsilon(report.epsilon)} of ${formatNumber(dp.maxEpsilon)}`
+              }
+              note={
+                dp.maxEpsilon === undefined
+                  ? "For anyone who sees only the global models"
+                  : "For anyone who sees only the global models; the run ends before a round that would pass the budget"
+              }
               testId="privacy-epsilon"
             />
             <Stat

@@ -158,6 +158,25 @@ export function PrivacyFieldset(props: PrivacyFieldsetProps) {
                 onChange={(delta) => setPrivacy({ delta })}
               />
             </Field>
+            <Field
+              label="Privacy budget (max ε)"
+              error={errors["privacy.maxEpsilon"]}
+              hint="Optional: the run ends before a round that would take the model ε past it"
+            >
+              <NumberInput
+                name="maxEpsilon"
+                value={privacy.maxEpsilon}
+                min={0}
+                placeholder="none"
+                onChange={(v) =>
+                  update((r) => {
+                    if (!r.privacy) return r;
+                    const { maxEpsilon: _cap, ...rest } = r.privacy;
+                    return { ...r, privacy: Number.isNaN(v) ? rest : { ...rest, maxEpsilon: v } };
+                  })
+                }
+              />
+            </Field>
           </>
         )}
         <Field
