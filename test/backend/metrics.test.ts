@@ -66,8 +66,8 @@ describe("metrics for Prometheus", function () {
       partition: { kind: "iid" },
       numNodes: 4,
       fraction: 1,
-      rounds: 4,
-      localEpochs: 1,
+      rounds: 6,
+      localEpochs: 2,
       batchSize: 20,
       learningRate: 0.05,
       strategy: { name: "fedavg" },
@@ -82,11 +82,11 @@ describe("metrics for Prometheus", function () {
     const stream = new AbortController();
     const sse = await fetch(`${server.url}/api/runs/${id}/events`, { signal: stream.signal });
     expect(sse.status).to.equal(200);
-    await until("the run to train", async () => {
-      const r = await api<RunSummary>(server.url, "GET", `/api/runs/${id}`);
-      return r.body.status === "running";
+    // The run is "running" before its workers are up: wait for a scrape that sees them.
+    const during = await until("a scrape while the run trains", async () => {
+      const s = await scrape();
+      return s.value("fedledger_training_workers", { state: "alive" }) === 2 && s;
     });
-    const during = await scrape();
     expect(during.value("fedledger_sse_clients")).to.equal(1);
     expect(during.value("fedledger_runs", { status: "running" })).to.equal(1);
     expect(during.value("fedledger_training_workers", { state: "alive" })).to.equal(2);
@@ -99,14 +99,18 @@ describe("metrics for Prometheus", function () {
     stream.abort();
 
     const { rounds } = await finishedRun(server.url, id);
-    await until(
-      "the stream to be closed",
-      async () => (await scrape()).value("fedledger_sse_clients") === 0,
+    // A round's counter moves just after its transaction hash is visible in the API.
+    const after = await until(
+      "metrics to see every round on chain and the stream closed",
+      async () => {
+        const s = await scrape();
+        const onChain = s.value("fedledger_rounds_recorded_on_chain_total") === 6;
+        return onChain && s.value("fedledger_sse_clients") === 0 && s;
+      },
     );
-    const after = await scrape();
     const last = rounds.at(-1) as RoundRecord;
-    expect(after.value("fedledger_rounds_completed_total", { run_id: id })).to.equal(4);
-    expect(after.value("fedledger_round_duration_seconds_count")).to.equal(4);
+    expect(after.value("fedledger_rounds_completed_total", { run_id: id })).to.equal(6);
+    expect(after.value("fedledger_round_duration_seconds_count")).to.equal(6);
     expect(after.value("fedledger_run_test_accuracy", { run_id: id })).to.equal(last.testAccuracy);
     expect(after.value("fedledger_run_test_loss", { run_id: id })).to.be.closeTo(
       last.testLoss!,
@@ -134,7 +138,7 @@ describe("metrics for Prometheus", function () {
       confirmed.body.length,
     );
     expect(after.value("fedledger_outbox_oldest_pending_seconds")).to.equal(0);
-    expect(after.value("fedledger_rounds_recorded_on_chain_total")).to.equal(4);
+    expect(after.value("fedledger_rounds_recorded_on_chain_total")).to.equal(6);
     const paid = rounds.flatMap((r) => r.updates).reduce((s, u) => s + BigInt(u.reward ?? "0"), 0n);
     expect(after.value("fedledger_tokens_minted_total")).to.be.closeTo(Number(paid) / 1e18, 1e-9);
     expect(after.value("fedledger_gas_used_total", { function: "recordRound" })).to.be.greaterThan(
