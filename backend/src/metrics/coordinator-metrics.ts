@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { formatUnits } from "viem";
 import type { RunEvent } from "../domain/index.js";
 import { TrainingPool } from "../engine/index.js";
+import { outboxRepo } from "../store/repos/outbox-repo.js";
+import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlExecutor } from "../store/sql-database.js";
 
 /** What the scrape-time gauges read. */
@@ -136,11 +138,9 @@ export class CoordinatorMetrics {
       labelNames: ["status"],
       registers,
       async collect() {
-        const rows = await db.query<{ status: string; n: number }>(
-          "SELECT status, COUNT(*) AS n FROM runs GROUP BY status",
-        );
+        const counts = await runsRepo.countByStatus(db);
         this.reset();
-        for (const r of rows) this.set({ status: r.status }, Number(r.n));
+        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
     new Gauge({
@@ -149,12 +149,8 @@ export class CoordinatorMetrics {
       labelNames: ["status"],
       registers,
       async collect() {
-        const rows = await db.query<{ status: string; n: number }>(
-          "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status",
-        );
-        this.reset();
-        for (const s of ["pending", "confirmed", "failed"]) this.set({ status: s }, 0);
-        for (const r of rows) this.set({ status: r.status }, Number(r.n));
+        for (const [status, n] of Object.entries(await outboxRepo.counts(db)))
+          this.set({ status }, n);
       },
     });
     new Gauge({
@@ -162,11 +158,7 @@ export class CoordinatorMetrics {
       help: "Age of the oldest chain write still pending (0 when none)",
       registers,
       async collect() {
-        const [row] = await db.query<{ oldest: number | null }>(
-          "SELECT MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'",
-        );
-        const oldest =
-          row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+        const oldest = await outboxRepo.oldestPendingAt(db);
         this.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
       },
     });

@@ -210,6 +210,13 @@ export const outboxRepo = {
     for (const r of rows) out[r.status] = Number(r.n);
     return out;
   },
+  /** When the oldest pending write was enqueued (ms), or null when none is pending. */
+  async oldestPendingAt(db: SqlExecutor): Promise<number | null> {
+    const [row] = await db.query<{ oldest: number | null }>(
+      "SELECT MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'",
+    );
+    return row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+  },
   async forRun(db: SqlExecutor, runId: string): Promise<OutboxItem[]> {
     return (
       await db.query<Row>("SELECT * FROM outbox WHERE run_id = $1 ORDER BY seq", [runId])

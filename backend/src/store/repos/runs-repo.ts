@@ -36,6 +36,13 @@ function fromRow(r: RunRow): StoredRun {
 }
 
 export const runsRepo = {
+  /** How many runs are in each status. */
+  async countByStatus(db: SqlExecutor): Promise<Record<string, number>> {
+    const rows = await db.query<{ status: string; n: number }>(
+      "SELECT status, COUNT(*) AS n FROM runs GROUP BY status",
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  },
   async insert(
     db: SqlExecutor,
     run: { id: string; name: string; config: RunConfig; chainRunId: string },
