@@ -62,6 +62,16 @@ export class ArtifactStore {
     if (expected && expected.toLowerCase() !== hash) {
       throw new ArtifactCorrupt(expected, hash);
     }
+    return this.writeHashed(bytes, hash);
+  }
+
+  /**
+   * write() for bytes whose keccak256 this process has just computed from these very bytes (a
+   * round's model, an update checked when it arrived): a CNN round would otherwise hash its 73 MB
+   * a second time. Reads still check every hash.
+   */
+  async writeHashed(bytes: Uint8Array, hash: Hex): Promise<Hex> {
+    hash = hash.toLowerCase() as Hex;
     const file = this.pathOf(hash);
     const present = await stat(file).then(
       (s) => s.size === bytes.byteLength,

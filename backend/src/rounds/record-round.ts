@@ -33,8 +33,10 @@ export async function recordRound(
   const keep = deps.keepRoundArtifacts !== false;
   // Files first (content-addressed, idempotent): the new model version and each scored update.
   if (keep) {
-    await artifacts.write(bytesOf(next), record.modelHash);
-    for (const u of updates) await artifacts.write(bytesOf(u.weights), u.hash);
+    // Both hashes were computed from these bytes in this round (the model's by executeRound, each
+    // update's by its validation), so the store does not hash them again.
+    await artifacts.writeHashed(bytesOf(next), record.modelHash);
+    for (const u of updates) await artifacts.writeHashed(bytesOf(u.weights), u.hash);
   }
   const payload: RecordRoundPayload = {
     chainRunId: run.chainRunId,
