@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Address } from "./primitives.js";
+import { UpdateAnomaly } from "./round.js";
 
 /** One node's contribution to one round, as recorded (and, once confirmed, on chain). */
 export const ContributionRecord = z.object({
@@ -15,6 +16,8 @@ export const ContributionRecord = z.object({
   rewardWei: z.string(),
   updateHash: z.string(),
   txHash: z.string().nullable(),
+  /** The update's anomaly screening (null: not screened, e.g. under secure aggregation). */
+  anomaly: UpdateAnomaly.nullable().optional(),
 });
 export type ContributionRecord = z.infer<typeof ContributionRecord>;
 

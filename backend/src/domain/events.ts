@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Alert, AlertChange } from "./alert.js";
 import { RunStatus } from "./run.js";
 
 /** Server-Sent Events on GET /api/runs/:id/events (event name = `type`). */
@@ -24,6 +25,16 @@ export const RunEvent = z.discriminatedUnion("type", [
     batch: z.number().int(),
     batches: z.number().int(),
     loss: z.number(),
+    /** Remote agents: their resource use (see AgentResources). */
+    resources: z
+      .object({
+        cpuPercent: z.number(),
+        rssBytes: z.number(),
+        trainingMs: z.number(),
+        uploadBytes: z.number(),
+        latencyMs: z.number().nullable(),
+      })
+      .optional(),
   }),
   z.object({
     type: z.literal("node-finished"),
@@ -59,6 +70,13 @@ export const RunEvent = z.discriminatedUnion("type", [
     accuracy: z.number(),
     toRound: z.number().int(),
     bestAccuracy: z.number(),
+  }),
+  z.object({
+    /** An alert about this run was raised, cleared or acknowledged. */
+    type: z.literal("alert"),
+    runId: z.string(),
+    change: AlertChange,
+    alert: Alert,
   }),
   z.object({
     type: z.literal("log"),

@@ -1,5 +1,6 @@
 // FedLedger's domain: run configuration, rounds, contributions, nodes, events, errors and the
 // catalogues. It imports nothing from api/, store/ or chain/; they (and the dashboard) depend on it.
+export * from "./alert.js";
 export * from "./catalogues.js";
 export * from "./contribution.js";
 export * from "./errors.js";

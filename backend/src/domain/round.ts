@@ -14,6 +14,39 @@ export const RoundPrivacy = z.object({
 });
 export type RoundPrivacy = z.infer<typeof RoundPrivacy>;
 
+/**
+ * How an update compared with the run's history (anomaly screening, RunConfig.anomaly): its delta's
+ * L2 norm and cosine to the round's mean delta, and their robust z-scores (null until the run has
+ * `minHistory` earlier updates).
+ */
+export const UpdateAnomaly = z.object({
+  norm: z.number(),
+  cosine: z.number(),
+  normZ: z.number().nullable(),
+  cosineZ: z.number().nullable(),
+  flagged: z.boolean(),
+  /** Left out of the aggregate for it (anomaly.exclude). */
+  excluded: z.boolean(),
+});
+export type UpdateAnomaly = z.infer<typeof UpdateAnomaly>;
+
+/**
+ * What a node's training of this update cost, as its agent reported it (cpu, memory, latency:
+ * null for simulated nodes, which share the coordinator's workers) and as the coordinator saw it.
+ */
+export const UpdateResources = z.object({
+  /** From the task's start to the update's arrival at the coordinator. */
+  trainingMs: z.number().nonnegative(),
+  /** Bytes of the update as received. */
+  uploadBytes: z.number().int().nonnegative(),
+  /** The agent's process CPU use while training (100 = one core). */
+  cpuPercent: z.number().nonnegative().nullable(),
+  rssBytes: z.number().int().nonnegative().nullable(),
+  /** The agent's last measured round trip to the coordinator. */
+  latencyMs: z.number().nonnegative().nullable(),
+});
+export type UpdateResources = z.infer<typeof UpdateResources>;
+
 /** What happened to one chosen node's update in a round. */
 export const UpdateOutcome = z.object({
   nodeId: z.string(),
@@ -30,6 +63,8 @@ export const UpdateOutcome = z.object({
   score: z.number().optional(),
   /** Reward in wei (18 decimals) as a decimal string. */
   reward: z.string().optional(),
+  anomaly: UpdateAnomaly.optional(),
+  resources: UpdateResources.optional(),
 });
 export type UpdateOutcome = z.infer<typeof UpdateOutcome>;
 

@@ -3,6 +3,7 @@
 // policy, attack) come from their registries, so adding an entry there needs no change here.
 import { z } from "zod";
 import { param } from "../catalogue/entry.js";
+import { AlertRules, AnomalySpec } from "./alert.js";
 import { Hex32, RunId } from "./primitives.js";
 import { DATASETS, DATASET_IDS } from "../engine/datasets/catalogue.js";
 import { MODEL_IDS } from "../engine/models/catalogue.js";
@@ -205,6 +206,10 @@ export const RunConfigFields = z
      */
     rollbackDropPoints: z.number().positive().max(100).optional(),
     retention: RetentionSpec.default({ models: { keep: "all" }, updates: { keep: "all" } }),
+    /** Alert rules (domain/alert.ts); every rule has a default, null switches one off. */
+    alerts: AlertRules.default(AlertRules.parse({})),
+    /** Anomaly screening of updates: flag (and optionally exclude) outliers by robust z-score. */
+    anomaly: AnomalySpec.default(AnomalySpec.parse({})),
     /** Keep the best version (highest test accuracy) whatever the retention policy prunes. */
     keepBest: z.boolean().default(true),
     /** A round waits this long for stragglers, then aggregates what arrived. */

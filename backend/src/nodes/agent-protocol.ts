@@ -203,12 +203,29 @@ export type SecAggPoll = (typeof SECAGG_POLLS)[number];
 /** An agent declining a task below its operator's privacy floor, and why. */
 export const AgentRefusal = z.object({ reason: z.string().min(1).max(500) }).strict();
 
+/** What an agent reports of its own resource use with each progress message. */
+export const AgentResources = z
+  .object({
+    /** Process CPU use since the task started (100 = one core). */
+    cpuPercent: z.number().nonnegative().max(100_000),
+    rssBytes: z.number().int().nonnegative(),
+    /** Since the task started. */
+    trainingMs: z.number().nonnegative(),
+    /** Bytes of its previous upload (0: none yet). */
+    uploadBytes: z.number().int().nonnegative(),
+    /** Round trip of its last request to the coordinator (null: none measured yet). */
+    latencyMs: z.number().nonnegative().nullable(),
+  })
+  .strict();
+export type AgentResources = z.infer<typeof AgentResources>;
+
 export const AgentProgress = z
   .object({
     epoch: z.number().int().min(0),
     batch: z.number().int().min(0),
     batches: z.number().int().min(0),
     loss: z.number(),
+    resources: AgentResources.optional(),
   })
   .strict();
 

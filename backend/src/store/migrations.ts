@@ -233,6 +233,42 @@ ALTER TABLE checkpoints_v9 RENAME TO checkpoints;
       postgres: `ALTER TABLE checkpoints ALTER COLUMN weights DROP NOT NULL;`,
     },
   },
+  {
+    version: 10,
+    name: "operations: alerts (raised once, cleared, acknowledged), their webhook deliveries, and anomaly flags on contributions",
+    sql: `
+CREATE TABLE alerts (
+  id {{SERIAL}},
+  alert_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  run_id TEXT,
+  node_id TEXT,
+  message TEXT NOT NULL,
+  action TEXT NOT NULL,
+  raised_at BIGINT NOT NULL,
+  cleared_at BIGINT,
+  acknowledged_at BIGINT
+);
+CREATE INDEX alerts_key_active ON alerts (alert_key, cleared_at);
+CREATE INDEX alerts_run ON alerts (run_id, id);
+CREATE TABLE alert_deliveries (
+  id {{SERIAL}},
+  alert_id BIGINT NOT NULL,
+  change TEXT NOT NULL,
+  target TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX alert_deliveries_pending ON alert_deliveries (status, next_attempt_at);
+ALTER TABLE contributions ADD COLUMN anomaly TEXT;
+`,
+  },
 ];
 
 function expand(sql: string, dialect: Dialect): string {
