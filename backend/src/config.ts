@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { CoordinatorEnv } from "./env-vars.js";
 import type { CapacityLimits } from "./runs/run-capacity.js";
+import { parseWebhookTargets, type WebhookTarget } from "./alerts/webhook-payload.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
@@ -25,6 +26,13 @@ export interface CoordinatorConfig {
   simulatedNodeMnemonic: string | undefined;
   limits: CapacityLimits;
   outboxStuckMs: number;
+  /** Alert webhooks and the coordinator-wide alert conditions (ALERT_* variables). */
+  alerts: {
+    webhooks: WebhookTarget[];
+    chainUnreachableMs: number;
+    diskFreePercent: number;
+    intervalMs: number;
+  };
   logLevel: Env["LOG_LEVEL"];
   logFormat: Env["LOG_FORMAT"];
   repoRoot: string;
@@ -59,6 +67,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     trainingWorkers: e.TRAINING_WORKERS,
     simulatedNodeMnemonic: e.SIMULATED_NODE_MNEMONIC,
     outboxStuckMs: e.OUTBOX_STUCK_MS,
+    alerts: {
+      webhooks: webhooksOf(e.ALERT_WEBHOOK_URLS),
+      chainUnreachableMs: e.ALERT_CHAIN_UNREACHABLE_MS,
+      diskFreePercent: e.ALERT_DISK_FREE_PERCENT,
+      intervalMs: e.ALERT_CHECK_MS,
+    },
     limits: {
       maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,
       maxQueuedRuns: e.MAX_QUEUED_RUNS,
@@ -72,4 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     logFormat: e.LOG_FORMAT,
     repoRoot,
   };
+}
+
+function webhooksOf(spec: string | undefined): WebhookTarget[] {
+  try {
+    return parseWebhookTargets(spec);
+  } catch (err) {
+    throw new Error(`Invalid environment:\n  ${(err as Error).message}`, { cause: err });
+  }
 }

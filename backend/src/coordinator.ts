@@ -40,6 +40,11 @@ import { archiveSqliteStore, bindStore } from "./store/deployment-binding.js";
 import { openDatabase, sqliteFile } from "./store/open-database.js";
 import type { SqlDatabase } from "./store/sql-database.js";
 import { componentLogger } from "./logging/logger.js";
+import { AlertCenter } from "./alerts/alert-center.js";
+import { RunAlerts } from "./alerts/run-alerts.js";
+import { SystemMonitor } from "./alerts/system-monitor.js";
+import { WebhookSender, type WebhookSenderOptions } from "./alerts/webhook-sender.js";
+import { alertRoutes } from "./api/alert-routes.js";
 
 const log = componentLogger("coordinator");
 
@@ -61,6 +66,8 @@ export interface Coordinator {
   artifacts: ArtifactStore;
   /** Live run events (what the SSE endpoint streams). */
   events: RunEvents;
+  /** Alerts: raised, cleared, acknowledged; the coordinator-wide checks and webhook deliveries. */
+  alerts: Alerting;
   readonly deployment: Deployment;
   /** The chain's status, read every few seconds (reachable, the deployment's, reset). */
   watch: ChainWatch;
@@ -76,6 +83,8 @@ export interface CoordinatorDeps {
   outbox?: OutboxWorkerOptions;
   /** Extra middleware on the /api router (tests: OpenAPI conformance). */
   apiMiddleware?: RequestHandler[];
+  /** How alert webhooks are retried (default: webhook-sender.ts). */
+  webhookSender?: WebhookSenderOptions;
   /** How often the chain's status is read (default every 2 s). */
   chainWatch?: ChainWatchOptions;
   /**
@@ -102,16 +111,12 @@ export async function createCoordinator(
     sseClients: () => streams.open,
   });
   const { publicClient, ledger, watch } = chainClients(config, chain, recorderKey, metrics, deps);
-  const domain = () => ({
-    chainId: chain.deployment.chainId,
-    verifyingContract: chain.deployment.contracts.ContributionLedger.address as `0x${string}`,
-  });
+  const domain = signingDomain(chain);
   const events = new RunEvents(db, (e) => metrics.observeEvent(e));
+  const alerts = alerting(db, events, config, () => watch.status(), metrics, deps.webhookSender);
   const streams = new SseStreams(events);
-  const wallets = SimulatedWallets.forChain(
-    deployment.chainId === LOCAL_CHAIN_ID,
-    config.simulatedNodeMnemonic,
-  );
+  const local = deployment.chainId === LOCAL_CHAIN_ID;
+  const wallets = SimulatedWallets.forChain(local, config.simulatedNodeMnemonic);
   const registrar = new NodeRegistrar(db, domain, wallets, publicClient);
   const outbox = new OutboxWorker(db, ledger, events, {
     ...deps.outbox,
@@ -122,6 +127,7 @@ export async function createCoordinator(
   const artifacts = new ArtifactStore(path.join(config.dataDir, "artifacts"));
   const runs = new RunManager({
     ...{ db, events, domain, registrar, hub, admission, wallets, artifacts },
+    alerts: alerts.runs,
     engineFactory: deps.engineFactory,
     keepRoundArtifacts: deps.keepRoundArtifacts,
     limits: config.limits,
@@ -151,6 +157,7 @@ export async function createCoordinator(
       hub,
       runs,
       streams,
+      alerts: alerts.center,
     }),
   });
 
@@ -163,13 +170,22 @@ export async function createCoordinator(
     admission,
     artifacts,
     events,
+    alerts,
     get deployment() {
       return chain.deployment;
     },
     watch,
     publicClient,
-    ...lifecycle({ watch, outbox, runs, hub, db, drain }),
+    ...lifecycle({ watch, outbox, runs, hub, db, drain, alerts }),
   };
+}
+
+/** The EIP-712 domain updates are signed for: the deployment's chain and ledger (it may change). */
+function signingDomain(chain: { deployment: Deployment }) {
+  return () => ({
+    chainId: chain.deployment.chainId,
+    verifyingContract: chain.deployment.contracts.ContributionLedger.address as `0x${string}`,
+  });
 }
 
 /** Reads (public client), the recorder's writes (ledger) and the chain watch; RPC timed by metrics. */
@@ -202,6 +218,34 @@ function chainClients(
   return { publicClient, ledger, watch };
 }
 
+export interface Alerting {
+  center: AlertCenter;
+  /** The run manager's side: each round's rules, and clearing when a run ends. */
+  runs: RunAlerts;
+  /** The coordinator-wide conditions (chain, disk, outbox), checked every ALERT_CHECK_MS. */
+  monitor: SystemMonitor;
+  sender: WebhookSender;
+}
+
+function alerting(
+  db: SqlDatabase,
+  events: RunEvents,
+  config: CoordinatorConfig,
+  chain: () => ReturnType<ChainWatch["status"]>,
+  metrics: CoordinatorMetrics,
+  senderOptions?: WebhookSenderOptions,
+): Alerting {
+  const { webhooks, ...checks } = config.alerts;
+  const sender = new WebhookSender(db, webhooks, senderOptions);
+  const center = new AlertCenter(db, events, {
+    webhooks,
+    onQueued: () => sender.poke(),
+    observe: (change, alert) => metrics.observeAlert(change, alert),
+  });
+  const monitor = new SystemMonitor(db, center, chain, { ...checks, dataDir: config.dataDir });
+  return { center, runs: new RunAlerts(db, center), monitor, sender };
+}
+
 /** Starting (watch the chain, send the outbox, resume runs) and stopping, in order. */
 function lifecycle(p: {
   watch: ChainWatch;
@@ -210,12 +254,15 @@ function lifecycle(p: {
   hub: RemoteNodeHub;
   db: SqlDatabase;
   drain: RequestDrain;
+  alerts: Alerting;
 }): Pick<Coordinator, "start" | "close"> {
   return {
     async start() {
       p.watch.start();
       await p.watch.check();
       p.outbox.start();
+      p.alerts.sender.start();
+      p.alerts.monitor.start();
       const resumed = await p.runs.resumeUnfinished();
       if (resumed.length > 0)
         log.info(`resuming ${resumed.length} unfinished run(s): ${resumed.join(", ")}`);
@@ -226,6 +273,9 @@ function lifecycle(p: {
       p.hub.close();
       p.watch.stop();
       await p.outbox.stop();
+      await p.alerts.monitor.stop();
+      await p.alerts.center.settled();
+      await p.alerts.sender.stop();
       // Requests in flight (a model evaluation takes seconds) finish before the store closes.
       const { unfinished } = await p.drain.drain(8_000);
       if (unfinished > 0) log.warn(`shutdown: ${unfinished} API request(s) still running`);
@@ -325,6 +375,7 @@ interface ApiParts {
   hub: RemoteNodeHub;
   runs: RunManager;
   streams: SseStreams;
+  alerts: AlertCenter;
 }
 
 /** The API's routers, mounted under /api in this order. */
@@ -378,8 +429,10 @@ function apiRouters(p: ApiParts): Router[] {
       publicClient,
       deployment,
       onRegistered: () => outbox.poke(),
+      hub,
     }),
     agentRoutes({ db, hub, domain }),
+    alertRoutes({ db, alerts: p.alerts }),
     docsRoutes(),
   ];
 }

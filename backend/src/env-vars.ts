@@ -164,6 +164,34 @@ export const COORDINATOR_VARS = {
     meaning: "a chain write failing this long turns health `degraded`, with its reason",
     readBy: ["coordinator"],
   }),
+  ALERT_WEBHOOK_URLS: spec({
+    schema: z.string().optional(),
+    shown: "none",
+    meaning:
+      "comma-separated webhook URLs every alert change is POSTed to (JSON, retried with backoff); prefix one with `slack:` for Slack's `{text}` body",
+    readBy: ["coordinator"],
+  }),
+  ALERT_CHAIN_UNREACHABLE_MS: spec({
+    schema: z.coerce.number().int().min(0).default(15_000),
+    shown: "`15000`",
+    example: "15000",
+    meaning: "the chain unreachable this long raises a `chain-unreachable` alert",
+    readBy: ["coordinator"],
+  }),
+  ALERT_DISK_FREE_PERCENT: spec({
+    schema: z.coerce.number().min(0).max(100).default(5),
+    shown: "`5`",
+    example: "5",
+    meaning: "less free space on the data directory's disk raises a `disk-nearly-full` alert",
+    readBy: ["coordinator"],
+  }),
+  ALERT_CHECK_MS: spec({
+    schema: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    shown: "`5000`",
+    example: "5000",
+    meaning: "how often the coordinator-wide alert conditions (chain, disk, outbox) are checked",
+    readBy: ["coordinator"],
+  }),
   LOG_LEVEL: spec({
     schema: LogLevel.default("info"),
     shown: "`info`",

@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { RoundRecord, RunSummary } from "../../backend/src/domain/index.js";
 import type { OutboxWorkerOptions } from "../../backend/src/recorder/outbox-worker.js";
+import type { WebhookSenderOptions } from "../../backend/src/alerts/webhook-sender.js";
 import { loadConfig } from "../../backend/src/config.js";
 import { createCoordinator, type Coordinator } from "../../backend/src/coordinator.js";
 import { runEngineFactory, describeEngine } from "../../backend/src/runs/tfjs-run-engine.js";
@@ -36,6 +37,10 @@ export interface StackOptions {
   /** The RPC URL the coordinator uses (default: the chain's; a proxy in the fault tests). */
   rpcUrl?: string;
   outbox?: OutboxWorkerOptions;
+  /** More coordinator environment (ALERT_* variables, ADMIN_TOKEN). */
+  env?: Record<string, string>;
+  /** How fast alert webhooks are retried (default: the coordinator's). */
+  webhookSender?: WebhookSenderOptions;
 }
 
 export async function startCoordinatorStack(opts: StackOptions): Promise<CoordinatorStack> {
@@ -44,6 +49,7 @@ export async function startCoordinatorStack(opts: StackOptions): Promise<Coordin
     CHAIN_RPC_URL: opts.rpcUrl ?? chain.rpcUrl,
     DEPLOYMENT_FILE: chain.deploymentFile,
     DATA_DIR: tempDir(opts.dataDirPrefix),
+    ...opts.env,
   };
   const coord = await startCoordinator(env, opts);
   const server = await listen(coord.app);
@@ -53,7 +59,7 @@ export async function startCoordinatorStack(opts: StackOptions): Promise<Coordin
 /** A coordinator on `env`'s store and chain, started (unfinished runs resume). */
 export async function startCoordinator(
   env: Record<string, string>,
-  opts: Pick<StackOptions, "workers" | "outbox"> = {},
+  opts: Pick<StackOptions, "workers" | "outbox" | "webhookSender"> = {},
 ): Promise<Coordinator> {
   const coord = await createCoordinator(loadConfig(env), {
     engineFactory: runEngineFactory({ workers: opts.workers ?? 2 }),
@@ -61,6 +67,7 @@ export async function startCoordinator(
     outbox: opts.outbox ?? { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
     apiMiddleware: [openApiConformance],
     chainWatch: { intervalMs: 300 },
+    ...(opts.webhookSender ? { webhookSender: opts.webhookSender } : {}),
   });
   await coord.start();
   return coord;

@@ -51,6 +51,7 @@ import {
   Received,
 } from "./api-schemas.js";
 import { artifactOperations } from "./artifact-operations.js";
+import { alertOperations } from "./alert-operations.js";
 import type { OperationSpec, ResponseSpec } from "./operation-spec.js";
 
 export type { OperationSpec, ResponseSpec, Security } from "./operation-spec.js";
@@ -392,7 +393,11 @@ const OPERATION_LIST: OperationSpec[] = [
   },
 ];
 
-OPERATION_LIST.push(...artifactOperations(runPath), ...resultOperations(runPath));
+OPERATION_LIST.push(
+  ...artifactOperations(runPath),
+  ...resultOperations(runPath),
+  ...alertOperations(),
+);
 
 export const OPERATIONS: readonly OperationSpec[] = OPERATION_LIST.map(withCommonErrors);
 

@@ -3,6 +3,7 @@ import { buildRunExport, exportCsv, ExportQuery, RunId } from "../domain/index.j
 import type { RunManager } from "../runs/run-manager.js";
 import { contributionsRepo } from "../store/repos/contributions-repo.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
+import { alertsRepo } from "../store/repos/alerts-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { HttpError } from "./http-errors.js";
@@ -18,12 +19,18 @@ export function exportRoutes(deps: { db: SqlDatabase; runs: RunManager }): Route
     const query = ExportQuery.parse(req.query);
     const stored = await runsRepo.get(deps.db, id);
     if (!stored) throw new HttpError(404, "run_not_found", `No run ${id}`);
-    const [run, rounds, contributions] = await Promise.all([
+    const [run, rounds, contributions, alerts] = await Promise.all([
       deps.runs.summary(stored),
       roundsRepo.list(deps.db, id),
       contributionsRepo.find(deps.db, { run: id, limit: ALL }),
+      alertsRepo.forRun(deps.db, id),
     ]);
-    const doc = buildRunExport(run, rounds, contributions);
+    const doc = buildRunExport(
+      run,
+      rounds,
+      contributions,
+      alerts.map(({ key: _key, ...a }) => a),
+    );
     if (query.format === "json") {
       res.setHeader("content-disposition", `attachment; filename="${id}.json"`);
       res.json(doc);

@@ -31,7 +31,7 @@ export function resultOperations(runPath: z.ZodObject): OperationSpec[] {
       method: "get",
       path: "/api/runs/{id}/export",
       summary:
-        "A run's results: per round accuracy, loss, timing and privacy; per contribution node, samples, losses, reward and tx hash; alerts (none yet: the coordinator has no alerts feature, the section is empty). JSON holds everything; CSV one table (table=rounds|contributions|alerts). Sent as an attachment.",
+        "A run's results: per round accuracy, loss, timing and privacy; per contribution node, samples, losses, reward and tx hash; alerts raised about the run (raised, cleared, acknowledged times). JSON holds everything; CSV one table (table=rounds|contributions|alerts). Sent as an attachment.",
       params: { path: runPath, query: ExportQuery },
       responses: {
         200: {

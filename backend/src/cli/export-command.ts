@@ -9,8 +9,8 @@ import { toJson } from "./format.js";
 const usage = `usage: fedledger export <run id> [--format csv|json] [--out <dir>]
 
 Downloads a run's results: per round accuracy, loss, timing and privacy; per contribution node,
-samples, losses, reward and tx hash; alerts (always empty: the coordinator has no alerts feature
-yet). JSON is one file, <id>.json; CSV is one file per table: <id>-rounds.csv,
+samples, losses, reward and tx hash; alerts raised about the run
+(severity, message, raised/cleared/acknowledged times). JSON is one file, <id>.json; CSV is one file per table: <id>-rounds.csv,
 <id>-contributions.csv, <id>-alerts.csv.
 
   --format csv|json  default json

@@ -9,7 +9,10 @@ export const AlertRules = z
   .object({
     /** Test accuracy more than this many points (0-100) below the run's best so far. */
     accuracyDropPoints: z.number().positive().max(100).nullable().default(10),
-    /** Test loss not finite, or more than this many times the run's lowest so far. */
+    /**
+     * Test loss not finite, or more than this many times the run's lowest so far (the start
+     * model's validation loss counts: a first round far worse than the start is diverging too).
+     */
     lossDivergenceFactor: z.number().gt(1).max(1000).nullable().default(3),
     /** More than this fraction of a round's chosen nodes failed, were rejected or were late. */
     failedFraction: z.number().min(0).max(1).nullable().default(0.5),
@@ -37,7 +40,7 @@ export const AnomalySpec = z
     /** Robust z-score past which an update is flagged (|z| of the norm, -z of the cosine). */
     threshold: z.number().gt(0).max(100).default(3.5),
     /** Updates of earlier rounds needed before anything is flagged. */
-    minHistory: z.number().int().min(3).max(100_000).default(10),
+    minHistory: z.number().int().min(3).max(100_000).default(20),
     /** Leave flagged updates out of the aggregate (reason recorded, no reward). */
     exclude: z.boolean().default(false),
   })

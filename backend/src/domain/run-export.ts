@@ -2,6 +2,7 @@
 // accuracy, loss, timing and privacy; per contribution node, samples, losses, reward and tx hash;
 // and alerts. The same rows become the CSV tables.
 import { z } from "zod";
+import { Alert } from "./alert.js";
 import { ContributionRecord } from "./contribution.js";
 import type { RoundRecord } from "./round.js";
 import { RunSummary } from "./run.js";
@@ -46,13 +47,8 @@ export const ExportRound = z.object({
 });
 export type ExportRound = z.infer<typeof ExportRound>;
 
-/** Alerts the coordinator raised for the run. (There is no alerts feature yet: always empty.) */
-export const ExportAlert = z.object({
-  at: z.number(),
-  level: z.string(),
-  kind: z.string(),
-  message: z.string(),
-});
+/** Alerts the coordinator raised about the run (domain/alert.ts), oldest first. */
+export const ExportAlert = Alert;
 
 export const RunExport = z.object({
   format: z.literal("fedledger-run-export"),
@@ -65,9 +61,6 @@ export const RunExport = z.object({
   notes: z.array(z.string()),
 });
 export type RunExport = z.infer<typeof RunExport>;
-
-export const ALERTS_NOTE =
-  "alerts: the coordinator has no alerts feature yet, so this section is always empty";
 
 export function exportRounds(rounds: readonly RoundRecord[]): ExportRound[] {
   const t0 = rounds.length > 0 ? Math.min(...rounds.map((r) => r.startedAt)) : 0;
@@ -105,6 +98,7 @@ export function buildRunExport(
   run: RunSummary,
   rounds: readonly RoundRecord[],
   contributions: readonly ContributionRecord[],
+  alerts: readonly Alert[],
   now = Date.now(),
 ): RunExport {
   return {
@@ -114,8 +108,8 @@ export function buildRunExport(
     run,
     rounds: exportRounds(rounds),
     contributions: [...contributions],
-    alerts: [],
-    notes: [ALERTS_NOTE],
+    alerts: [...alerts],
+    notes: [],
   };
 }
 

@@ -6,7 +6,8 @@
 // docs/grafana/fedledger-dashboard.json is a ready dashboard over these names.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { formatUnits } from "viem";
-import type { RunEvent } from "../domain/index.js";
+import type { Alert, AlertChange, RunEvent } from "../domain/index.js";
+import { alertsRepo } from "../store/repos/alerts-repo.js";
 import { TrainingPool } from "../engine/index.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
@@ -53,6 +54,7 @@ export class CoordinatorMetrics {
   private readonly gas: Counter<"function">;
   private readonly rpcSeconds: Histogram<"outcome">;
   private readonly rpcErrors: Counter;
+  private readonly alertChanges: Counter<"kind" | "severity" | "change">;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -126,7 +128,17 @@ export class CoordinatorMetrics {
       help: "Chain JSON-RPC requests that failed (network error or HTTP status >= 400)",
       registers,
     });
+    this.alertChanges = new Counter({
+      name: "fedledger_alerts_total",
+      help: "Alert changes (raised, cleared, acknowledged) by kind and severity",
+      labelNames: ["kind", "severity", "change"],
+      registers,
+    });
     this.scrapeGauges(registers);
+  }
+
+  observeAlert(change: AlertChange, a: Alert): void {
+    this.alertChanges.inc({ kind: a.kind, severity: a.severity, change });
   }
 
   /** Gauges computed when Prometheus scrapes. */
@@ -160,6 +172,17 @@ export class CoordinatorMetrics {
       async collect() {
         const oldest = await outboxRepo.oldestPendingAt(db);
         this.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+    new Gauge({
+      name: "fedledger_alerts_active",
+      help: "Alerts whose condition still holds, and of those how many nobody acknowledged",
+      labelNames: ["state"],
+      registers,
+      async collect() {
+        const c = await alertsRepo.counts(db);
+        this.set({ state: "active" }, c.active);
+        this.set({ state: "unacknowledged" }, c.unacknowledged);
       },
     });
     const { nodesOnline, sseClients } = this.sources;

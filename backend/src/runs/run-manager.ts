@@ -19,6 +19,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from "../domain/index.js";
+import type { RunAlerts } from "../alerts/run-alerts.js";
 import type { RunEvents } from "../events/run-events.js";
 import { componentLogger } from "../logging/logger.js";
 import type { NodeAdmission } from "../nodes/node-admission.js";
@@ -80,6 +81,8 @@ export interface RunManagerDeps {
   keepRoundArtifacts?: boolean;
   /** Worker threads a run's engine uses (for the memory estimate). */
   workers: number;
+  /** Each round's alert rules, and clearing a run's alerts when it ends. */
+  alerts?: RunAlerts;
 }
 
 export class RunManager {
@@ -268,8 +271,25 @@ export class RunManager {
       .finally(async () => {
         this.active.delete(run.id);
         await entry.engine?.close().catch(() => undefined);
+        await this.clearAlertsIfEnded(run.id);
         await this.pump().catch((err: unknown) => log.error(`scheduler: ${String(err)}`));
       });
+  }
+
+  /** A finished run's round alerts are cleared: no round can hold their conditions any more. */
+  private async clearAlertsIfEnded(id: string): Promise<void> {
+    const alerts = this.deps.alerts;
+    if (!alerts) return;
+    const now = await runsRepo.get(this.deps.db, id).catch(() => undefined);
+    if (!now || !isFinished(now.status)) return;
+    await alerts.runEnded(id).catch((err: unknown) => log.warn(`${id} alerts: ${String(err)}`));
+  }
+
+  /** The run's alert rules after a round; a failing evaluation is logged, never fails the run. */
+  private async roundAlerts(id: string, config: RunConfig, record: RoundRecord): Promise<void> {
+    await this.deps.alerts
+      ?.afterRound(id, config, record)
+      .catch((err: unknown) => log.warn(`${id} round ${record.round} alerts: ${String(err)}`));
   }
 
   /**
@@ -288,6 +308,9 @@ export class RunManager {
     const next = state.privacy.projectedEpsilon(selected, config.numNodes);
     if (next !== null && next <= cap) return false;
     const spent = state.privacy.report().epsilon ?? 0;
+    await this.deps.alerts
+      ?.budgetStop(id, config, round, next)
+      .catch((err: unknown) => log.warn(`${id} budget alert: ${String(err)}`));
     await this.deps.events.publish({
       type: "log",
       runId: id,
@@ -421,6 +444,7 @@ export class RunManager {
       log.info(
         `${run.id} round ${round}/${config.rounds}: test accuracy ${(record.testAccuracy! * 100).toFixed(2)}%, loss ${record.testLoss!.toFixed(4)}, ${record.durationMs} ms`,
       );
+      await this.roundAlerts(run.id, config, record);
       if (await this.targetReached(run.id, config, record)) break;
       await this.rollbackIfWorse(run.id, config, state, record, startAccuracy);
     }

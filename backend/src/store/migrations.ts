@@ -250,7 +250,7 @@ CREATE TABLE alerts (
   cleared_at BIGINT,
   acknowledged_at BIGINT
 );
-CREATE INDEX alerts_key_active ON alerts (alert_key, cleared_at);
+CREATE UNIQUE INDEX alerts_one_active ON alerts (alert_key) WHERE cleared_at IS NULL;
 CREATE INDEX alerts_run ON alerts (run_id, id);
 CREATE TABLE alert_deliveries (
   id {{SERIAL}},

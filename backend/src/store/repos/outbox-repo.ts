@@ -217,6 +217,55 @@ export const outboxRepo = {
     );
     return row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
   },
+  /** Per run: pending and failed items, the oldest pending one's age and a failed one's error. */
+  async problemsByRun(db: SqlExecutor): Promise<
+    {
+      runId: string;
+      pending: number;
+      oldestPendingAt: number | null;
+      failed: number;
+      failedError: string | null;
+    }[]
+  > {
+    const rows = await db.query<{
+      run_id: string;
+      status: string;
+      n: number;
+      oldest: number | null;
+      last_error: string | null;
+    }>(
+      `SELECT run_id, status, COUNT(*) AS n, MIN(created_at) AS oldest, MAX(last_error) AS last_error
+         FROM outbox WHERE status IN ('pending', 'failed') GROUP BY run_id, status`,
+    );
+    const byRun = new Map<
+      string,
+      {
+        runId: string;
+        pending: number;
+        oldestPendingAt: number | null;
+        failed: number;
+        failedError: string | null;
+      }
+    >();
+    for (const r of rows) {
+      const e = byRun.get(r.run_id) ?? {
+        runId: r.run_id,
+        pending: 0,
+        oldestPendingAt: null,
+        failed: 0,
+        failedError: null,
+      };
+      if (r.status === "pending") {
+        e.pending = Number(r.n);
+        e.oldestPendingAt = r.oldest === null ? null : Number(r.oldest);
+      } else {
+        e.failed = Number(r.n);
+        e.failedError = r.last_error;
+      }
+      byRun.set(r.run_id, e);
+    }
+    return [...byRun.values()];
+  },
   async forRun(db: SqlExecutor, runId: string): Promise<OutboxItem[]> {
     return (
       await db.query<Row>("SELECT * FROM outbox WHERE run_id = $1 ORDER BY seq", [runId])
