@@ -46,6 +46,8 @@ export const ContributionsQuery = z.object({
   run: z.string().min(1).max(64).optional(),
   node: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** true: only those whose update the anomaly screening flagged. */
+  flagged: z.enum(["true", "false"]).optional(),
 });
 
 export const ContributionTotalsQuery = ContributionsQuery.pick({ run: true });

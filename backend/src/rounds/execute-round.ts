@@ -1,6 +1,7 @@
 // One federated round as a pipeline of named steps, each in its own module:
 //
-//   choose participants -> admit -> collect (deadline) -> validate -> aggregate -> evaluate -> score
+//   choose participants -> admit -> collect (deadline) -> validate -> screen (anomalies)
+//     -> aggregate -> evaluate -> score
 //     -> record (one transaction: round, contributions, checkpoint, outbox) -> publish
 //
 // The aggregation (plain, secure, with DP or not) was chosen once for the run; nothing here
@@ -15,6 +16,7 @@ import { publishRoundAggregated, publishRoundStarted } from "./publish-round.js"
 import { recordRound } from "./record-round.js";
 import type { RoundDeps, RunState } from "./run-state.js";
 import { scoreRound } from "./score-contributions.js";
+import { screenUpdates } from "./screen-updates.js";
 import { validateUpdates } from "./validate-updates.js";
 
 export type { RoundDeps, RunState } from "./run-state.js";
@@ -54,9 +56,10 @@ export async function executeRound(
       : await collectUpdates(admitted, fit, deadline, run.config.roundTimeoutMs);
 
     const { outcomes, accepted } = await validateUpdates(run, round, fits, deps.events);
+    const screened = await screenUpdates(run, round, start, accepted, deps.events);
 
-    const aggregated = await aggregation.aggregate(accepted.map((a) => a.submission));
-    const kept = keepIncluded(accepted, aggregated.excluded);
+    const aggregated = await aggregation.aggregate(screened.kept.map((a) => a.submission));
+    const kept = keepIncluded(screened.kept, aggregated.excluded);
     const next = aggregated.model;
 
     const evaluation = await evaluateRound(deps.engine, run.config.model, start, next);
@@ -92,6 +95,7 @@ export async function executeRound(
     run.global = next;
     run.globalHash = record.modelHash;
     run.carriedPoolWei = scored.carryWei;
+    if (screened.history) run.anomalyHistory = screened.history;
 
     await publishRoundAggregated(deps.events, record);
     return record;

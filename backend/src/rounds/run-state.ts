@@ -10,6 +10,7 @@ import type { UpdateDomain } from "../nodes/update-signing.js";
 import type { RunPrivacy } from "../privacy/run-privacy.js";
 import type { RewardPolicy } from "../rewards/reward-policy.js";
 import type { SqlDatabase } from "../store/sql-database.js";
+import type { AnomalyHistory } from "./update-anomaly.js";
 
 /** What a running run holds between rounds; the run manager builds it once per run. */
 export interface RunState {
@@ -38,6 +39,12 @@ export interface RunState {
   global: Float32Array;
   /** Its keccak256, when known (saves hashing it again at the next round's start). */
   globalHash?: `0x${string}`;
+  /**
+   * Anomaly screening: earlier rounds' unflagged update norms and cosines relative to their round
+   * (update-anomaly.ts), extended after each recorded round, rebuilt from the round records on
+   * resume. Undefined: empty.
+   */
+  anomalyHistory?: AnomalyHistory;
   /** DP-FedAvg accounting, saved with every checkpoint. */
   privacy?: RunPrivacy;
 }

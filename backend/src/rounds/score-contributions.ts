@@ -99,6 +99,8 @@ export async function scoreRound(
       rewardWei: outcome.reward,
       updateHash: s.signed.updateHash,
       txHash: null,
+      // The screening's scores (null: not screened, e.g. under secure aggregation).
+      anomaly: outcome.anomaly ?? null,
     };
   });
   const onChain = contributions.map((c, i) => ({

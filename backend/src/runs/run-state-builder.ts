@@ -4,7 +4,7 @@
 // fresh weights).
 import { keccak256, toBytes, type Hex } from "viem";
 import { createAggregator } from "../aggregation/create-aggregator.js";
-import { DATASETS, type RunConfig, type RunNodeInfo } from "../domain/index.js";
+import { DATASETS, DEFAULT_ANOMALY, type RunConfig, type RunNodeInfo } from "../domain/index.js";
 import type { RunEvents } from "../events/run-events.js";
 import { createStrategy } from "../fl/strategies/registry.js";
 import type { NodeAdmission } from "../nodes/node-admission.js";
@@ -19,8 +19,10 @@ import { makePolicy, type RewardPolicy } from "../rewards/reward-policy.js";
 import { mulberry32 } from "../rewards/seeded-random.js";
 import { restoreCarriedPool } from "../rounds/score-contributions.js";
 import type { RunState } from "../rounds/run-state.js";
+import { historyFromRounds, type AnomalyHistory } from "../rounds/update-anomaly.js";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import { checkpointsRepo, type Checkpoint } from "../store/repos/checkpoints-repo.js";
+import { roundsRepo } from "../store/repos/rounds-repo.js";
 import type { StoredRun } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { selectParticipants } from "./participant-selection.js";
@@ -131,8 +133,23 @@ export class RunStateBuilder {
       domain,
       parameterCount: engine.parameterCount,
       global: checkpoint ? await this.checkpointModel(run.id, checkpoint) : initial,
+      anomalyHistory: await this.anomalyHistory(run.id, config),
       ...(privacy ? { privacy } : {}),
     };
+  }
+
+  /**
+   * The anomaly screening's history as the run's recorded rounds left it: their updates' scores
+   * replayed in order through the same rule the rounds applied (a restart changes no flag).
+   */
+  private async anomalyHistory(runId: string, config: RunConfig): Promise<AnomalyHistory> {
+    // A run stored before anomaly screening existed has no `anomaly` in its config: the defaults.
+    const spec = (config.anomaly as RunConfig["anomaly"] | undefined) ?? DEFAULT_ANOMALY;
+    const rounds = await roundsRepo.list(this.deps.db, runId);
+    return historyFromRounds(
+      rounds.filter((r) => r.status === "aggregated" || r.status === "recorded"),
+      spec,
+    );
   }
 
   /** The checkpoint's model: its own copy, or its version in the artifact store (hash checked). */

@@ -1,4 +1,8 @@
-import type { ContributionRecord, ContributionTotals } from "../../domain/index.js";
+import {
+  UpdateAnomaly,
+  type ContributionRecord,
+  type ContributionTotals,
+} from "../../domain/index.js";
 import type { SqlExecutor } from "../sql-database.js";
 
 interface Row {
@@ -14,6 +18,19 @@ interface Row {
   reward: string;
   update_hash: string;
   tx_hash: string | null;
+  /** The update's anomaly screening as JSON (migration 10; NULL: not screened). */
+  anomaly?: string | null;
+}
+
+/** A stored anomaly column, read back (a value that does not parse reads as not screened). */
+function anomalyOf(text: string | null | undefined): UpdateAnomaly | null {
+  if (!text) return null;
+  try {
+    const parsed = UpdateAnomaly.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 const fromRow = (r: Row): ContributionRecord => ({
@@ -28,14 +45,15 @@ const fromRow = (r: Row): ContributionRecord => ({
   rewardWei: r.reward,
   updateHash: r.update_hash,
   txHash: r.tx_hash,
+  anomaly: anomalyOf(r.anomaly),
 });
 
 export const contributionsRepo = {
   async insertMany(db: SqlExecutor, items: ContributionRecord[]): Promise<void> {
     for (const c of items) {
       await db.execute(
-        `INSERT INTO contributions (run_id, round, node_id, wallet, samples, loss_before, loss_after, score, reward, update_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        `INSERT INTO contributions (run_id, round, node_id, wallet, samples, loss_before, loss_after, score, reward, update_hash, anomaly)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           c.runId,
           c.round,
@@ -47,6 +65,7 @@ export const contributionsRepo = {
           c.score,
           c.rewardWei,
           c.updateHash,
+          c.anomaly ? JSON.stringify(c.anomaly) : null,
         ],
       );
     }
@@ -60,7 +79,12 @@ export const contributionsRepo = {
   },
   async find(
     db: SqlExecutor,
-    q: { run?: string | undefined; node?: string | undefined; limit: number },
+    q: {
+      run?: string | undefined;
+      node?: string | undefined;
+      flagged?: "true" | "false" | undefined;
+      limit: number;
+    },
   ): Promise<ContributionRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -72,6 +96,10 @@ export const contributionsRepo = {
       params.push(q.node);
       where.push(`node_id = $${params.length}`);
     }
+    // The anomaly column holds JSON.stringify(UpdateAnomaly): its flag is a fixed substring.
+    if (q.flagged === "true") where.push(`anomaly LIKE '%"flagged":true%'`);
+    if (q.flagged === "false")
+      where.push(`(anomaly IS NULL OR anomaly NOT LIKE '%"flagged":true%')`);
     params.push(q.limit);
     const sql = `SELECT * FROM contributions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY run_id, round, node_id LIMIT $${params.length}`;
     return (await db.query<Row>(sql, params)).map(fromRow);
