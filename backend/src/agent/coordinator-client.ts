@@ -22,10 +22,18 @@ export interface CallOptions {
   /** Sign the request as the node (agent API). */
   signed?: boolean;
   timeoutMs?: number;
+  /**
+   * A long poll (the coordinator holds it until something happens): its time is waiting, not a
+   * round trip, so it does not count as the latest latency.
+   */
+  longPoll?: boolean;
 }
 
 /** Talks to one coordinator as one node: every agent call signed by the node's wallet. */
 export class CoordinatorClient {
+  /** Round trip of the last request that was not a long poll, in ms (null: none yet). */
+  private lastLatencyMs: number | null = null;
+
   constructor(
     readonly baseUrl: string,
     private readonly account: LocalAccount,
@@ -57,6 +65,7 @@ export class CoordinatorClient {
       );
     }
     let res: Response;
+    const sentAt = performance.now();
     try {
       res = await fetch(url, {
         method,
@@ -64,6 +73,8 @@ export class CoordinatorClient {
         ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000),
       });
+      // From sending the request to the answer's status and headers: the body is read later.
+      if (!opts.longPoll) this.lastLatencyMs = performance.now() - sentAt;
     } catch (err) {
       throw new CoordinatorUnreachable(
         `${this.baseUrl} unreachable: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
@@ -83,6 +94,11 @@ export class CoordinatorClient {
       throw new CoordinatorError(res.status, code, message);
     }
     return res;
+  }
+
+  /** The measured round trip of the last request to the coordinator (long polls aside). */
+  get latencyMs(): number | null {
+    return this.lastLatencyMs;
   }
 
   async json<T>(method: string, pathAndQuery: string, opts: CallOptions = {}): Promise<T> {

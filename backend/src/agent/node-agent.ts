@@ -39,6 +39,7 @@ import {
   CoordinatorUnreachable,
 } from "./coordinator-client.js";
 import { componentLogger } from "../logging/logger.js";
+import { TaskMeter } from "./resource-meter.js";
 
 export interface NodeAgentOptions {
   coordinator: string;
@@ -87,6 +88,8 @@ export class NodeAgent {
   private indices: Int32Array = new Int32Array(0);
   private hello: AgentHello | undefined;
   private engine: EngineInfo | undefined;
+  /** Bytes of this node's previous upload (update or masked input); 0 before the first. */
+  private lastUploadBytes = 0;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.client = new CoordinatorClient(opts.coordinator, opts.account, opts.nodeId);
@@ -161,6 +164,7 @@ export class NodeAgent {
         const res = await this.client.call("GET", "/api/agent/task?waitMs=20000", {
           signed: true,
           timeoutMs: 40_000,
+          longPoll: true,
         });
         if (res.status === 204) continue;
         const task = AgentTask.parse(await res.json());
@@ -232,6 +236,7 @@ export class NodeAgent {
   }
 
   private async work(task: AgentTask): Promise<void> {
+    const meter = new TaskMeter();
     this.log(
       `round ${task.round} of ${task.runId}: training ${task.model}, ${task.epochs} epoch(s)`,
     );
@@ -260,8 +265,12 @@ export class NodeAgent {
         const now = Date.now();
         if (now - lastSent < 500 && p.batch < p.batches) return;
         lastSent = now;
+        const resources = meter.report(this.lastUploadBytes, this.client.latencyMs);
         void this.client
-          .call("POST", `/api/agent/tasks/${task.taskId}/progress`, { body: p, signed: true })
+          .call("POST", `/api/agent/tasks/${task.taskId}/progress`, {
+            body: { epoch: p.epoch, batch: p.batch, batches: p.batches, loss: p.loss, resources },
+            signed: true,
+          })
           .catch(() => undefined);
       },
     });
@@ -279,12 +288,14 @@ export class NodeAgent {
       result,
       sent.unclipped,
     );
+    const raw = weightsToBytes(sent.weights);
     try {
       await this.client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
-        raw: weightsToBytes(sent.weights),
+        raw,
         signed: true,
         headers: { [AGENT_HEADERS.update]: encodeUpdateHeader(header) },
       });
+      this.lastUploadBytes = raw.byteLength;
       this.log(
         `round ${task.round}: sent update (${result.numSamples} samples, train loss ${result.trainLoss.toFixed(4)}, ${(result.durationMs / 1000).toFixed(1)} s)`,
       );
@@ -342,6 +353,7 @@ export class NodeAgent {
         const res = await this.client.call("GET", `${base}/${kind}?waitMs=20000`, {
           signed: true,
           timeoutMs: 40_000,
+          longPoll: true,
         });
         if (res.status !== 204) return res.json();
       }
@@ -373,7 +385,9 @@ export class NodeAgent {
         result,
         sent.unclipped,
       );
-      await post("masked-input", { message: masked, commitment });
+      const upload = { message: masked, commitment };
+      await post("masked-input", upload);
+      this.lastUploadBytes = Buffer.byteLength(JSON.stringify(upload));
       this.log(`round ${task.round}: sent masked input (${result.numSamples} samples)`);
       const request = UnmaskRequestMessageSchema.parse(await poll("unmask-request"));
       await post("unmasking", client.unmask(request));

@@ -16,6 +16,7 @@ import { SecAggCallRefused } from "../nodes/remote-secagg-session.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { agentAuthenticator, type AuthenticatedAgent } from "./agent-auth.js";
+import type { RequestWithRawBody } from "./app.js";
 import { HttpError } from "./http-errors.js";
 
 export interface AgentRouteDeps {
@@ -90,6 +91,7 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
   router.post("/agent/tasks/:taskId/progress", async (req, res) => {
     const { nodeId, wallet } = await authenticate(req);
     hub.seen(nodeId, wallet);
+    // Its resource report (AgentResources, strict) is kept as the node's latest and shown live.
     const p = AgentProgress.parse(req.body);
     if (!hub.progress(TaskId.parse(req.params.taskId), nodeId, p)) {
       throw new HttpError(409, "task_closed", "this task's round is over");
@@ -149,7 +151,9 @@ function secaggRoutes(
     const kind = z.enum(SECAGG_POSTS).parse(req.params.message);
     const { nodeId, taskId, session } = await secureTask(req);
     const submission = await session.receive(nodeId, kind, req.body).catch(refused);
-    if (submission) hub.submitSecure(taskId, nodeId, submission);
+    // Its upload: the masked input's message as received (the JSON bytes the node signed).
+    const bytes = (req as RequestWithRawBody).rawBody?.byteLength ?? 0;
+    if (submission) hub.submitSecure(taskId, nodeId, submission, bytes);
     res.status(202).json({ received: true });
   });
 

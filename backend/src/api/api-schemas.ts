@@ -14,6 +14,29 @@ export const ErrorBody = z.object({
   }),
 });
 
+/**
+ * The coordinator's own resource use: CPU and event-loop delay over the window since the previous
+ * reading (windowMs; at least a second), memory now, the process's uptime and training workers.
+ */
+export const CoordinatorProcess = z.object({
+  /** Process CPU time over the window, worker threads included (100 = one core). */
+  cpuPercent: z.number().nonnegative(),
+  /** How late the event loop ran its timers over the window (perf_hooks monitorEventLoopDelay). */
+  eventLoopLagMs: z.object({
+    mean: z.number().nonnegative(),
+    p99: z.number().nonnegative(),
+    max: z.number().nonnegative(),
+  }),
+  windowMs: z.number().int().nonnegative(),
+  rssBytes: z.number().int().nonnegative(),
+  heapUsedBytes: z.number().int().nonnegative(),
+  heapTotalBytes: z.number().int().nonnegative(),
+  uptimeSeconds: z.number().int().nonnegative(),
+  /** Training worker threads alive in this process, and how many run a job now. */
+  trainingWorkers: z.object({ alive: z.number().int(), busy: z.number().int() }),
+});
+export type CoordinatorProcess = z.infer<typeof CoordinatorProcess>;
+
 export const HealthReport = z.object({
   status: z.enum(["ok", "degraded"]),
   /** Why it is degraded, one sentence each (empty when ok). */
@@ -48,6 +71,7 @@ export const HealthReport = z.object({
   outbox: z.record(z.string(), z.unknown()),
   /** The artifact store's disk use: bytes and files stored now, bytes by kind. */
   artifacts: z.record(z.string(), z.unknown()),
+  process: CoordinatorProcess,
 });
 
 const CatalogueItem = z.object({

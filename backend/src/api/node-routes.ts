@@ -5,6 +5,7 @@ import type { Deployment } from "../chain/deployment.js";
 import { readRewards } from "../chain/reward-reader.js";
 import { AGENT_ONLINE_MS } from "../nodes/agent-protocol.js";
 import type { NodeRegistrar } from "../nodes/node-registrar.js";
+import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { contributionsRepo } from "../store/repos/contributions-repo.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
@@ -15,6 +16,7 @@ import {
   ContributionTotalsQuery,
   ContributionsQuery,
   RegisterNodeRequest,
+  type NodeResourceReport,
   type NodeSummary,
 } from "../domain/index.js";
 
@@ -28,13 +30,15 @@ export interface NodeRouteDeps {
   publicClient: PublicClient;
   deployment: () => Deployment | undefined;
   onRegistered: () => void;
+  /** Remote agents online now, with their latest resource reports (none: no `resources`). */
+  hub?: Pick<RemoteNodeHub, "resources">;
 }
 
 export function nodeRoutes(deps: NodeRouteDeps): Router {
   const router = Router();
   const { db } = deps;
 
-  const withTotals = () => nodesWithTotals(db);
+  const withTotals = () => nodesWithTotals(db, deps.hub?.resources() ?? new Map());
 
   router.post("/nodes", async (req, res) => {
     const body = RegisterNodeRequest.parse(req.body);
@@ -96,8 +100,14 @@ export function nodeRoutes(deps: NodeRouteDeps): Router {
   return router;
 }
 
-/** Every node with its contribution totals; a remote agent silent too long shows as offline. */
-async function nodesWithTotals(db: SqlDatabase): Promise<NodeSummary[]> {
+/**
+ * Every node with its contribution totals and, for a remote agent online now, its latest resource
+ * report; a remote agent silent too long shows as offline.
+ */
+async function nodesWithTotals(
+  db: SqlDatabase,
+  resources: ReadonlyMap<string, NodeResourceReport>,
+): Promise<NodeSummary[]> {
   const [nodes, totals] = await Promise.all([
     nodesRepo.list(db),
     contributionsRepo.totalsByNode(db),
@@ -108,8 +118,10 @@ async function nodesWithTotals(db: SqlDatabase): Promise<NodeSummary[]> {
     // A remote agent that stopped calling is offline, whatever it last said.
     const silent =
       n.kind === "remote" && (n.lastSeen === null || now - n.lastSeen > AGENT_ONLINE_MS);
+    const report = n.kind === "remote" ? resources.get(n.id) : undefined;
     return {
       ...n,
+      ...(report ? { resources: report } : {}),
       ...(silent && n.status !== "registered" ? { status: "offline" as const } : {}),
       totals: {
         contributions: t?.contributions ?? 0,

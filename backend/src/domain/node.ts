@@ -1,6 +1,27 @@
 import { z } from "zod";
 import { Address, Hex, NodeId } from "./primitives.js";
 
+/**
+ * A remote agent's latest resource report (AgentResources, sent with its progress messages) as the
+ * coordinator received it, with the time it arrived and the run and round it was training for.
+ */
+export const NodeResourceReport = z.object({
+  /** Process CPU use since its task started (100 = one core). */
+  cpuPercent: z.number().nonnegative(),
+  rssBytes: z.number().int().nonnegative(),
+  /** How long its task had been running. */
+  trainingMs: z.number().nonnegative(),
+  /** Bytes of its previous upload (0: none yet). */
+  uploadBytes: z.number().int().nonnegative(),
+  /** Its last measured round trip to the coordinator (null: none yet). */
+  latencyMs: z.number().nonnegative().nullable(),
+  /** When the coordinator received it (unix ms). */
+  reportedAt: z.number(),
+  runId: z.string(),
+  round: z.number().int(),
+});
+export type NodeResourceReport = z.infer<typeof NodeResourceReport>;
+
 export const NodeSummary = z.object({
   id: z.string(),
   wallet: z.string(),
@@ -12,6 +33,8 @@ export const NodeSummary = z.object({
   /** Why the node last refused a task (its operator's privacy floor), if it ever did. */
   refusal: z.string().nullable(),
   totals: z.object({ contributions: z.number().int(), rewardWei: z.string() }),
+  /** Online remote agents that reported: their latest resource use (absent otherwise). */
+  resources: NodeResourceReport.optional(),
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;
 

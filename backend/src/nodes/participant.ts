@@ -1,15 +1,24 @@
 // What the round pipeline needs of a node taking part in a round, whether simulated on the
 // coordinator's workers or a remote agent: it trains on its own data and hands back a signed
 // update. Nothing a participant returns is trusted; the validate step checks every byte.
-import type { DatasetName, ModelKind } from "../domain/index.js";
+import type { DatasetName, ModelKind, UpdateResources } from "../domain/index.js";
 import type { TrainTask, TrainingEngine } from "../engine/port.js";
 import type { UpdatePrivacy } from "../privacy/private-update.js";
-import type { AgentSecureTask } from "./agent-protocol.js";
+import type { AgentResources, AgentSecureTask } from "./agent-protocol.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
-import type { NodeSubmission } from "./node-submission.js";
+import type { NodeSubmission as SignedSubmission } from "./node-submission.js";
 import type { UpdateDomain } from "./update-signing.js";
 
-export type { NodeSubmission } from "./node-submission.js";
+/**
+ * What a node hands back after training (see node-submission.ts), with what producing it cost as
+ * the coordinator measured it on arrival (for the round record's UpdateOutcome.resources).
+ */
+export type NodeSubmission = SignedSubmission & { resources?: UpdateResources };
+
+/** A training progress message; remote agents add their resource use. */
+export type NodeProgress = Parameters<NonNullable<TrainTask["onProgress"]>>[0] & {
+  resources?: AgentResources;
+};
 
 /** Secure aggregation with remote agents: what the agents are told, and the round's session. */
 export interface RemoteSecureContext {

@@ -1,9 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { TrainTask, TrainingEngine } from "../engine/port.js";
-import { AGENT_ONLINE_MS, type AgentHello, type AgentTask } from "./agent-protocol.js";
+import type { NodeResourceReport, UpdateResources } from "../domain/index.js";
+import {
+  AGENT_ONLINE_MS,
+  type AgentHello,
+  type AgentResources,
+  type AgentTask,
+} from "./agent-protocol.js";
 import {
   TaskRefused,
   type FitContext,
+  type NodeProgress,
   type NodeSubmission,
   type Participant,
 } from "./participant.js";
@@ -20,6 +27,8 @@ export interface RemoteNodeState {
   hello?: AgentHello;
   /** The task the node is working on, if any. */
   taskId?: string;
+  /** Its latest resource report (with a progress message), if it sent one. */
+  resources?: NodeResourceReport;
 }
 
 interface PendingTask {
@@ -28,7 +37,12 @@ interface PendingTask {
   wallet: `0x${string}`;
   weights: Float32Array;
   handedOut: boolean;
-  onProgress?: TrainTask["onProgress"];
+  /** When it was queued, and when the node first took it (the start of its training time). */
+  assignedAt: number;
+  handedOutAt?: number;
+  /** The node's latest resource report for this task. */
+  report?: AgentResources;
+  onProgress?: (p: NodeProgress) => void;
   /** Secure aggregation: the round's session (the task stays open until the round closes). */
   session?: RemoteSecAggSession;
   resolve: (s: NodeSubmission) => void;
@@ -64,6 +78,13 @@ export class RemoteNodeHub {
 
   get(nodeId: string): RemoteNodeState | undefined {
     return this.nodes.get(nodeId);
+  }
+
+  /** The latest resource report of every online node that sent one, by node id. */
+  resources(now = Date.now()): Map<string, NodeResourceReport> {
+    const out = new Map<string, NodeResourceReport>();
+    for (const n of this.online(now)) if (n.resources) out.set(n.nodeId, n.resources);
+    return out;
   }
 
   /**
@@ -108,7 +129,7 @@ export class RemoteNodeHub {
     wallet: `0x${string}`,
     task: Omit<AgentTask, "taskId">,
     weights: Float32Array,
-    onProgress?: TrainTask["onProgress"],
+    onProgress?: (p: NodeProgress) => void,
     session?: RemoteSecAggSession,
   ): Promise<NodeSubmission> {
     // A node works on one task at a time: a newer one replaces an abandoned older one.
@@ -126,6 +147,7 @@ export class RemoteNodeHub {
         wallet,
         weights,
         handedOut: false,
+        assignedAt: Date.now(),
         ...(onProgress ? { onProgress } : {}),
         ...(session ? { session } : {}),
         resolve,
@@ -160,6 +182,7 @@ export class RemoteNodeHub {
     }
     if (!t) return undefined;
     t.handedOut = true;
+    t.handedOutAt ??= Date.now();
     const node = this.nodes.get(nodeId);
     if (node) node.taskId = t.task.taskId;
     return t.task;
@@ -170,9 +193,22 @@ export class RemoteNodeHub {
     return t && t.nodeId === nodeId ? t : undefined;
   }
 
-  progress(taskId: string, nodeId: string, p: Parameters<NonNullable<TrainTask["onProgress"]>>[0]) {
+  /** A progress message of a node's task; its resource report (if any) is kept as its latest. */
+  progress(taskId: string, nodeId: string, p: NodeProgress): boolean {
     const t = this.taskFor(taskId, nodeId);
     if (!t) return false;
+    if (p.resources) {
+      t.report = p.resources;
+      const node = this.nodes.get(nodeId);
+      if (node) {
+        node.resources = {
+          ...p.resources,
+          reportedAt: Date.now(),
+          runId: t.task.runId,
+          round: t.task.round,
+        };
+      }
+    }
     try {
       t.onProgress?.(p);
     } catch {
@@ -202,6 +238,7 @@ export class RemoteNodeHub {
       signed,
       reportedTrainLoss: trainLoss,
       ...(unclipped === undefined ? {} : { unclipped }),
+      resources: taskResources(t, weights.byteLength, this.nodes.get(nodeId)?.resources),
     });
     return true;
   }
@@ -210,10 +247,18 @@ export class RemoteNodeHub {
    * Secure aggregation: the node's masked input and signed commitment were accepted; the round
    * gets its submission (without weights), and the task stays open for the unmasking stage.
    */
-  submitSecure(taskId: string, nodeId: string, submission: NodeSubmission): boolean {
+  submitSecure(
+    taskId: string,
+    nodeId: string,
+    submission: NodeSubmission,
+    uploadBytes: number,
+  ): boolean {
     const t = this.taskFor(taskId, nodeId);
     if (!t) return false;
-    t.resolve(submission);
+    t.resolve({
+      ...submission,
+      resources: taskResources(t, uploadBytes, this.nodes.get(nodeId)?.resources),
+    });
     return true;
   }
 
@@ -251,6 +296,26 @@ export class RemoteNodeHub {
     for (const w of this.waiters.values()) w();
     this.waiters.clear();
   }
+}
+
+/**
+ * What a task's update cost, as the coordinator saw it arrive now (training time from the node
+ * taking the task, bytes received) and as the node last reported (CPU, memory, latency): for this
+ * task, or else its latest report of all.
+ */
+function taskResources(
+  t: PendingTask,
+  uploadBytes: number,
+  latest: AgentResources | undefined,
+): UpdateResources {
+  const report = t.report ?? latest;
+  return {
+    trainingMs: Math.max(0, Date.now() - (t.handedOutAt ?? t.assignedAt)),
+    uploadBytes,
+    cpuPercent: report?.cpuPercent ?? null,
+    rssBytes: report?.rssBytes ?? null,
+    latencyMs: report?.latencyMs ?? null,
+  };
 }
 
 class RemoteParticipant implements Participant {

@@ -34,6 +34,7 @@ export class SimulatedNode implements Participant {
     task: Omit<TrainTask, "indices">,
     ctx: FitContext,
   ): Promise<NodeSubmission> {
+    const startedAt = Date.now();
     const result = await engine.train({ ...task, indices: this.indices });
     let weights = result.weights;
     let unclipped: boolean | undefined;
@@ -63,6 +64,14 @@ export class SimulatedNode implements Participant {
       signed,
       reportedTrainLoss: result.trainLoss,
       ...(unclipped === undefined ? {} : { unclipped }),
+      // It shares the coordinator's process and workers: no CPU, memory or latency of its own.
+      resources: {
+        trainingMs: Date.now() - startedAt,
+        uploadBytes: weights.byteLength,
+        cpuPercent: null,
+        rssBytes: null,
+        latencyMs: null,
+      },
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { FitNode, FitOutcome, TaskExtras } from "../aggregation/aggregator.js";
-import { fitFailure, type Participant } from "../nodes/participant.js";
+import { fitFailure, type NodeProgress, type Participant } from "../nodes/participant.js";
 import type { RoundDeps, RunState } from "./run-state.js";
 
 /** Progress events per node are throttled to this interval (the last batch always goes out). */
@@ -31,7 +31,7 @@ export function nodeFitter(
         learningRate: config.learningRate,
         seed: (config.seed * 7_919 + round * 104_729 + k) >>> 0,
         ...(fit.proxMu ? { proxMu: fit.proxMu } : {}),
-        onProgress: (p) => {
+        onProgress: (p: NodeProgress) => {
           const now = Date.now();
           if (now - lastProgress < PROGRESS_EVERY_MS && p.batch < p.batches) return;
           lastProgress = now;
@@ -40,7 +40,12 @@ export function nodeFitter(
             runId: run.runId,
             round,
             nodeId: node.id,
-            ...p,
+            epoch: p.epoch,
+            batch: p.batch,
+            batches: p.batches,
+            loss: p.loss,
+            // Remote agents report their CPU, memory, training time, upload and latency.
+            ...(p.resources ? { resources: p.resources } : {}),
           });
         },
       },

@@ -39,6 +39,8 @@ export async function validateUpdates(
       samples: s?.signed.samples ?? 0,
       reportedTrainLoss: s?.reportedTrainLoss ?? null,
       updateHash: s?.signed.updateHash ?? "0x",
+      // What producing it cost (training time, bytes, the agent's CPU, memory and latency).
+      ...(s?.resources ? { resources: s.resources } : {}),
     };
     if (!s) {
       outcomes.push({ ...base, reason: error ?? "no update" });

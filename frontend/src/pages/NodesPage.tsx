@@ -1,5 +1,7 @@
 import { useNodes, useRunNodes, useRuns } from "../api/queries";
+import { useAgentResources, useRoundResources } from "../api/node-resource-queries";
 import { Histogram } from "../components/Histogram";
+import { CurrentResourcesTable, RoundResourcesTable } from "../components/NodeResources";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { StatusBadge } from "../components/StatusBadge";
 import { AddressText, TxLink } from "../components/ChainLink";
@@ -16,6 +18,9 @@ export function NodesPage({ route }: { route: Route }) {
   const symbol = useTokenSymbol(deployment);
   const runId = route.query.get("run") ?? activeRun(runs.data)?.id;
   const runNodes = useRunNodes(runId);
+  const agentResources = useAgentResources();
+  const roundResources = useRoundResources(runId);
+  const hasRemote = (nodes.data ?? []).some((n) => n.kind === "remote");
   const leaderboard = [...(nodes.data ?? [])]
     .filter((n) => n.totals.contributions > 0)
     .sort((a, b) => {
@@ -107,6 +112,20 @@ export function NodesPage({ route }: { route: Route }) {
               </div>
             )}
           </section>
+
+          {hasRemote && (
+            <section className="card" aria-label="Remote agents' resources">
+              <h2>Remote agents: resource use</h2>
+              {(agentResources.data ?? []).length === 0 ? (
+                <p className="muted" data-testid="agent-resources-empty">
+                  No remote agent online has reported yet: agents send their CPU, memory, training
+                  time, upload size and latency with each progress message while they train.
+                </p>
+              ) : (
+                <CurrentResourcesTable rows={agentResources.data ?? []} />
+              )}
+            </section>
+          )}
         </>
       )}
 
@@ -152,6 +171,23 @@ export function NodesPage({ route }: { route: Route }) {
           </div>
         )}
       </section>
+
+      {runId && (
+        <section className="card" aria-label="Resources and anomaly flags per round">
+          <h2>
+            Per round: resources and anomaly flags <span className="muted small">run {runId}</span>
+          </h2>
+          {roundResources.isError ? (
+            <ApiErrorNotice error={roundResources.error} what="the run's rounds" />
+          ) : roundResources.isPending ? (
+            <p className="muted">Loading the run&apos;s rounds…</p>
+          ) : roundResources.data.length === 0 ? (
+            <p className="muted">No update of this run has arrived yet.</p>
+          ) : (
+            <RoundResourcesTable rows={roundResources.data} />
+          )}
+        </section>
+      )}
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import type { RunSummary } from "../../../backend/src/domain/index";
 import { useHealth, useNodes, useRuns } from "../api/queries";
 import type { Health } from "../api/client";
+import { coordinatorProcess } from "../api/node-resource-queries";
+import { CoordinatorResources } from "../components/CoordinatorResources";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
 import { StatusBadge } from "../components/StatusBadge";
@@ -243,6 +245,8 @@ export function OverviewPage() {
           )}
         </section>
       </div>
+
+      <CoordinatorResources usage={coordinatorProcess(h)} pending={health.isPending} />
 
       <section className="card" aria-label="Active run">
         <h2>Active run</h2>
