@@ -1,6 +1,7 @@
 import { ContractsCheck } from "./components/ContractsCheck";
 import { Header } from "./components/Header";
 import { Notice } from "./components/Notice";
+import { AlertsPage } from "./pages/AlertsPage";
 import { ChainItemPage } from "./pages/ChainItemPage";
 import { ComparePage } from "./pages/ComparePage";
 import { LedgerPage } from "./pages/LedgerPage";
@@ -25,6 +26,8 @@ function Page({ route }: { route: Route }) {
       return <LedgerPage route={route} />;
     case "rewards":
       return <RewardsPage />;
+    case "alerts":
+      return <AlertsPage route={route} />;
     case "tx":
     case "block":
       if (second) return <ChainItemPage key={route.path} kind={first} id={second} />;

@@ -123,7 +123,8 @@ interface ErrorBody {
   error?: { code?: string; message?: string };
 }
 
-async function request<T>(
+/** A call to the coordinator's API: errors as ApiError, mutating calls with the admin token. */
+export async function request<T>(
   method: "GET" | "POST" | "DELETE",
   path: string,
   body?: unknown,

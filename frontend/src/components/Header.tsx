@@ -3,6 +3,7 @@ import { useHealth } from "../api/queries";
 import { useActiveDeployment } from "../chain/use-deployment";
 import { chainName, isSupportedChainId, rpcUrlOf } from "../chain/wagmi-config";
 import { href } from "../router";
+import { AlertBadge } from "./AlertBadge";
 import { WalletButton } from "./WalletButton";
 
 export const NAV = [
@@ -12,6 +13,7 @@ export const NAV = [
   { path: "/nodes", label: "Nodes" },
   { path: "/ledger", label: "Ledger" },
   { path: "/rewards", label: "My rewards" },
+  { path: "/alerts", label: "Alerts" },
 ] as const;
 
 function Dot({ tone }: { tone: "ok" | "warn" | "bad" | "muted" }) {
@@ -52,6 +54,7 @@ export function Header({ path }: { path: string }) {
         ))}
       </nav>
       <div className="header-status" data-testid="header-status">
+        <AlertBadge />
         <span
           className="status-pill"
           title={health.data ? `coordinator ${health.data.status}` : "coordinator not answering"}

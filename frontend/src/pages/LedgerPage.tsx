@@ -1,4 +1,5 @@
 import { useMemo } from "react";
+import { contributionKey, useFlaggedContributions } from "../api/alert-queries";
 import { useContributionTotals, useNodes, useRuns } from "../api/queries";
 import { AddressText, BlockLink, TxLink } from "../components/ChainLink";
 import { Notice } from "../components/Notice";
@@ -6,7 +7,7 @@ import { RoundReexecution } from "../components/RoundReexecution";
 import type { Hex } from "viem";
 import { auditLedger, type AuditCheck } from "../../../backend/src/audit/ledger-audit";
 import type { ChainRun } from "../../../backend/src/chain/ledger-events";
-import { REWARD_POLICIES } from "../../../backend/src/domain/index";
+import { REWARD_POLICIES, type UpdateAnomaly } from "../../../backend/src/domain/index";
 import { useActiveDeployment } from "../chain/use-deployment";
 import { useLedger } from "../chain/use-ledger";
 import { useTokenSymbol } from "../chain/use-token";
@@ -95,6 +96,23 @@ carried  = what the run's previous recorded round did not pay`}
   );
 }
 
+const zText = (z: number | null) => (z === null ? "— (too little history)" : z.toFixed(2));
+
+/** An update the run's anomaly screening flagged (stored with its contribution), scores in the title. */
+export function AnomalyTag({ anomaly }: { anomaly: UpdateAnomaly }) {
+  const title =
+    `Flagged by the run's anomaly screening: norm ${formatNumber(anomaly.norm)} (robust z ${zText(anomaly.normZ)}), ` +
+    `cosine to the round's mean update ${formatNumber(anomaly.cosine, 3)} (robust z ${zText(anomaly.cosineZ)}). ` +
+    (anomaly.excluded
+      ? "Left out of the aggregate (anomaly.exclude)."
+      : "Still aggregated (anomaly.exclude is off).");
+  return (
+    <span className="anomaly-tag" data-testid="anomaly-tag" title={title}>
+      anomalous{anomaly.excluded ? " · excluded" : ""}
+    </span>
+  );
+}
+
 /** The store confirming a round a moment after its block is a lag, not a fault: amber, not red. */
 function checkClass(c: AuditCheck): string {
   if (c.ok) return "ok";
@@ -162,6 +180,11 @@ export function LedgerPage({ route }: { route: Route }) {
     pollMs: (t) =>
       chainTotal !== undefined && t && BigInt(t.recordedWei) !== chainTotal ? 1_000 : 6_000,
   });
+  // The anomaly flags are the store's (the chain records no such thing), joined by round and update.
+  const flagged = useFlaggedContributions(storeRunId, { enabled: storeComparable });
+  const anomalyOf = (c: { round: number; updateHash: string }) =>
+    flagged.data?.get(contributionKey(c.round, c.updateHash));
+  const anomalousShown = filtered.filter((c) => anomalyOf(c)).length;
   // The audit `npm run audit` runs, on the snapshot this page read (backend/src/audit/ledger-audit.ts).
   const audit = useMemo(() => {
     if (!snapshot) return undefined;
@@ -321,6 +344,9 @@ export function LedgerPage({ route }: { route: Route }) {
           )}
           <span className="muted small filters-total">
             {filtered.length} shown · {formatTokens(filteredTotal)} {symbol}
+            {anomalousShown > 0 && (
+              <span className="anomaly-count"> · {anomalousShown} anomalous</span>
+            )}
           </span>
         </div>
         {snapshot && snapshot.contributions.length === 0 ? (
@@ -345,30 +371,42 @@ export function LedgerPage({ route }: { route: Route }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {filtered.map((c) => (
-                    <tr key={`${c.txHash}:${c.logIndex}`}>
-                      <td>{runLabel(c.chainRunId)}</td>
-                      <td>{c.round}</td>
-                      <td>
-                        <span className="strong">
-                          {nodeByWallet.get(c.node.toLowerCase()) ?? ""}
-                        </span>{" "}
-                        <AddressText address={c.node} />
-                      </td>
-                      <td className="num">{c.samples.toString()}</td>
-                      <td className="num">
-                        {formatNumber(fromFixed18(c.lossBefore))} →{" "}
-                        {formatNumber(fromFixed18(c.lossAfter))}
-                      </td>
-                      <td className="num strong">{formatTokens(c.reward)}</td>
-                      <td>
-                        <TxLink hash={c.txHash} chainId={active.chainId} />
-                      </td>
-                      <td>
-                        <BlockLink block={c.blockNumber} chainId={active.chainId} />
-                      </td>
-                    </tr>
-                  ))}
+                  {filtered.map((c) => {
+                    const anomaly = anomalyOf(c);
+                    return (
+                      <tr
+                        key={`${c.txHash}:${c.logIndex}`}
+                        className={anomaly ? "anomalous" : undefined}
+                      >
+                        <td>{runLabel(c.chainRunId)}</td>
+                        <td>{c.round}</td>
+                        <td>
+                          <span className="strong">
+                            {nodeByWallet.get(c.node.toLowerCase()) ?? ""}
+                          </span>{" "}
+                          <AddressText address={c.node} />
+                          {anomaly && (
+                            <>
+                              {" "}
+                              <AnomalyTag anomaly={anomaly} />
+                            </>
+                          )}
+                        </td>
+                        <td className="num">{c.samples.toString()}</td>
+                        <td className="num">
+                          {formatNumber(fromFixed18(c.lossBefore))} →{" "}
+                          {formatNumber(fromFixed18(c.lossAfter))}
+                        </td>
+                        <td className="num strong">{formatTokens(c.reward)}</td>
+                        <td>
+                          <TxLink hash={c.txHash} chainId={active.chainId} />
+                        </td>
+                        <td>
+                          <BlockLink block={c.blockNumber} chainId={active.chainId} />
+                        </td>
+                      </tr>
+                    );
+                  })}
                 </tbody>
               </table>
             </div>

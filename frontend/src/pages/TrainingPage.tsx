@@ -11,6 +11,7 @@ import { queryKeys, useRounds, useRuns } from "../api/queries";
 import { roundFraction, type RoundPoint, type RunProgress } from "../api/run-progress";
 import { useRunEvents, type StreamState } from "../api/use-run-events";
 import { AdminTokenField } from "../components/AdminTokenField";
+import { AlertRunList } from "../components/AlertRunList";
 import { LineChart } from "../components/LineChart";
 import { ApiErrorNotice, Notice } from "../components/Notice";
 import { ProgressBar } from "../components/ProgressBar";
@@ -244,6 +245,7 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
         </p>
         <RunControls run={{ ...run, status }} />
         <RunDownloads runId={run.id} />
+        <AlertRunList runId={run.id} />
         {(progress.error ?? run.error) && (
           <Notice kind="error" title="Run failed">
             {progress.error ?? run.error}
