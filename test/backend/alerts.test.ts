@@ -20,6 +20,7 @@ import {
 import { api } from "../helpers/http.js";
 import { listen, type TestServer } from "../helpers/http.js";
 import { startLocalChain, type LocalChain } from "../helpers/local-chain.js";
+import { HARDHAT_DEV_KEYS, startAgents, type Child } from "../helpers/processes.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 import { until } from "../helpers/until.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver.js";
@@ -232,5 +233,86 @@ describe("alerts", function () {
     await until("the acknowledgement delivered", async () =>
       hooks(target.id, "/hook").some((h) => (h.body as HookBody).change === "acknowledged"),
     );
+  });
+});
+
+describe("alerts: node agents killed mid-round", function () {
+  this.timeout(600_000);
+  const ids = ["alert-agent-a", "alert-agent-b", "alert-agent-c"];
+  const keys = [HARDHAT_DEV_KEYS[5]!, HARDHAT_DEV_KEYS[6]!, HARDHAT_DEV_KEYS[7]!];
+  const slices = ["synthetic:0-600", "synthetic:600-1200", "synthetic:1200-1800"];
+  let receiver: WebhookReceiver;
+  let stack: CoordinatorStack;
+  let agents: Child[] = [];
+
+  before(async () => {
+    receiver = await startWebhookReceiver();
+    stack = await startCoordinatorStack({
+      dataDirPrefix: "fl-alerts-agents-",
+      workers: 1,
+      env: { ALERT_WEBHOOK_URLS: `${receiver.url}/hook`, ALERT_CHECK_MS: "200" },
+      webhookSender: { pollMs: 100, baseDelayMs: 100 },
+    });
+    agents = await startAgents(stack.server.url, ids, keys, slices);
+  });
+
+  after(async () => {
+    await Promise.all(agents.map((a) => a.kill("SIGKILL")));
+    await stack?.server.close();
+    await stack?.coord.close();
+    await stack?.chain.stop();
+    await receiver?.close();
+  });
+
+  it("two of three agents killed while training raise nodes-failing once; it clears when they are back", async () => {
+    const url = stack.server.url;
+    const created = await api<RunSummary>(url, "POST", "/api/runs", {
+      ...base,
+      nodeSource: "remote",
+      numNodes: 3,
+      rounds: 4,
+      // Long enough local training (~1-3 s) that the agents die holding their round-2 task.
+      localEpochs: 25,
+      roundTimeoutMs: 4000,
+    } satisfies CreateRunRequest);
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const id = created.body.id;
+    await until(
+      "round 2 to start",
+      async () =>
+        (await api<{ round: number }[]>(url, "GET", `/api/runs/${id}/rounds`)).body.some(
+          (r) => r.round === 2,
+        ),
+      60_000,
+      25,
+    );
+    await Promise.all([agents[1]!.kill("SIGKILL"), agents[2]!.kill("SIGKILL")]);
+    const [failing] = await until("nodes-failing raised", async () => {
+      const list = (await api<AlertList>(url, "GET", `/api/alerts?run=${id}`)).body.alerts;
+      const found = list.filter((a) => a.kind === "nodes-failing");
+      return found.length > 0 && found;
+    });
+    expect(failing!.message).to.match(/Round 2: 2 of 3 chosen nodes failed/);
+    expect(failing!.clearedAt).to.equal(null);
+    // Back with the same keys: round 3 takes all three and the condition ends.
+    agents.splice(1, 2, ...(await startAgents(url, ids.slice(1), keys.slice(1), slices.slice(1))));
+    await finishedRun(url, id);
+    const all = (await api<AlertList>(url, "GET", `/api/alerts?run=${id}`)).body.alerts;
+    const failingAll = all.filter((a) => a.kind === "nodes-failing");
+    expect(failingAll, "raised once").to.have.length(1);
+    const rounds = (
+      await api<{ round: number; finishedAt: number }[]>(url, "GET", `/api/runs/${id}/rounds`)
+    ).body;
+    const round3 = rounds.find((r) => r.round === 3)!;
+    expect(failingAll[0]!.clearedAt, "cleared by round 3, before the run ended").to.be.at.most(
+      round3.finishedAt + 5_000,
+    );
+    await until("raised and cleared at the webhook", async () => {
+      const changes = receiver.received
+        .map((h) => h.body as HookBody)
+        .filter((b) => b.alert?.id === failingAll[0]!.id)
+        .map((b) => b.change);
+      return changes.includes("raised") && changes.includes("cleared");
+    });
   });
 });
