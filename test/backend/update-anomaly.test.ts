@@ -7,6 +7,7 @@ import { expect } from "chai";
 import path from "node:path";
 import "../helpers/chai-near.js";
 import type {
+  Alert,
   AnomalySpec,
   ContributionRecord,
   CreateRunRequest,
@@ -494,6 +495,25 @@ describe("anomaly screening in federated runs on MNIST, on a real chain", functi
     expect(flaggedRows.filter((c) => byzantine.has(c.nodeId))).to.have.length(
       2 * (base.rounds - 1),
     );
+    // ?flagged=true returns exactly those rows (the Ledger page reads it).
+    const onlyFlagged = await api<ContributionRecord[]>(
+      server.url,
+      "GET",
+      `/api/contributions?run=${id}&flagged=true`,
+    );
+    expect(onlyFlagged.body.map((c) => `${c.round}:${c.nodeId}`)).to.deep.equal(
+      flaggedRows.map((c) => `${c.round}:${c.nodeId}`),
+    );
+    // Each attacker has one update-anomaly alert, raised once and cleared when the run ended.
+    const alerts = (
+      await api<{ alerts: Alert[] }>(server.url, "GET", `/api/alerts?run=${id}&status=all`)
+    ).body.alerts.filter((a) => a.kind === "update-anomaly");
+    for (const node of byzantine) {
+      const mine = alerts.filter((a) => a.nodeId === node);
+      expect(mine, `${node}'s alerts`).to.have.length(1);
+      expect(mine[0]!.clearedAt, "cleared at the run's end").to.be.a("number");
+      expect(mine[0]!.message).to.match(/outlier against the run's history: norm z \+\d/);
+    }
   });
 
   it("screens nothing under secure aggregation: the coordinator never holds an update", async () => {
