@@ -9,6 +9,7 @@ import {
   foldRound,
   roundConditions,
 } from "../../backend/src/alerts/round-alert-rules.js";
+import { SystemMonitor } from "../../backend/src/alerts/system-monitor.js";
 import { parseWebhookTargets } from "../../backend/src/alerts/webhook-payload.js";
 import { WebhookSender } from "../../backend/src/alerts/webhook-sender.js";
 import { loadConfig } from "../../backend/src/config.js";
@@ -232,6 +233,34 @@ for (const d of dialects) {
     });
   });
 }
+
+describe("coordinator-wide checks", () => {
+  it("raises disk-nearly-full below the free-space rule and clears it above; chain-unreachable after its delay", async () => {
+    const dir = tempDir("fl-alerts-");
+    const db = new SqliteDatabase(path.join(dir, "s.sqlite"));
+    await migrate(db);
+    const center = new AlertCenter(db, new RunEvents(db), { webhooks: [] });
+    let chain = {
+      reachable: false,
+      rpcUrl: "http://127.0.0.1:1",
+      error: "refused",
+      checkedAt: 1,
+      ageMs: 0,
+    };
+    const opts = { intervalMs: 1000, chainUnreachableMs: 0, diskFreePercent: 100, dataDir: dir };
+    const active = async () =>
+      (await alertsRepo.list(db, { status: "active", limit: 10 })).map((a) => a.kind).sort();
+    // Every disk has less than 100% free.
+    await new SystemMonitor(db, center, () => chain, opts).check();
+    expect(await active()).to.deep.equal(["chain-unreachable", "disk-nearly-full"]);
+    chain = { ...chain, reachable: true, checkedAt: Date.now() };
+    await new SystemMonitor(db, center, () => chain, { ...opts, diskFreePercent: 0 }).check();
+    expect(await active()).to.deep.equal([]);
+    const all = await alertsRepo.list(db, { status: "all", limit: 10 });
+    expect(all.find((a) => a.kind === "disk-nearly-full")!.message).to.match(/% free \(/);
+    await db.close();
+  });
+});
 
 describe("webhook sender", () => {
   let db: SqlDatabase;

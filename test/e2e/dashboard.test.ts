@@ -605,7 +605,71 @@ describe("dashboard (headless Chromium)", function () {
         runNodes.map((n) => `${n.samples.toLocaleString("en-US")} samples`),
       );
       for (const n of runNodes) expect(n.histogram.reduce((s, c) => s + c, 0)).to.equal(n.samples);
+      // What each node's update cost, per round (simulated nodes: time and bytes, measured here).
+      await until(
+        "the per-round resources",
+        async () => (await rowCount(page, "round-resources")) >= 3,
+      );
       await shot(page, "nodes");
+    });
+
+    it("counts an active alert in the header and acknowledges it on the Alerts page", async () => {
+      const post = async (p: string, body?: unknown) => {
+        const res = await fetch(`${coordinator.url}/api${p}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        expect(res.status, await res.clone().text()).to.be.oneOf([200, 201]);
+        return (await res.json()) as { id: string };
+      };
+      // Softmax regression on Fashion-MNIST at learning rate 10 diverges in its first round.
+      const run = await post("/runs", {
+        dataset: "fashion-mnist",
+        trainLimit: 1000,
+        model: "logreg",
+        partition: { kind: "iid" },
+        numNodes: 3,
+        fraction: 1,
+        rounds: 50,
+        localEpochs: 2,
+        batchSize: 10,
+        learningRate: 10,
+        strategy: { name: "fedavg" },
+        seed: 4,
+      });
+      interface Listed {
+        alerts: { id: number; kind: string; clearedAt: number | null }[];
+      }
+      const [alert] = await until("loss-diverging raised", async () => {
+        const l = await api<Listed>(`/alerts?run=${run.id}&status=active`);
+        const found = l.alerts.filter((a) => a.kind === "loss-diverging");
+        return found.length > 0 && found;
+      });
+      // Paused, the run keeps its alert active (a finished run's round alerts are cleared).
+      await post(`/runs/${run.id}/pause`);
+      await page.goto(`${dashboard.url}/#/alerts?status=unacknowledged`);
+      const badge = page.getByTestId("alert-badge");
+      await badge.waitFor();
+      expect(await badge.textContent()).to.contain("1");
+      const row = page.getByTestId("alert-row").filter({ hasText: "loss-diverging" });
+      await row.waitFor();
+      expect(await row.textContent()).to.contain("lower learning rate");
+      await shot(page, "alerts");
+      await page.getByTestId(`acknowledge-${alert!.id}`).click();
+      await until("the acknowledgement", async () => {
+        const l = await api<{ alerts: { id: number; acknowledgedAt: number | null }[] }>(
+          `/alerts?run=${run.id}`,
+        );
+        return l.alerts.find((a) => a.id === alert!.id)?.acknowledgedAt !== null;
+      });
+      await badge.waitFor({ state: "hidden" });
+      // Stopped, the run ends and its alert is cleared.
+      await post(`/runs/${run.id}/stop`);
+      await until("the alert cleared", async () => {
+        const l = await api<Listed>(`/alerts?run=${run.id}`);
+        return l.alerts.find((a) => a.id === alert!.id)?.clearedAt !== null;
+      });
     });
 
     it("claims as a node from the injected wallet: pending, confirmed, balance changed on chain", async () => {
@@ -701,7 +765,7 @@ describe("dashboard (headless Chromium)", function () {
       await page.goto(`${dashboard.url}/#/`);
       await until(
         "the totals",
-        async () => (await page.getByTestId("total-runs").textContent()) === "2",
+        async () => (await page.getByTestId("total-runs").textContent()) === "3",
       );
       await until(
         "the chain's contributions",
@@ -729,6 +793,7 @@ describe("dashboard (headless Chromium)", function () {
         "training",
         "training-privacy",
         "nodes",
+        "alerts",
         "ledger",
         "rewards",
       ]) {
