@@ -218,7 +218,28 @@ describe("alerts", function () {
     const path = `/api/alerts/${target.id}/acknowledge`;
     expect((await api(url, "POST", path)).status).to.equal(401);
     const auth = { authorization: `Bearer ${TOKEN}` };
+    // The alert stream: a client may hold 8; the change arrives on them as an `alert` event.
+    const streams = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(`${url}/api/alerts/events`)),
+    );
+    expect(streams.map((r) => r.status)).to.deep.equal(Array(8).fill(200));
+    expect((await fetch(`${url}/api/alerts/events`)).status).to.equal(429);
+    const reader = streams[0]!.body!.getReader();
     const acked = await api<Alert>(url, "POST", path, undefined, auth);
+    let text = "";
+    while (!text.includes("event: alert")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const data = JSON.parse(/event: alert\ndata: (.*)\n/.exec(text)![1]!) as {
+      change: string;
+      alert: Alert;
+    };
+    expect(data.change).to.equal("acknowledged");
+    expect(data.alert.id).to.equal(target.id);
+    await reader.cancel();
+    await Promise.all(streams.slice(1).map((r) => r.body!.cancel()));
     expect(acked.status).to.equal(200);
     expect(acked.body.acknowledgedAt).to.be.a("number");
     const again = await api<Alert>(url, "POST", path, undefined, auth);

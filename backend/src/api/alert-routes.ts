@@ -10,13 +10,15 @@ export const AlertIdParam = z.object({
   id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
 });
 
-/** Open alert streams in all (each holds a socket; the dashboard needs one per tab). */
+/** Open alert streams in all, and per client address (each holds a socket; a tab needs one). */
 const MAX_ALERT_STREAMS = 64;
+const MAX_ALERT_STREAMS_PER_CLIENT = 8;
 
 /** GET /api/alerts, POST /api/alerts/:id/acknowledge (admin), GET /api/alerts/events (SSE). */
 export function alertRoutes(deps: { db: SqlDatabase; alerts: AlertCenter }): Router {
   const router = Router();
   let streams = 0;
+  const byClient = new Map<string, number>();
   router.get("/alerts", async (req, res) => {
     const q = AlertsQuery.parse(req.query);
     const [rows, counts] = await Promise.all([
@@ -26,15 +28,23 @@ export function alertRoutes(deps: { db: SqlDatabase; alerts: AlertCenter }): Rou
     res.json({ alerts: rows.map(({ key: _k, ...a }) => a), counts });
   });
   router.get("/alerts/events", (req, res) => {
-    if (streams >= MAX_ALERT_STREAMS) {
+    const client = req.socket.remoteAddress ?? "unknown";
+    const mine = byClient.get(client) ?? 0;
+    if (streams >= MAX_ALERT_STREAMS || mine >= MAX_ALERT_STREAMS_PER_CLIENT) {
       throw new HttpError(
         429,
         "too_many_streams",
-        `at most ${MAX_ALERT_STREAMS} alert streams are open at once; close some first`,
+        `at most ${MAX_ALERT_STREAMS_PER_CLIENT} alert streams per client and ${MAX_ALERT_STREAMS} in all are open at once; close some first`,
       );
     }
     streams++;
-    stream(req, res, deps.alerts, () => streams--);
+    byClient.set(client, mine + 1);
+    stream(req, res, deps.alerts, () => {
+      streams--;
+      const left = (byClient.get(client) ?? 1) - 1;
+      if (left > 0) byClient.set(client, left);
+      else byClient.delete(client);
+    });
   });
   router.post("/alerts/:id/acknowledge", async (req, res) => {
     const { id } = AlertIdParam.parse(req.params);
