@@ -101,6 +101,17 @@ describe("alert rules", () => {
     expect(kinds([...three, without, round(5, 0.8, 0.5, ok)])).to.deep.equal([]);
   });
 
+  it("valid updates a robust rule left out are not failures (Krum keeps 1 of 5 by design)", () => {
+    const krum = [
+      update("a", true),
+      ...["b", "c", "d", "e"].map((n) =>
+        update(n, false, { reason: "krum: not selected", filteredOut: true }),
+      ),
+    ];
+    const rs = [1, 2, 3].map((n) => round(n, 0.8, 0.5, krum));
+    expect(kinds(rs)).to.deep.equal([]);
+  });
+
   it("an anomalous update, per node, until its next screened update is not", () => {
     const anomaly = (flagged: boolean) => ({
       anomaly: {

@@ -6,7 +6,10 @@ import type { AlertCondition } from "./alert-center.js";
 export interface RoundAlertState {
   best: { round: number; accuracy: number } | null;
   lowest: { round: number; loss: number } | null;
-  /** Rounds in a row each node's update was rejected (rounds it was not chosen in don't count). */
+  /**
+   * Rounds in a row each node's update was rejected (rounds it was not chosen in don't count, nor
+   * updates a robust rule or the screening left out: those were valid).
+   */
   streaks: Map<string, { rounds: number; lastReason: string }>;
   /** Nodes whose latest screened update was flagged anomalous, with that round's scores. */
   flagged: Map<string, { round: number; normZ: number | null; cosineZ: number | null }>;
@@ -40,7 +43,8 @@ export function foldRound(s: RoundAlertState, r: RoundRecord): void {
     if (!s.lowest || r.testLoss < s.lowest.loss) s.lowest = { round: r.round, loss: r.testLoss };
   }
   for (const u of r.updates) {
-    if (u.accepted) s.streaks.delete(u.nodeId);
+    // Left out by a robust rule or the screening: the node delivered a valid update.
+    if (u.accepted || u.filteredOut) s.streaks.delete(u.nodeId);
     else {
       const was = s.streaks.get(u.nodeId)?.rounds ?? 0;
       s.streaks.set(u.nodeId, { rounds: was + 1, lastReason: u.reason ?? "no reason given" });
@@ -148,7 +152,7 @@ function lossDiverging(rules: AlertRules, s: RoundAlertState, r: RoundRecord): R
 function nodesFailing(rules: AlertRules, r: RoundRecord): Raised | undefined {
   const chosen = r.participants.length;
   if (rules.failedFraction === null || chosen === 0) return undefined;
-  const failed = r.updates.filter((u) => !u.accepted);
+  const failed = r.updates.filter((u) => !u.accepted && !u.filteredOut);
   if (failed.length / chosen <= rules.failedFraction) return undefined;
   const reasons = [...new Set(failed.map((u) => u.reason ?? "no update"))].slice(0, 3).join("; ");
   return {

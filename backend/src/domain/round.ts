@@ -53,6 +53,11 @@ export const UpdateOutcome = z.object({
   wallet: z.string(),
   accepted: z.boolean(),
   reason: z.string().optional(),
+  /**
+   * Valid, but left out by the strategy's robust rule (Krum, trimmed mean...) or the anomaly
+   * screening: not a failure of the node (the alert rules on failing nodes do not count it).
+   */
+  filteredOut: z.boolean().optional(),
   samples: z.number(),
   /** What the node reported; informational only, never used for rewards (null: none). */
   reportedTrainLoss: z.number().nullable(),

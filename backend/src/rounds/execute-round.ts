@@ -115,6 +115,7 @@ function keepIncluded(accepted: Accepted, excluded: ReadonlyMap<string, string>)
     if (reason !== undefined) {
       outcome.accepted = false;
       outcome.reason = reason;
+      outcome.filteredOut = true;
     }
   }
   return accepted.filter((a) => a.outcome.accepted);

@@ -62,6 +62,7 @@ export async function screenUpdates(
     if (a.excluded) {
       outcome.accepted = false;
       outcome.reason = why;
+      outcome.filteredOut = true;
     }
   });
   if (flagged.length > 0) {

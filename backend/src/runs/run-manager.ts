@@ -185,6 +185,8 @@ export class RunManager {
     const active = this.active.get(id);
     if (active && action !== "resume") active.halt = true;
     await this.deps.events.publish({ type: "run-status", runId: id, status: to });
+    // A run stopped while paused or queued has no loop to end: its alerts are cleared here.
+    if (!active && isFinished(to)) await this.clearAlertsIfEnded(id);
     if (action === "resume") await this.pump();
     return (await runsRepo.get(this.deps.db, id))!;
   }
