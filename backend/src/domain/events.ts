@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Alert, AlertChange } from "./alert.js";
+import { AgentResourceReport } from "./round.js";
 import { RunStatus } from "./run.js";
 
 /** Server-Sent Events on GET /api/runs/:id/events (event name = `type`). */
@@ -25,16 +26,8 @@ export const RunEvent = z.discriminatedUnion("type", [
     batch: z.number().int(),
     batches: z.number().int(),
     loss: z.number(),
-    /** Remote agents: their resource use (see AgentResources). */
-    resources: z
-      .object({
-        cpuPercent: z.number(),
-        rssBytes: z.number(),
-        trainingMs: z.number(),
-        uploadBytes: z.number(),
-        latencyMs: z.number().nullable(),
-      })
-      .optional(),
+    /** Remote agents: their resource use. */
+    resources: AgentResourceReport.optional(),
   }),
   z.object({
     type: z.literal("node-finished"),

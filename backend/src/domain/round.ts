@@ -30,6 +30,22 @@ export const UpdateAnomaly = z.object({
 });
 export type UpdateAnomaly = z.infer<typeof UpdateAnomaly>;
 
+/** What a node agent reports of its own resource use with each progress message. */
+export const AgentResourceReport = z
+  .object({
+    /** Process CPU use since the task started (100 = one core). */
+    cpuPercent: z.number().nonnegative().max(100_000),
+    rssBytes: z.number().int().nonnegative(),
+    /** Since the task started. */
+    trainingMs: z.number().nonnegative(),
+    /** Bytes of its previous upload (0: none yet). */
+    uploadBytes: z.number().int().nonnegative(),
+    /** Round trip of its last request to the coordinator (null: none measured yet). */
+    latencyMs: z.number().nonnegative().nullable(),
+  })
+  .strict();
+export type AgentResourceReport = z.infer<typeof AgentResourceReport>;
+
 /**
  * What a node's training of this update cost, as its agent reported it (cpu, memory, latency:
  * null for simulated nodes, which share the coordinator's workers) and as the coordinator saw it.

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { bytesToHex, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
 import { z } from "zod";
 import { keccak256Bytes } from "./keccak.js";
-import { ModelKind, DatasetName } from "../domain/index.js";
+import { AgentResourceReport, ModelKind, DatasetName } from "../domain/index.js";
 import { SecAggConfigSchema } from "../secagg/index.js";
 
 export const AGENT_HEADERS = {
@@ -203,21 +203,9 @@ export type SecAggPoll = (typeof SECAGG_POLLS)[number];
 /** An agent declining a task below its operator's privacy floor, and why. */
 export const AgentRefusal = z.object({ reason: z.string().min(1).max(500) }).strict();
 
-/** What an agent reports of its own resource use with each progress message. */
-export const AgentResources = z
-  .object({
-    /** Process CPU use since the task started (100 = one core). */
-    cpuPercent: z.number().nonnegative().max(100_000),
-    rssBytes: z.number().int().nonnegative(),
-    /** Since the task started. */
-    trainingMs: z.number().nonnegative(),
-    /** Bytes of its previous upload (0: none yet). */
-    uploadBytes: z.number().int().nonnegative(),
-    /** Round trip of its last request to the coordinator (null: none measured yet). */
-    latencyMs: z.number().nonnegative().nullable(),
-  })
-  .strict();
-export type AgentResources = z.infer<typeof AgentResources>;
+/** What an agent reports of its own resource use with each progress message (domain/round.ts). */
+export const AgentResources = AgentResourceReport;
+export type AgentResources = AgentResourceReport;
 
 export const AgentProgress = z
   .object({
