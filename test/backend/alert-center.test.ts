@@ -7,6 +7,7 @@ import { AlertCenter } from "../../backend/src/alerts/alert-center.js";
 import {
   emptyRoundAlertState,
   foldRound,
+  holdAcrossRounds,
   roundConditions,
 } from "../../backend/src/alerts/round-alert-rules.js";
 import { SystemMonitor } from "../../backend/src/alerts/system-monitor.js";
@@ -131,6 +132,25 @@ describe("alert rules", () => {
     expect(kinds([round(1, 0.8, 0.5, flagged), later, clean])).to.deep.equal([]);
     const off = { ...DEFAULT_ALERT_RULES, anomalousUpdates: false };
     expect(kinds([round(1, 0.8, 0.5, flagged)], off)).to.deep.equal([]);
+  });
+
+  it("a condition that comes and goes stays one alert until it has been quiet for clearAfterRounds", () => {
+    const s = emptyRoundAlertState();
+    const aBad = [update("a", false), update("b", false), update("c", false), update("d", true)];
+    const seq = [aBad, ok, aBad, ok, ok, ok].map((u, i) => round(i + 1, 0.8, 0.5, u));
+    const held = seq.map((r) => {
+      foldRound(s, r);
+      const now = roundConditions("run-x", DEFAULT_ALERT_RULES, s, undefined);
+      return holdAcrossRounds(s, now, 3).map((c) => c.kind);
+    });
+    expect(held).to.deep.equal([
+      ["nodes-failing"],
+      ["nodes-failing"],
+      ["nodes-failing"],
+      ["nodes-failing"],
+      ["nodes-failing"],
+      [],
+    ]);
   });
 
   it("the privacy budget at 90% of maxEpsilon", () => {

@@ -295,6 +295,8 @@ describe("alerts: node agents killed mid-round", function () {
       // Long enough local training (~1-3 s) that the agents die holding their round-2 task.
       localEpochs: 25,
       roundTimeoutMs: 4000,
+      // Cleared by the first good round (the default waits 3: alert-center.test.ts).
+      alerts: { clearAfterRounds: 1 },
     } satisfies CreateRunRequest);
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const id = created.body.id;

@@ -16,6 +16,8 @@ export interface RoundAlertState {
   latest: RoundRecord | null;
   /** privacy.maxEpsilon ended the run before this round. */
   budgetStop: { round: number; projected: number | null } | null;
+  /** Conditions held after the last round, and for how many rounds each has not held since. */
+  held: Map<string, { condition: AlertCondition; quietRounds: number }>;
 }
 
 export function emptyRoundAlertState(): RoundAlertState {
@@ -26,6 +28,7 @@ export function emptyRoundAlertState(): RoundAlertState {
     flagged: new Map(),
     latest: null,
     budgetStop: null,
+    held: new Map(),
   };
 }
 
@@ -189,4 +192,25 @@ function privacyBudget(
     message: `Privacy budget nearly spent: epsilon ${spent.toPrecision(4)} after round ${r.round} is ${pct(spent / cap)} of maxEpsilon ${cap} (rule: ${pct(rules.epsilonWarnFraction)}).`,
     action,
   };
+}
+
+/**
+ * Hysteresis, once per round: a condition that held keeps holding until it has been false for
+ * `clearAfterRounds` rounds in a row, so one that comes and goes stays one alert.
+ */
+export function holdAcrossRounds(
+  s: RoundAlertState,
+  now: readonly AlertCondition[],
+  clearAfterRounds: number,
+): AlertCondition[] {
+  const out = new Map(now.map((c) => [c.key, c]));
+  for (const [key, h] of s.held) {
+    if (out.has(key)) continue;
+    h.quietRounds++;
+    if (h.quietRounds < clearAfterRounds) out.set(key, h.condition);
+    else s.held.delete(key);
+  }
+  for (const c of now)
+    s.held.set(c.key, { condition: s.held.get(c.key)?.condition ?? c, quietRounds: 0 });
+  return [...out.values()];
 }

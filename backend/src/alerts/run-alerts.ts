@@ -1,10 +1,11 @@
 import type { RoundRecord, RunConfig } from "../domain/index.js";
 import { roundsRepo } from "../store/repos/rounds-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
-import type { AlertCenter } from "./alert-center.js";
+import type { AlertCenter, AlertCondition } from "./alert-center.js";
 import {
   emptyRoundAlertState,
   foldRound,
+  holdAcrossRounds,
   roundConditions,
   runScope,
   type RoundAlertState,
@@ -24,9 +25,8 @@ export class RunAlerts {
   ) {}
 
   async afterRound(runId: string, config: RunConfig, record: RoundRecord): Promise<void> {
-    const state = await this.state(runId, record.round);
-    foldRound(state, record);
-    await this.evaluate(runId, config, state);
+    const state = await this.state(runId, config, record.round);
+    await this.center.sync(runScope(runId), advance(runId, config, state, record));
   }
 
   /** privacy.maxEpsilon ends the run before `round` (the alert says so; it clears at the run's end). */
@@ -36,9 +36,12 @@ export class RunAlerts {
     round: number,
     projected: number | null,
   ): Promise<void> {
-    const state = await this.state(runId, round);
+    const state = await this.state(runId, config, round);
     state.budgetStop = { round, projected };
-    await this.evaluate(runId, config, state);
+    const now = roundConditions(runId, config.alerts, state, config.privacy?.maxEpsilon);
+    const held = [...state.held.values()].map((h) => h.condition);
+    const keys = new Set(now.map((c) => c.key));
+    await this.center.sync(runScope(runId), [...now, ...held.filter((c) => !keys.has(c.key))]);
   }
 
   async runEnded(runId: string): Promise<void> {
@@ -46,20 +49,27 @@ export class RunAlerts {
     await this.center.clearUnder(runScope(runId));
   }
 
-  private async evaluate(runId: string, config: RunConfig, state: RoundAlertState): Promise<void> {
-    const holding = roundConditions(runId, config.alerts, state, config.privacy?.maxEpsilon);
-    await this.center.sync(runScope(runId), holding);
-  }
-
   /** The run's state from its rounds before `round` (a restart resumes from the store). */
-  private async state(runId: string, round: number): Promise<RoundAlertState> {
+  private async state(runId: string, config: RunConfig, round: number): Promise<RoundAlertState> {
     let s = this.states.get(runId);
     if (!s) {
       s = emptyRoundAlertState();
       const earlier = (await roundsRepo.list(this.db, runId)).filter((r) => r.round < round);
-      for (const r of earlier.sort((a, b) => a.round - b.round)) foldRound(s, r);
+      for (const r of earlier.sort((a, b) => a.round - b.round)) advance(runId, config, s, r);
       this.states.set(runId, s);
     }
     return s;
   }
+}
+
+/** Folds a round in and returns what holds after it (with the rounds-long hysteresis). */
+function advance(
+  runId: string,
+  config: RunConfig,
+  state: RoundAlertState,
+  record: RoundRecord,
+): AlertCondition[] {
+  foldRound(state, record);
+  const now = roundConditions(runId, config.alerts, state, config.privacy?.maxEpsilon);
+  return holdAcrossRounds(state, now, config.alerts.clearAfterRounds);
 }

@@ -24,6 +24,11 @@ export const AlertRules = z
     epsilonWarnFraction: z.number().gt(0).max(1).nullable().default(0.9),
     /** Alert on updates flagged anomalous (see RunConfig.anomaly). */
     anomalousUpdates: z.boolean().default(true),
+    /**
+     * A round alert clears only after its condition has been false this many rounds in a row, so
+     * a condition that comes and goes (a noisy run) stays one alert instead of many.
+     */
+    clearAfterRounds: z.number().int().min(1).max(1000).default(3),
   })
   .strict();
 export type AlertRules = z.output<typeof AlertRules>;
