@@ -333,6 +333,12 @@ describe("attacks on the API and through remote agents (real chain)", function (
       ),
     ];
     try {
+      // Only these three online: an agent of an earlier test counts as online for a few seconds
+      // after its last call, and a round that chose it would wait out its timeout.
+      await until("the three agents, and only them, online", async () => {
+        const ids = stack.coord.hub.online().map((n) => n.nodeId);
+        return ids.join() === "announces-more,claims-more,honest-node";
+      });
       const run = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
         dataset: "synthetic",
         model: "logreg",
