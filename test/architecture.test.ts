@@ -103,6 +103,7 @@ describe("architecture", () => {
       "audit/recompute/recompute-types.ts",
       "audit/recompute/http-source.ts",
       "engine/models/forward.ts",
+      "engine/models/model-ref.ts",
       "engine/weights.ts",
       "chain/ledger-events.ts",
       "chain/redact-url.ts",

@@ -36,6 +36,8 @@ export interface CoordinatorConfig {
   logLevel: Env["LOG_LEVEL"];
   logFormat: Env["LOG_FORMAT"];
   repoRoot: string;
+  /** Where own-data paths of run requests are resolved (FEDLEDGER_DATA_ROOT). */
+  dataRoot: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     port: e.COORDINATOR_PORT,
     rpcUrl,
     dataDir: path.resolve(e.DATA_DIR ?? path.join(repoRoot, "data")),
+    dataRoot: path.resolve(e.FEDLEDGER_DATA_ROOT ?? path.join(repoRoot, "datasets")),
     databaseUrl: e.DATABASE_URL,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     adminToken: e.ADMIN_TOKEN,

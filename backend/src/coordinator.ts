@@ -132,6 +132,7 @@ export async function createCoordinator(
     keepRoundArtifacts: deps.keepRoundArtifacts,
     limits: config.limits,
     workers: config.trainingWorkers ?? os.availableParallelism(),
+    dataRoot: config.dataRoot,
   });
   const drain = requestDrain();
   const app = createApp({
@@ -416,7 +417,7 @@ function apiRouters(p: ApiParts): Router[] {
     archiveRoutes({ db, runs }),
     exportRoutes({ db, runs }),
     presetRoutes({ db }),
-    artifactRoutes({ db, artifacts }),
+    artifactRoutes({ db, artifacts, dataRoot: config.dataRoot }),
     runRoutes({
       db,
       runs,

@@ -65,6 +65,13 @@ export const COORDINATOR_VARS = {
     meaning: "SQLite store",
     readBy: COORD_AUDIT,
   }),
+  FEDLEDGER_DATA_ROOT: spec({
+    schema: z.string().optional(),
+    shown: "`datasets/`",
+    meaning:
+      "The folder a run's own data paths (`data.train`, `data.validation`, `data.test`) are resolved in; nothing outside it is read",
+    readBy: ["coordinator"],
+  }),
   SQLITE_SYNCHRONOUS: spec({
     schema: z.enum(["normal", "full"]).default("normal"),
     shown: "`normal`",

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   setLogLevel(config.logLevel);
   const coordinator = await createCoordinator(config, {
-    engineFactory: runEngineFactory({ workers: config.trainingWorkers }),
+    engineFactory: runEngineFactory({
+      workers: config.trainingWorkers,
+      dataRoot: config.dataRoot,
+    }),
     engineInfo: describeEngine,
   });
   log.info(`store: ${coordinator.db.location}`);

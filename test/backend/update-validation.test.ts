@@ -27,6 +27,31 @@ describe("update validation", () => {
     expect(v).to.deep.equal({ accepted: true });
   });
 
+  it("names the model's tensors: the shapes a wrong-length update should have had, the tensor of a NaN", async () => {
+    const layers = [
+      { name: "dense.kernel", shape: [1, 3] },
+      { name: "dense.bias", shape: [1] },
+    ];
+    const short = Float32Array.from([1, 2, 3]);
+    const v1 = await validateUpdate(
+      { nodeId: "sim-1", wallet: node.address, weights: short, signed: await signed(short) },
+      { ...expectCtx, layers },
+    );
+    expect(v1).to.deep.equal({
+      accepted: false,
+      reason: "wrong shape: 3 parameters, expected 4 (dense.kernel [1×3], dense.bias [1])",
+    });
+    const nan = Float32Array.from([1, 2, 3, Number.NaN]);
+    const v2 = await validateUpdate(
+      { nodeId: "sim-1", wallet: node.address, weights: nan, signed: await signed(nan) },
+      { ...expectCtx, layers },
+    );
+    expect(v2).to.deep.equal({
+      accepted: false,
+      reason: "non-finite value (NaN) at dense.bias [1] value 0",
+    });
+  });
+
   const cases: [string, () => Promise<Parameters<typeof validateUpdate>[0]>, RegExp][] = [
     [
       "wrong shape",

@@ -10,7 +10,8 @@ import {
   unflattenWeights,
   type ModelKind,
 } from "../../backend/src/engine/index.js";
-import { crossEntropy, forward } from "../../backend/src/engine/models/forward.js";
+import { crossEntropy } from "../../backend/src/engine/models/forward.js";
+import { forward } from "../../backend/src/engine/models/model-ref.js";
 import { Rng } from "../../backend/src/engine/rng.js";
 import {
   winogradConv,

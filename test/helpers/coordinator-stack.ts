@@ -61,8 +61,9 @@ export async function startCoordinator(
   env: Record<string, string>,
   opts: Pick<StackOptions, "workers" | "outbox" | "webhookSender"> = {},
 ): Promise<Coordinator> {
-  const coord = await createCoordinator(loadConfig(env), {
-    engineFactory: runEngineFactory({ workers: opts.workers ?? 2 }),
+  const config = loadConfig(env);
+  const coord = await createCoordinator(config, {
+    engineFactory: runEngineFactory({ workers: opts.workers ?? 2, dataRoot: config.dataRoot }),
     engineInfo: describeEngine,
     outbox: opts.outbox ?? { baseDelayMs: 50, maxDelayMs: 500, idleMs: 50 },
     apiMiddleware: [openApiConformance],

@@ -11,14 +11,16 @@ import { reservedNodeIdReason } from "../nodes/node-registration.js";
 
 const log = componentLogger("agent");
 
-export const NODE_USAGE = `usage: fedledger node --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir> [--node-id <id>] [--workers <n>] [--chain-rpc <url> [--ledger <0x…>]]
+export const NODE_USAGE = `usage: fedledger node --coordinator <url> (--key <0x…> | --key-file <file> | --keystore <file>) --data <slice|dir|file> [--label <column>] [--node-id <id>] [--workers <n>] [--chain-rpc <url> [--ledger <0x…>]]
        [--require-secure] [--max-clip-norm <C>] [--min-noise <z>] [--min-secagg-threshold <t>]
 
   --coordinator  the coordinator's base URL, e.g. http://127.0.0.1:8000
   --key          the node wallet's private key (hex); or --key-file with it, or --keystore (V3 JSON,
                  password in NODE_KEYSTORE_PASSWORD)
   --data         mnist:<start>-<end>, fashion-mnist:<start>-<end>, synthetic:<start>-<end>, a whole
-                 dataset name, or a directory of MNIST-format idx files
+                 dataset name, a directory of MNIST-format idx files, or your own data: a folder of
+                 class subfolders of PNG/JPEG images, or a .csv/.tsv table with a header row
+  --label        a table's class column (default "label")
   --node-id      the node's id (default node-<first 8 hex digits of the wallet address>)
   --workers      training worker threads (default 1)
   --chain-rpc    JSON-RPC URL of the ledger's chain: in secure rounds, check every peer's keys against
@@ -37,6 +39,7 @@ export const NODE_USAGE = `usage: fedledger node --coordinator <url> (--key <0x�
 const Args = z.object({
   coordinator: z.url({ message: "--coordinator must be a URL such as http://127.0.0.1:8000" }),
   data: z.string().min(1),
+  label: z.string().min(1).max(200).optional(),
   key: z.string().optional(),
   "key-file": z.string().optional(),
   keystore: z.string().optional(),
@@ -64,6 +67,7 @@ function parse(argv: string[]) {
       "key-file": { type: "string" },
       keystore: { type: "string" },
       data: { type: "string" },
+      label: { type: "string" },
       "node-id": { type: "string" },
       workers: { type: "string" },
       "chain-rpc": { type: "string" },
@@ -119,7 +123,7 @@ async function runAgent(a: z.infer<typeof Args>): Promise<void> {
     coordinator: a.coordinator,
     account,
     nodeId: a["node-id"] ?? defaultNodeId(account.address),
-    data: parseAgentData(a.data),
+    data: parseAgentData(a.data, a.label ? { label: a.label } : {}),
     workers: a.workers,
     ...(a["chain-rpc"] ? { chainRpc: a["chain-rpc"] } : {}),
     ...(a.ledger ? { ledger: a.ledger as `0x${string}` } : {}),

@@ -1,6 +1,17 @@
 import { privatizeUpdate } from "../privacy/private-update.js";
 import type { LocalAccount } from "viem";
-import { TrainingPool, labelHistogram, loadDataset, type EngineInfo } from "../engine/index.js";
+import {
+  TrainingPool,
+  engineInfo,
+  labelHistogram,
+  loadDataset,
+  modelLabel,
+  type DatasetSpec,
+  type EngineInfo,
+} from "../engine/index.js";
+import { countCsvLabels } from "../engine/datasets/csv-labels.js";
+import { DataSourceError } from "../engine/datasets/data-source-error.js";
+import { scanImageFolder } from "../engine/datasets/image-folder.js";
 import {
   AGENT_HEADERS,
   AgentTask,
@@ -97,9 +108,80 @@ export class NodeAgent {
     this.log = opts.log ?? ((l) => log.info(l));
   }
 
+  /** The own-data spec the pool's workers hold (JSON), when the node has own data. */
+  private ownSpecKey: string | undefined;
+
+  /** Own data: class counts only (no decoding); the workers start with a run's spec. */
+  private async prepareOwn(): Promise<AgentHello> {
+    const { data } = this.opts;
+    const own = data.own!;
+    let classes: string[];
+    let counts: number[];
+    let columns: string[] | undefined;
+    if (own.format === "image-folder") {
+      ({ classNames: classes, counts } = await scanImageFolder(own.path));
+    } else {
+      const table = await countCsvLabels(own.path, own.label ?? "label");
+      const m = table.counts;
+      columns = table.columns;
+      classes = [...m.keys()].sort();
+      counts = classes.map((c) => m.get(c)!);
+    }
+    const samples = counts.reduce((a, b) => a + b, 0);
+    this.indices = Int32Array.from({ length: samples }, (_, i) => i);
+    this.engine = await engineInfo();
+    this.hello = {
+      data: data.label,
+      samples,
+      histogram: counts,
+      classes,
+      ...(columns ? { columns } : {}),
+      backend: this.engine.backend,
+    };
+    this.log(
+      `data ${data.label}: ${samples} samples of ${classes.length} classes; engine ${this.engine.backend}; wallet ${this.opts.account.address}`,
+    );
+    return this.hello;
+  }
+
+  /**
+   * Why this node's data cannot serve `task` (undefined: it can). Own data is loaded with the
+   * run's spec (once per spec; the workers restart with it), so a folder or table that does not
+   * fit the run (other classes, columns, image size) is refused with what differs.
+   */
+  private async dataMisfit(task: AgentTask): Promise<string | undefined> {
+    const own = this.opts.data.own;
+    if (!own)
+      return task.data
+        ? `this node holds ${this.opts.data.label}; the run trains on its own data "${task.data.name}"`
+        : undefined;
+    if (!task.data)
+      return `this node holds its own data (${this.opts.data.label}); the run trains on ${task.dataset}`;
+    const key = JSON.stringify(task.data);
+    if (key === this.ownSpecKey) return undefined;
+    const dataset: DatasetSpec = {
+      name: "own",
+      own: { spec: task.data, files: { train: own.path } },
+    };
+    try {
+      const ds = await loadDataset("own", dataset);
+      this.indices = Int32Array.from({ length: ds.train.n }, (_, i) => i);
+    } catch (err) {
+      if (err instanceof DataSourceError)
+        return `this node's data does not fit the run: ${err.message}`;
+      throw err;
+    }
+    await this.pool?.close();
+    this.pool = new TrainingPool({ workers: this.opts.workers ?? 1 });
+    this.engine = await this.pool.start(dataset);
+    this.ownSpecKey = key;
+    return undefined;
+  }
+
   /** Loads the node's data and starts its training worker(s). */
   async prepare(): Promise<AgentHello> {
     const { data } = this.opts;
+    if (data.own) return this.prepareOwn();
     const ds = await loadDataset(data.dataset.name, data.dataset);
     const start = data.range?.start ?? 0;
     const end = Math.min(data.range?.end ?? ds.train.n, ds.train.n);
@@ -168,7 +250,7 @@ export class NodeAgent {
         });
         if (res.status === 204) continue;
         const task = AgentTask.parse(await res.json());
-        const below = floorViolation(task, this.opts.floor ?? {});
+        const below = floorViolation(task, this.opts.floor ?? {}) ?? (await this.dataMisfit(task));
         if (below) await this.refuse(task, below);
         else await this.work(task);
       } catch (err) {
@@ -238,7 +320,7 @@ export class NodeAgent {
   private async work(task: AgentTask): Promise<void> {
     const meter = new TaskMeter();
     this.log(
-      `round ${task.round} of ${task.runId}: training ${task.model}, ${task.epochs} epoch(s)`,
+      `round ${task.round} of ${task.runId}: training ${modelLabel(task.model)}, ${task.epochs} epoch(s)`,
     );
     const bytes = new Uint8Array(
       await (

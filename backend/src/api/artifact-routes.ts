@@ -17,7 +17,7 @@ import {
 } from "../artifacts/model-versions.js";
 import { tfjsModelJson, WEIGHTS_FILE } from "../artifacts/tfjs-export.js";
 import { evaluateVersion } from "../artifacts/version-evaluation.js";
-import { notFound, RunId } from "../domain/index.js";
+import { notFound, RunId, runModelRef } from "../domain/index.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { SqlDatabase } from "../store/sql-database.js";
 import { HttpError } from "./http-errors.js";
@@ -83,7 +83,7 @@ async function readOrExplain(db: SqlDatabase, store: ArtifactStore, hash: `0x${s
   }
 }
 
-type Deps = { db: SqlDatabase; artifacts: ArtifactStore };
+type Deps = { db: SqlDatabase; artifacts: ArtifactStore; dataRoot?: string };
 
 export function artifactRoutes(deps: Deps): Router {
   const router = Router();
@@ -117,7 +117,7 @@ function rawArtifactRoutes(router: Router, { db, artifacts }: Deps): void {
 }
 
 /** A run's model versions, its artifact list, and each version as a TF.js LayersModel. */
-function runModelRoutes(router: Router, { db, artifacts }: Deps): void {
+function runModelRoutes(router: Router, { db, artifacts, dataRoot }: Deps): void {
   const runOf = async (req: Request) => {
     const id = RunId.parse(req.params.id);
     const run = await runsRepo.get(db, id);
@@ -171,7 +171,7 @@ function runModelRoutes(router: Router, { db, artifacts }: Deps): void {
     const v = await versionOf(req, run.id);
     if (!v.stored) throw new HttpError(410, "artifact_pruned", `version ${v.round} was pruned`);
     res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
-    res.json(tfjsModelJson(run.config.model, WEIGHTS_FILE));
+    res.json(tfjsModelJson(runModelRef(run.config), WEIGHTS_FILE));
   });
 
   router.get(`/runs/:id/models/:round/tfjs/${WEIGHTS_FILE}`, async (req, res) => {
@@ -192,7 +192,7 @@ function runModelRoutes(router: Router, { db, artifacts }: Deps): void {
     await readOrExplain(db, artifacts, v.hash);
     res.json({
       round: v.round,
-      ...(await evaluateVersion(db, artifacts, run.id, run.config, v.hash)),
+      ...(await evaluateVersion(db, artifacts, run.id, run.config, v.hash, dataRoot)),
     });
   });
 }

@@ -4,26 +4,28 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import {
-  forward,
   loadDataset,
+  resolveModel,
   selectBackend,
   unflattenWeights,
-  type DatasetName,
-  type ModelKind,
+  type DatasetSpec,
+  type ModelRef,
 } from "../engine/index.js";
 
 interface Job {
-  dataset: DatasetName;
-  model: ModelKind;
+  dataset: DatasetSpec;
+  model: ModelRef;
   weights: Float32Array;
   batchSize: number;
 }
 
 async function evaluate(job: Job) {
   await selectBackend();
-  const ds = await loadDataset(job.dataset, { seed: 1 });
+  const ds = await loadDataset(job.dataset.name, job.dataset);
   const test = ds.test;
   const k = ds.numClasses;
+  const model = resolveModel(job.model);
+  const d = model.sampleSize;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const params = unflattenWeights(job.model, job.weights);
   let lossSum = 0;
@@ -31,9 +33,9 @@ async function evaluate(job: Job) {
     for (let s = 0; s < test.n; s += job.batchSize) {
       const m = Math.min(job.batchSize, test.n - s);
       const [loss, predicted] = tf.tidy(() => {
-        const x = tf.tensor4d(test.x.subarray(s * 784, (s + m) * 784), [m, 28, 28, 1]);
+        const x = tf.tensor2d(test.x.subarray(s * d, (s + m) * d), [m, d]);
         const y = tf.tensor1d(Int32Array.from(test.y.subarray(s, s + m)), "int32");
-        const logits = forward(job.model, params, x);
+        const logits = model.forward(params, x);
         const ce = tf.losses.softmaxCrossEntropy(
           tf.oneHot(y, k),
           logits,

@@ -3,6 +3,7 @@
 // checked against the hash the chain records before anything is written.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { runModelRef } from "../domain/index.js";
 import type { SqlExecutor } from "../store/sql-database.js";
 import { runsRepo } from "../store/repos/runs-repo.js";
 import type { ArtifactStore } from "./artifact-store.js";
@@ -41,7 +42,7 @@ export async function exportModelVersion(
   await writeFile(weightsFile, weights);
   await writeFile(
     modelJson,
-    `${JSON.stringify({ ...tfjsModelJson(run.config.model, WEIGHTS_FILE), userDefinedMetadata: { fedledger: describe(runId, version) } }, null, 2)}\n`,
+    `${JSON.stringify({ ...tfjsModelJson(runModelRef(run.config), WEIGHTS_FILE), userDefinedMetadata: { fedledger: describe(runId, version) } }, null, 2)}\n`,
   );
   return { runId, version, files: { modelJson, weights: weightsFile } };
 }

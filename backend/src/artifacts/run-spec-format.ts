@@ -4,7 +4,8 @@
 // hash. With it and the round artifacts, anyone can re-execute every loss the coordinator
 // recorded (npm run audit -- --recompute).
 import type { Hex } from "viem";
-import type { RewardSpec, RunConfig } from "../domain/index.js";
+import type { OwnDataSpecSchema, RewardSpec, RunConfig } from "../domain/index.js";
+import type { ModelRef } from "../engine/models/model-ref.js";
 
 export const RUN_SPEC_FORMAT = "fedledger.run-spec.v1";
 /** The version of the built-in models' layer specs (engine/models/spec.ts); bump on change. */
@@ -25,10 +26,18 @@ export interface RunSpecDocument {
     trainLimit: number | null;
     /** keccak256 of the training labels (uint8), the partitioner's input. */
     trainLabelsDigest: Hex;
+    /** An own dataset's resolved spec (classes, input shape, the table's encoding). */
+    own?: OwnDataSpecSchema;
   };
   /** The coordinator's validation split: keccak256 of its bytes, stored as an artifact. */
   validation: { hash: Hex; samples: number; source: string };
-  model: { kind: RunConfig["model"]; parameterCount: number; specVersion: number };
+  model: {
+    kind: RunConfig["model"];
+    /** A model sized for own data, or a declared topology: what every party builds. */
+    ref?: ModelRef;
+    parameterCount: number;
+    specVersion: number;
+  };
   engine: {
     name: "fedledger";
     version: string;
@@ -64,7 +73,7 @@ export function decodeRunSpec(bytes: Uint8Array): RunSpecDocument {
   return doc;
 }
 
-/** The validation split's bytes as stored: [n:u32][x: n*784 float32][y: n uint8]. */
+/** The validation split's bytes as stored: [n:u32][x: n*sample size float32][y: n uint8]. */
 export function encodeValidation(x: Float32Array, y: Uint8Array): Uint8Array {
   const n = y.length;
   const out = new Uint8Array(4 + x.byteLength + n);

@@ -5,12 +5,22 @@
 // the same logits (the last layer is linear; apply softmax for probabilities).
 import * as tf from "@tensorflow/tfjs";
 import type { ModelKind } from "../domain/index.js";
-import { paramSpecs } from "../engine/models/spec.js";
+import { modelLabel, paramSpecs, type ModelRef } from "../engine/models/model-ref.js";
+import { MNIST_CLASSES, MNIST_INPUT_SHAPE } from "../engine/models/spec.js";
 
 export const WEIGHTS_FILE = "weights.bin";
 
-function layers(kind: ModelKind): tf.layers.Layer[] {
-  const input = { inputShape: [28, 28, 1] };
+/** Image input is flattened first; a table row (rank 1) goes straight into the first dense layer. */
+function flatten(input: { inputShape: number[] }): tf.layers.Layer[] {
+  return input.inputShape.length > 1 ? [tf.layers.flatten({ ...input, name: "flatten" })] : [];
+}
+
+function dense1(input: { inputShape: number[] }): { inputShape?: number[] } {
+  return input.inputShape.length > 1 ? {} : input;
+}
+
+function layers(kind: ModelKind, inputShape: readonly number[], k: number): tf.layers.Layer[] {
+  const input = { inputShape: [...inputShape] };
   switch (kind) {
     case "cnn":
       return [
@@ -20,46 +30,58 @@ function layers(kind: ModelKind): tf.layers.Layer[] {
         tf.layers.maxPooling2d({ name: "pool2", poolSize: 2, strides: 2, padding: "valid" }),
         tf.layers.flatten({ name: "flatten" }),
         tf.layers.dense({ name: "fc1", units: 512, activation: "relu" }),
-        tf.layers.dense({ name: "fc2", units: 10, activation: "linear" }),
+        tf.layers.dense({ name: "fc2", units: k, activation: "linear" }),
       ];
     case "2nn":
       return [
-        tf.layers.flatten({ ...input, name: "flatten" }),
-        tf.layers.dense({ name: "fc1", units: 200, activation: "relu" }),
+        ...flatten(input),
+        tf.layers.dense({ ...dense1(input), name: "fc1", units: 200, activation: "relu" }),
         tf.layers.dense({ name: "fc2", units: 200, activation: "relu" }),
-        tf.layers.dense({ name: "fc3", units: 10, activation: "linear" }),
+        tf.layers.dense({ name: "fc3", units: k, activation: "linear" }),
       ];
     case "logreg":
       return [
-        tf.layers.flatten({ ...input, name: "flatten" }),
-        tf.layers.dense({ name: "fc", units: 10, activation: "linear" }),
+        ...flatten(input),
+        tf.layers.dense({ ...dense1(input), name: "fc", units: k, activation: "linear" }),
       ];
   }
 }
 
-const topologies = new Map<ModelKind, unknown>();
+const topologies = new Map<string, unknown>();
 
-/** The model's topology (built once per kind with TF.js itself, so it is what TF.js reads). */
-export function tfjsTopology(kind: ModelKind): unknown {
-  let t = topologies.get(kind);
+/**
+ * The model's topology: a built-in's is built once per shape with TF.js itself (so it is what
+ * TF.js reads); a declared one is the run's own topology, whose weights are in the same order.
+ */
+export function tfjsTopology(ref: ModelRef): unknown {
+  if (typeof ref !== "string" && ref.kind === "layers") {
+    const t = ref.topology as { modelTopology?: unknown } | string;
+    const parsed: unknown = typeof t === "string" ? JSON.parse(t) : t;
+    return (parsed as { modelTopology?: unknown }).modelTopology ?? parsed;
+  }
+  const key = typeof ref === "string" ? ref : JSON.stringify(ref);
+  let t = topologies.get(key);
   if (!t) {
-    const model = tf.sequential({ name: `fedledger_${kind.replace(/[^a-z0-9]/g, "")}`, layers: layers(kind) });
+    const kind = typeof ref === "string" ? ref : ref.kind;
+    const shape = typeof ref === "string" ? MNIST_INPUT_SHAPE : ref.inputShape;
+    const k = typeof ref === "string" ? MNIST_CLASSES : ref.numClasses;
+    const model = tf.sequential({ name: `fedledger_${kind.replace(/[^a-z0-9]/g, "")}`, layers: layers(kind, shape, k) });
     try {
       t = model.toJSON(undefined, false);
     } finally {
       model.dispose();
     }
-    topologies.set(kind, t);
+    topologies.set(key, t);
   }
   return t;
 }
 
-/** model.json for a version of `kind` whose weights are served as `weightsPath`. */
-export function tfjsModelJson(kind: ModelKind, weightsPath = WEIGHTS_FILE): Record<string, unknown> {
+/** model.json for a version of a model whose weights are served as `weightsPath`. */
+export function tfjsModelJson(kind: ModelRef, weightsPath = WEIGHTS_FILE): Record<string, unknown> {
   return {
     format: "layers-model",
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-    convertedBy: "FedLedger model registry",
+    convertedBy: `FedLedger model registry (${modelLabel(kind)})`,
     modelTopology: tfjsTopology(kind),
     weightsManifest: [
       {

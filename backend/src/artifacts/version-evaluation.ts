@@ -3,7 +3,8 @@
 import { Worker } from "node:worker_threads";
 import type { Hex } from "viem";
 import { z } from "zod";
-import type { RunConfig } from "../domain/index.js";
+import { ownDataSpecOf, runModelRef, type RunConfig } from "../domain/index.js";
+import { DEFAULT_DATA_ROOT, ownDataFiles } from "../data-root/own-data-files.js";
 import type { SqlExecutor } from "../store/sql-database.js";
 import type { ArtifactStore } from "./artifact-store.js";
 
@@ -19,7 +20,7 @@ export const VersionEvaluation = z.object({
 export type VersionEvaluation = z.infer<typeof VersionEvaluation>;
 
 /** Runs the evaluation worker (TypeScript sources need tsx registered in the worker too). */
-function inWorker(job: { dataset: string; model: string; weights: Float32Array; batchSize: number }) {
+function inWorker(job: { dataset: unknown; model: unknown; weights: Float32Array; batchSize: number }) {
   const here = import.meta.url;
   const ts = here.endsWith(".ts");
   const url = new URL(`./evaluation-worker${ts ? ".ts" : ".js"}`, here).href;
@@ -45,6 +46,7 @@ export async function evaluateVersion(
   runId: string,
   config: RunConfig,
   hash: Hex,
+  dataRoot = DEFAULT_DATA_ROOT,
 ): Promise<VersionEvaluation> {
   const [cached] = await db.query<{ result: string }>(
     "SELECT result FROM model_evaluations WHERE run_id = $1 AND hash = $2",
@@ -53,8 +55,17 @@ export async function evaluateVersion(
   if (cached) return VersionEvaluation.parse(JSON.parse(cached.result));
   const bytes = await store.read(hash);
   const result = await inWorker({
-    dataset: config.dataset,
-    model: config.model,
+    dataset:
+      config.dataset === "own" && config.data
+        ? {
+            name: "own",
+            own: {
+              spec: ownDataSpecOf(config.data),
+              files: await ownDataFiles(config.data, dataRoot),
+            },
+          }
+        : { name: config.dataset, seed: 1 },
+    model: runModelRef(config),
     weights: new Float32Array(bytes.slice().buffer),
     batchSize: 500,
   });

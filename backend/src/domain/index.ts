@@ -10,6 +10,8 @@ export * from "./presets.js";
 export * from "./primitives.js";
 export * from "./round.js";
 export * from "./run-config.js";
+export * from "./own-data.js";
+export * from "./run-model.js";
 export * from "./run-file.js";
 export * from "./run-lifecycle.js";
 export * from "./run.js";

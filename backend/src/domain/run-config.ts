@@ -5,6 +5,7 @@ import { z } from "zod";
 import { param } from "../catalogue/entry.js";
 import { AlertRules, AnomalySpec } from "./alert.js";
 import { Hex32, RunId } from "./primitives.js";
+import { OwnData } from "./own-data.js";
 import { DATASETS, DATASET_IDS } from "../engine/datasets/catalogue.js";
 import { MODEL_IDS } from "../engine/models/catalogue.js";
 import { ByzantineSpec } from "../fl/attacks.js";
@@ -21,6 +22,12 @@ export const DatasetName = z.enum(DATASET_IDS);
 export type DatasetName = z.infer<typeof DatasetName>;
 export const ModelKind = z.enum(MODEL_IDS);
 export type ModelKind = z.infer<typeof ModelKind>;
+/** A run's dataset: a packaged one, or "own" (the run's `data` block). */
+export const RunDataset = z.enum([...DATASET_IDS, "own"]);
+export type RunDataset = z.infer<typeof RunDataset>;
+/** A run's model: a built-in architecture (sized for the data), or "layers" (`modelTopology`). */
+export const RunModel = z.enum([...MODEL_IDS, "layers"]);
+export type RunModel = z.infer<typeof RunModel>;
 
 /** Kept for clients of the first API version: the reward part of a run request. */
 export const RewardPolicySpec = RewardSpec;
@@ -163,10 +170,17 @@ export type InitialModelSpec = z.output<typeof InitialModelSpec>;
 export const RunConfigFields = z
   .object({
     name: z.string().trim().min(1).max(120).optional(),
-    dataset: DatasetName,
+    dataset: RunDataset,
+    /** dataset "own": the user's image folder or CSV table (domain/own-data.ts). */
+    data: OwnData.optional(),
     /** Use only the first N training samples (quick experiments); all when absent. */
-    trainLimit: z.number().int().min(100).max(60_000).optional(),
-    model: ModelKind,
+    trainLimit: z.number().int().min(100).max(10_000_000).optional(),
+    model: RunModel,
+    /**
+     * model "layers": a TF.js Layers topology, the JSON `model.toJSON()` gives (Sequential, layers
+     * from the allow-list in engine/models/layers-topology.ts, at most 10 M parameters).
+     */
+    modelTopology: z.record(z.string(), z.unknown()).optional(),
     partition: PartitionSpec,
     numNodes: z.number().int().min(1).max(1000),
     fraction: z.number().gt(0).max(1),
@@ -229,7 +243,10 @@ export function participantsPerRound(numNodes: number, fraction: number): number
 }
 
 interface RuleInput {
-  dataset: DatasetName;
+  dataset: RunDataset;
+  data?: OwnData | undefined;
+  model: RunModel;
+  modelTopology?: Record<string, unknown> | undefined;
   trainLimit?: number | undefined;
   partition: z.output<typeof PartitionSpec>;
   numNodes: number;
@@ -239,6 +256,30 @@ interface RuleInput {
   byzantine?: ByzantineSpec | undefined;
   aggregation: AggregationSpec;
   nodeSource: "simulated" | "remote";
+}
+
+/** The rules tying dataset, data, model and modelTopology together. */
+function ownDataViolations(r: RuleInput): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  if (r.dataset === "own" && !r.data)
+    out.push({ path: ["data"], message: 'dataset "own" needs a data block (image folder or CSV)' });
+  if (r.dataset !== "own" && r.data)
+    out.push({ path: ["dataset"], message: 'a data block needs dataset "own"' });
+  if (r.model === "layers" && !r.modelTopology)
+    out.push({ path: ["modelTopology"], message: 'model "layers" needs modelTopology' });
+  if (r.model !== "layers" && r.modelTopology)
+    out.push({ path: ["model"], message: 'modelTopology needs model "layers"' });
+  if (r.data?.format === "csv" && r.model === "cnn")
+    out.push({
+      path: ["model"],
+      message: "the CNN needs images; use 2nn, logreg or a layers model for a table",
+    });
+  if (r.data && r.nodeSource === "simulated" && !r.data.train)
+    out.push({
+      path: ["data", "train"],
+      message: "simulated nodes train on the coordinator's data: declare data.train",
+    });
+  return out;
 }
 
 /** A rule across fields that a single field's schema cannot state, and the field to fix. */
@@ -252,7 +293,7 @@ export interface RuleViolation {
  * each next to its field) and the CLI all apply exactly these.
  */
 export function runConfigViolations(r: RuleInput): RuleViolation[] {
-  const out: RuleViolation[] = [];
+  const out: RuleViolation[] = [...ownDataViolations(r)];
   const secure = r.aggregation.mode === "secure";
   if (r.byzantine && r.byzantine.fraction > 0 && r.nodeSource === "remote") {
     out.push({
@@ -284,7 +325,9 @@ export function runConfigViolations(r: RuleInput): RuleViolation[] {
   }
   const trainSize = Math.min(
     r.trainLimit ?? Number.POSITIVE_INFINITY,
-    DATASETS.find((d) => d.id === r.dataset)?.trainSize ?? Number.POSITIVE_INFINITY,
+    (r.dataset === "own"
+      ? r.data?.resolved?.samples.train
+      : DATASETS.find((d) => d.id === r.dataset)?.trainSize) ?? Number.POSITIVE_INFINITY,
   );
   if (r.partition.kind === "shards" && r.numNodes * r.partition.shardsPerNode > trainSize) {
     out.push({

@@ -19,14 +19,22 @@ export {
   type Split,
 } from "./datasets/index.js";
 export { labelHistogram, partition, type PartitionSpec } from "./partition/index.js";
+export { MODEL_KINDS, type ModelKind, type ParamSpec } from "./models/spec.js";
 export {
-  MODEL_KINDS,
+  forward,
+  modelLabel,
   parameterCount,
   paramSpecs,
-  type ModelKind,
-  type ParamSpec,
-} from "./models/spec.js";
-export { forward } from "./models/forward.js";
+  resolveModel,
+  type ModelDef,
+  type ModelRef,
+  type ResolvedModel,
+} from "./models/model-ref.js";
+export {
+  buildLayersTopology,
+  LAYERS_ALLOW_LIST,
+  ModelTopologyError,
+} from "./models/layers-topology.js";
 export { flattenWeights, initialWeights, loadFlatWeights, unflattenWeights } from "./weights.js";
 export { deriveSeed, Rng } from "./rng.js";
 export {

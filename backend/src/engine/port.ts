@@ -2,12 +2,13 @@
  * What the coordinator needs from the training engine (backend/src/engine). Kept as an interface so
  * the round loop reads as FL logic, not as worker plumbing.
  */
-import type { ModelKind } from "./models/catalogue.js";
+import type { ModelRef } from "./models/model-ref.js";
 
 export type { ModelKind } from "./models/catalogue.js";
+export type { ModelRef } from "./models/model-ref.js";
 
 export interface TrainTask {
-  model: ModelKind;
+  model: ModelRef;
   weights: Float32Array;
   indices: Int32Array | number[];
   epochs: number;
@@ -34,12 +35,12 @@ export interface EvalOutcome {
 export interface TrainingEngine {
   train(task: TrainTask): Promise<TrainOutcome>;
   evaluate(
-    model: ModelKind,
+    model: ModelRef,
     weights: Float32Array,
     split: "test" | "validation",
   ): Promise<EvalOutcome>;
   evaluateMany(
-    model: ModelKind,
+    model: ModelRef,
     weights: Float32Array[],
     split: "test" | "validation",
   ): Promise<EvalOutcome[]>;

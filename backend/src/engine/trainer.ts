@@ -3,9 +3,9 @@
  * threads run these; tests and benchmarks may call them directly.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Split } from "./datasets/types.js";
-import { IMAGE_SIZE, NUM_CLASSES } from "./datasets/types.js";
-import { crossEntropy, forward } from "./models/forward.js";
+import { sampleSizeOf, type Split } from "./datasets/types.js";
+import { crossEntropy } from "./models/forward.js";
+import { resolveModel, type ModelRef, type ResolvedModel } from "./models/model-ref.js";
 import type { ModelKind } from "./models/spec.js";
 import { deriveSeed, Rng } from "./rng.js";
 import {
@@ -34,7 +34,7 @@ export interface TrainProgress {
 }
 
 export interface LocalTrainOptions {
-  model: ModelKind;
+  model: ModelRef;
   weights: Float32Array;
   /** Indices into `data` of the samples to train on. */
   indices: ArrayLike<number>;
@@ -68,8 +68,20 @@ function checkHyper(o: LocalTrainOptions): void {
     throw new RangeError(`proxMu must be >= 0, got ${o.proxMu}`);
 }
 
+/** The model for `data`, refusing data of another sample size or with labels beyond its classes. */
+function modelFor(ref: ModelRef, data: Split): ResolvedModel {
+  const m = resolveModel(ref);
+  const d = sampleSizeOf(data);
+  if (data.n > 0 && d !== m.sampleSize)
+    throw new RangeError(
+      `the data has ${d} values per sample, the model ${m.label} takes ${m.sampleSize} ([${m.inputShape.join(", ")}])`,
+    );
+  return m;
+}
+
 /** Copies the samples at `idx[start..end)` into preallocated x / one-hot buffers. */
 function fillBatch(
+  m: ResolvedModel,
   data: Split,
   idx: ArrayLike<number>,
   start: number,
@@ -77,14 +89,19 @@ function fillBatch(
   xb: Float32Array,
   yb: Float32Array,
 ): void {
-  yb.fill(0, 0, (end - start) * NUM_CLASSES);
+  const d = m.sampleSize;
+  const k = m.numClasses;
+  yb.fill(0, 0, (end - start) * k);
   for (let i = start; i < end; i++) {
-    const k = idx[i]!;
-    if (!(k >= 0 && k < data.n))
-      throw new RangeError(`sample index ${k} out of range 0..${data.n - 1}`);
+    const s = idx[i]!;
+    if (!(s >= 0 && s < data.n))
+      throw new RangeError(`sample index ${s} out of range 0..${data.n - 1}`);
+    const label = data.y[s]!;
+    if (label >= k)
+      throw new RangeError(`label ${label} of sample ${s} is not one of ${k} classes`);
     const r = i - start;
-    xb.set(data.x.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE), r * IMAGE_SIZE);
-    yb[r * NUM_CLASSES + data.y[k]!] = 1;
+    xb.set(data.x.subarray(s * d, (s + 1) * d), r * d);
+    yb[r * k + label] = 1;
   }
 }
 
@@ -97,11 +114,14 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
   const t0 = performance.now();
   const n = o.indices.length;
   if (n === 0) throw new RangeError("cannot train on an empty set of samples");
-  if (trainingKernels() === "simd") return trainLocalSimd(data, o, t0);
+  const model = modelFor(o.model, data);
+  if (model.simd && trainingKernels() === "simd") return trainLocalSimd(model.simd, data, o, t0);
+  const d = model.sampleSize;
+  const k = model.numClasses;
   const order = Int32Array.from(o.indices);
   const bs = Math.min(o.batchSize, n);
-  const xb = new Float32Array(bs * IMAGE_SIZE);
-  const yb = new Float32Array(bs * NUM_CLASSES);
+  const xb = new Float32Array(bs * d);
+  const yb = new Float32Array(bs * k);
   const batches = Math.ceil(n / bs);
   const mu = o.proxMu ?? 0;
   let params = unflattenWeights(o.model, o.weights);
@@ -118,13 +138,13 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
         const s = b * bs;
         const e = Math.min(n, s + bs);
         const m = e - s;
-        fillBatch(data, order, s, e, xb, yb);
+        fillBatch(model, data, order, s, e, xb, yb);
         const [next, loss] = tf.tidy(() => {
-          const x = tf.tensor4d(m === bs ? xb : xb.subarray(0, m * IMAGE_SIZE), [m, 28, 28, 1]);
-          const y = tf.tensor2d(m === bs ? yb : yb.subarray(0, m * NUM_CLASSES), [m, NUM_CLASSES]);
+          const x = tf.tensor2d(m === bs ? xb : xb.subarray(0, m * d), [m, d]);
+          const y = tf.tensor2d(m === bs ? yb : yb.subarray(0, m * k), [m, k]);
           // x and y are closed over (not arguments), so no gradient is computed for the input.
           const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) =>
-            crossEntropy(forward(o.model, ps, x), y),
+            crossEntropy(model.forward(ps, x), y),
           )(params);
           const updated = params.map((p, i) => {
             let g = grads[i]!;
@@ -160,13 +180,18 @@ export function trainLocal(data: Split, o: LocalTrainOptions): LocalTrainResult 
 }
 
 /** trainLocal on the SIMD kernels: the same shuffles, batches, loss and progress reports. */
-function trainLocalSimd(data: Split, o: LocalTrainOptions, t0: number): LocalTrainResult {
+function trainLocalSimd(
+  kind: ModelKind,
+  data: Split,
+  o: LocalTrainOptions,
+  t0: number,
+): LocalTrainResult {
   const n = o.indices.length;
   const order = Int32Array.from(o.indices);
   const bs = Math.min(o.batchSize, n);
   const batches = Math.ceil(n / bs);
   const mu = o.proxMu ?? 0;
-  const net = nativeNet(o.model, bs);
+  const net = nativeNet(kind, bs);
   net.load(o.weights);
   if (mu > 0) net.markStart();
   const labels = new Uint8Array(bs);
@@ -218,7 +243,7 @@ export interface EvalResult {
 export class EvalSet {
   readonly n: number;
   private readonly data: Split;
-  private xT: tf.Tensor4D | null = null;
+  private xT: tf.Tensor2D | null = null;
   private yT: tf.Tensor1D | null = null;
   private readonly resident = new Map<ModelKind, ResidentImages>();
 
@@ -227,11 +252,15 @@ export class EvalSet {
     this.data = data;
   }
 
-  /** The images as a [n, 28, 28, 1] tensor (uploaded on first use; kept across tf.tidy). */
-  get x(): tf.Tensor4D {
-    this.xT ??= tf.keep(
-      tf.tensor4d(this.data.x.subarray(0, this.n * IMAGE_SIZE), [this.n, 28, 28, 1]),
-    );
+  /** Values per sample. */
+  get sampleSize(): number {
+    return sampleSizeOf(this.data);
+  }
+
+  /** The samples as a [n, sample size] tensor (uploaded on first use; kept across tf.tidy). */
+  get x(): tf.Tensor2D {
+    const d = this.sampleSize;
+    this.xT ??= tf.keep(tf.tensor2d(this.data.x.subarray(0, this.n * d), [this.n, d]));
     return this.xT;
   }
 
@@ -267,19 +296,20 @@ export class EvalSet {
 
 /** Loss and accuracy of each weight vector on `set`, forward passes in batches of `batchSize`. */
 export function evaluateWeights(
-  model: ModelKind,
+  ref: ModelRef,
   weightsList: Float32Array[],
   set: EvalSet,
   batchSize = 500,
 ): EvalResult[] {
-  if (trainingKernels() === "simd") {
+  const model = resolveModel(ref);
+  if (set.n > 0 && set.sampleSize !== model.sampleSize)
+    throw new RangeError(
+      `the evaluation data has ${set.sampleSize} values per sample, the model ${model.label} takes ${model.sampleSize}`,
+    );
+  const kind = model.simd;
+  if (kind && trainingKernels() === "simd") {
     return weightsList.map((w) => {
-      const { lossSum, correct } = evaluateResident(
-        model,
-        w,
-        set.residentImages(model),
-        set.labels,
-      );
+      const { lossSum, correct } = evaluateResident(kind, w, set.residentImages(kind), set.labels);
       return {
         loss: set.n ? lossSum / set.n : NaN,
         accuracy: set.n ? correct / set.n : NaN,
@@ -288,18 +318,18 @@ export function evaluateWeights(
     });
   }
   return weightsList.map((w) => {
-    const params = unflattenWeights(model, w);
+    const params = unflattenWeights(ref, w);
     try {
       let lossSum = 0;
       let correct = 0;
       for (let s = 0; s < set.n; s += batchSize) {
         const m = Math.min(batchSize, set.n - s);
         const [l, c] = tf.tidy(() => {
-          const x = set.x.slice([s, 0, 0, 0], [m, 28, 28, 1]);
+          const x = set.x.slice([s, 0], [m, set.sampleSize]);
           const y = set.y.slice([s], [m]);
-          const logits = forward(model, params, x);
+          const logits = model.forward(params, x);
           const ce = tf.losses.softmaxCrossEntropy(
-            tf.oneHot(y, NUM_CLASSES),
+            tf.oneHot(y, model.numClasses),
             logits,
             undefined,
             undefined,

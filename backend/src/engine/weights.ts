@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { paramSpecs, parameterCount, type ModelKind } from "./models/spec.js";
+import { modelLabel, paramSpecs, parameterCount, type ModelRef } from "./models/model-ref.js";
 import { Rng } from "./rng.js";
 
 /**
@@ -9,7 +9,7 @@ import { Rng } from "./rng.js";
  */
 
 /** Deterministic initial weights: Glorot-uniform kernels, zero biases, from `seed`. */
-export function initialWeights(kind: ModelKind, seed: number): Float32Array {
+export function initialWeights(kind: ModelRef, seed: number): Float32Array {
   const out = new Float32Array(parameterCount(kind));
   const rng = new Rng(seed);
   let off = 0;
@@ -25,10 +25,12 @@ export function initialWeights(kind: ModelKind, seed: number): Float32Array {
 }
 
 /** Splits a flat vector into tensors of the model's parameter shapes (caller disposes them). */
-export function unflattenWeights(kind: ModelKind, flat: Float32Array): tf.Tensor[] {
+export function unflattenWeights(kind: ModelRef, flat: Float32Array): tf.Tensor[] {
   const expected = parameterCount(kind);
   if (flat.length !== expected)
-    throw new RangeError(`weights for "${kind}" must have ${expected} values, got ${flat.length}`);
+    throw new RangeError(
+      `weights for "${modelLabel(kind)}" must have ${expected} values, got ${flat.length}`,
+    );
   const out: tf.Tensor[] = [];
   let off = 0;
   for (const p of paramSpecs(kind)) {
@@ -55,13 +57,15 @@ export function flattenWeights(tensors: readonly tf.Tensor[]): Float32Array {
  * Assigns a flat vector to existing tf.Variables of the model's shapes, in place (for callers
  * that keep the model in variables; the trainer itself works on plain tensors).
  */
-export function loadFlatWeights(kind: ModelKind, target: tf.Variable[], flat: Float32Array): void {
+export function loadFlatWeights(kind: ModelRef, target: tf.Variable[], flat: Float32Array): void {
   const parts = unflattenWeights(kind, flat);
   try {
     parts.forEach((t, i) => {
       const v = target[i];
       if (!v)
-        throw new RangeError(`model "${kind}" has ${parts.length} tensors, got ${target.length}`);
+        throw new RangeError(
+          `model "${modelLabel(kind)}" has ${parts.length} tensors, got ${target.length}`,
+        );
       v.assign(t);
     });
   } finally {

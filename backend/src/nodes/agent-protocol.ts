@@ -7,7 +7,12 @@ import { randomBytes } from "node:crypto";
 import { bytesToHex, recoverMessageAddress, toBytes, type Hex, type LocalAccount } from "viem";
 import { z } from "zod";
 import { keccak256Bytes } from "./keccak.js";
-import { AgentResourceReport, ModelKind, DatasetName } from "../domain/index.js";
+import {
+  AgentResourceReport,
+  ModelRefSchema,
+  OwnDataSpecSchema,
+  RunDataset,
+} from "../domain/index.js";
 import { SecAggConfigSchema } from "../secagg/index.js";
 
 export const AGENT_HEADERS = {
@@ -119,10 +124,22 @@ export const AgentHello = z
     /** Where its data comes from, e.g. "mnist:0-600" or "idx:/data/site-a". */
     data: z.string().max(300),
     samples: z.number().int().min(1),
-    histogram: z.array(z.number().int().min(0)).length(10),
+    /** Samples per class: of the 10 classes of a packaged dataset, or of `classes` (own data). */
+    histogram: z.array(z.number().int().min(0)).min(1).max(255),
+    /** Own data: the class names its histogram counts, e.g. its image folder's subfolders. */
+    classes: z.array(z.string().min(1).max(100)).min(1).max(255).optional(),
+    /** Own table: its header's column names (the coordinator checks them against the run's). */
+    columns: z.array(z.string().max(200)).min(1).max(10_000).optional(),
     backend: z.string().max(40),
   })
   .strict()
+  .refine(
+    (h) => (h.classes ? h.classes.length === h.histogram.length : h.histogram.length === 10),
+    {
+      message: "the histogram has one count per class: 10, or one per name in classes",
+      path: ["histogram"],
+    },
+  )
   .refine((h) => h.histogram.reduce((a, b) => a + b, 0) === h.samples, {
     message: "the label histogram must add up to the announced sample count",
     path: ["histogram"],
@@ -155,8 +172,10 @@ export const AgentTask = z.object({
   runId: z.string(),
   chainRunId: z.string(),
   round: z.number().int().min(1),
-  model: ModelKind,
-  dataset: DatasetName,
+  model: ModelRefSchema,
+  dataset: RunDataset,
+  /** dataset "own": the resolved spec the agent reads its own data with (and checks it against). */
+  data: OwnDataSpecSchema.optional(),
   parameterCount: z.number().int().positive(),
   epochs: z.number().int().min(1),
   batchSize: z.number().int().min(1),

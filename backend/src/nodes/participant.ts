@@ -1,8 +1,8 @@
 // What the round pipeline needs of a node taking part in a round, whether simulated on the
 // coordinator's workers or a remote agent: it trains on its own data and hands back a signed
 // update. Nothing a participant returns is trusted; the validate step checks every byte.
-import type { DatasetName, ModelKind, UpdateResources } from "../domain/index.js";
-import type { TrainTask, TrainingEngine } from "../engine/port.js";
+import type { OwnDataSpecSchema, RunDataset, UpdateResources } from "../domain/index.js";
+import type { ModelRef, TrainTask, TrainingEngine } from "../engine/port.js";
 import type { UpdatePrivacy } from "../privacy/private-update.js";
 import type { AgentResources, AgentSecureTask } from "./agent-protocol.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
@@ -29,8 +29,10 @@ export interface RemoteSecureContext {
 /** Run-level facts a remote task carries. */
 export interface RemoteTaskContext {
   runId: string;
-  dataset: DatasetName;
-  model: ModelKind;
+  dataset: RunDataset;
+  model: ModelRef;
+  /** dataset "own": the resolved spec the agent loads its own data with. */
+  ownData?: OwnDataSpecSchema;
   parameterCount: number;
   deadline: number;
   secure?: RemoteSecureContext;
@@ -47,11 +49,23 @@ export interface FitContext {
   remote?: RemoteTaskContext;
 }
 
+/** What a remote agent announced of its data (names only, never samples). */
+export interface NodeDataSummary {
+  /** Where its data comes from, e.g. "mnist:0-600" or "table:/data/site-a.csv". */
+  label: string;
+  /** Own data: the class names it has. */
+  classes?: readonly string[];
+  /** Own table: its header's columns. */
+  columns?: readonly string[];
+}
+
 export interface Participant {
   readonly id: string;
   readonly wallet: `0x${string}`;
   /** Remote agents: the sample count the agent announced (a public, self-reported figure). */
   readonly samples?: number;
+  /** Remote agents: what the agent announced of its data. */
+  readonly data?: NodeDataSummary;
   fit(
     engine: TrainingEngine,
     task: Omit<TrainTask, "indices">,

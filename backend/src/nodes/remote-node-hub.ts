@@ -12,6 +12,7 @@ import {
   type FitContext,
   type NodeProgress,
   type NodeSubmission,
+  type NodeDataSummary,
   type Participant,
 } from "./participant.js";
 import type { RemoteSecAggSession } from "./remote-secagg-session.js";
@@ -120,7 +121,19 @@ export class RemoteNodeHub {
   }
 
   participant(node: RemoteNodeState): Participant {
-    return new RemoteParticipant(this, node.nodeId, node.wallet, node.hello?.samples ?? 0);
+    return new RemoteParticipant(
+      this,
+      node.nodeId,
+      node.wallet,
+      node.hello?.samples ?? 0,
+      node.hello
+        ? {
+            label: node.hello.data,
+            ...(node.hello.classes ? { classes: node.hello.classes } : {}),
+            ...(node.hello.columns ? { columns: node.hello.columns } : {}),
+          }
+        : undefined,
+    );
   }
 
   /** Queues a task for a node; resolves with its submission. */
@@ -325,6 +338,7 @@ class RemoteParticipant implements Participant {
     readonly id: string,
     readonly wallet: `0x${string}`,
     readonly samples: number,
+    readonly data?: NodeDataSummary,
   ) {}
 
   fit(
@@ -342,6 +356,7 @@ class RemoteParticipant implements Participant {
         round: ctx.round,
         model: task.model,
         dataset: ctx.remote.dataset,
+        ...(ctx.remote.ownData ? { data: ctx.remote.ownData } : {}),
         parameterCount: ctx.remote.parameterCount,
         epochs: task.epochs,
         batchSize: task.batchSize,

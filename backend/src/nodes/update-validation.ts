@@ -14,13 +14,42 @@ export interface IncomingUpdate {
 
 export type Verdict = { accepted: true } | { accepted: false; reason: string };
 
+/** A model's parameter tensors in flat order (engine ParamSpec): checked one by one. */
+export interface LayerShape {
+  name: string;
+  shape: readonly number[];
+}
+
+/** Where flat parameter `j` lies: "<tensor> [<shape>] value <i>". */
+function locate(layers: readonly LayerShape[], j: number): string {
+  let off = 0;
+  for (const l of layers) {
+    const size = l.shape.reduce((a, b) => a * b, 1);
+    if (j < off + size) return `${l.name} [${l.shape.join("×")}] value ${j - off}`;
+    off += size;
+  }
+  return `parameter ${j}`;
+}
+
+/** The per-tensor shapes a flat vector of `length` values should have had, for a rejection. */
+function expectedShapes(layers: readonly LayerShape[]): string {
+  return layers.map((l) => `${l.name} [${l.shape.join("×")}]`).join(", ");
+}
+
 /**
  * Checks an update before it may be aggregated: right run and round, right length, every value
  * finite, the hash matches the bytes, and the node's own wallet signed it.
  */
 export async function validateUpdate(
   u: IncomingUpdate,
-  expect: { runId: `0x${string}`; round: number; parameterCount: number; domain: UpdateDomain },
+  expect: {
+    runId: `0x${string}`;
+    round: number;
+    parameterCount: number;
+    domain: UpdateDomain;
+    /** The model's tensors in flat order: they must add up to parameterCount. */
+    layers?: readonly LayerShape[];
+  },
 ): Promise<Verdict> {
   if (
     u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
@@ -28,15 +57,19 @@ export async function validateUpdate(
   ) {
     return { accepted: false, reason: "update is for another run or round" };
   }
+  const layers = expect.layers ?? [];
   if (u.weights.length !== expect.parameterCount) {
     return {
       accepted: false,
-      reason: `wrong shape: ${u.weights.length} parameters, expected ${expect.parameterCount}`,
+      reason: `wrong shape: ${u.weights.length} parameters, expected ${expect.parameterCount}${layers.length ? ` (${expectedShapes(layers)})` : ""}`,
     };
   }
   for (let j = 0; j < u.weights.length; j++) {
     if (!Number.isFinite(u.weights[j]!)) {
-      return { accepted: false, reason: `non-finite value (${u.weights[j]}) at parameter ${j}` };
+      return {
+        accepted: false,
+        reason: `non-finite value (${u.weights[j]}) at ${layers.length ? locate(layers, j) : `parameter ${j}`}`,
+      };
     }
   }
   if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {

@@ -24,7 +24,7 @@ export function nodeFitter(
     return node.fit(
       deps.engine,
       {
-        model: config.model,
+        model: run.model,
         weights: run.global,
         epochs: config.localEpochs,
         batchSize: config.batchSize,

@@ -1,5 +1,4 @@
-import type { ModelKind } from "../domain/index.js";
-import type { TrainingEngine } from "../engine/port.js";
+import type { ModelRef, TrainingEngine } from "../engine/port.js";
 
 export interface RoundEvaluation {
   testLoss: number;
@@ -12,7 +11,7 @@ export interface RoundEvaluation {
 /** Evaluates the round's new model on the test split, and both models on the validation split. */
 export async function evaluateRound(
   engine: TrainingEngine,
-  model: ModelKind,
+  model: ModelRef,
   start: Float32Array,
   next: Float32Array,
 ): Promise<RoundEvaluation> {

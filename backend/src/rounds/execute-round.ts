@@ -62,7 +62,7 @@ export async function executeRound(
     const kept = keepIncluded(screened.kept, aggregated.excluded);
     const next = aggregated.model;
 
-    const evaluation = await evaluateRound(deps.engine, run.config.model, start, next);
+    const evaluation = await evaluateRound(deps.engine, run.model, start, next);
     const scored = await scoreRound(run, round, deps.engine, start, kept, aggregated);
 
     const modelHash = await hashWeightsOffThread(next);

@@ -2,7 +2,7 @@ import type { Hex } from "viem";
 import type { Aggregator } from "../aggregation/aggregator.js";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { RunConfig } from "../domain/index.js";
-import type { TrainingEngine } from "../engine/port.js";
+import type { ModelRef, TrainingEngine } from "../engine/port.js";
 import type { RunEvents } from "../events/run-events.js";
 import type { Strategy } from "../fl/strategies/strategy.js";
 import type { Participant, RemoteTaskContext } from "../nodes/participant.js";
@@ -17,6 +17,8 @@ export interface RunState {
   runId: string;
   chainRunId: Hex;
   config: RunConfig;
+  /** The model the run trains, sized for its data (domain/run-model.ts runModelRef). */
+  model: ModelRef;
   /** This round's participants: a seeded sample of the run's nodes (may wait for remote ones). */
   chooseParticipants(round: number): Promise<Participant[] | undefined>;
   /** Why a chosen node may not take part (undefined: it may); see nodes/node-admission.ts. */

@@ -74,7 +74,7 @@ export async function scoreRound(
     })),
     aggregate: aggregation.model,
     evaluate: async (models) =>
-      (await engine.evaluateMany(config.model, models, "validation")).map((e) => e.loss),
+      (await engine.evaluateMany(run.model, models, "validation")).map((e) => e.loss),
     seed: (config.seed + round) >>> 0,
   });
   const { losses, reason } = fixedLosses(scores);

@@ -1,4 +1,5 @@
 import type { FitOutcome } from "../aggregation/aggregator.js";
+import { paramSpecs } from "../engine/models/model-ref.js";
 import type { UpdateOutcome } from "../domain/index.js";
 import type { RunEvents } from "../events/run-events.js";
 import type { NodeSubmission } from "../nodes/participant.js";
@@ -51,7 +52,7 @@ export async function validateUpdates(
       (run.aggregator.seesUpdates
         ? await validateUpdate(
             { nodeId: s.nodeId, wallet: node.wallet, weights: s.weights, signed: s.signed },
-            { ...expect, parameterCount: run.parameterCount },
+            { ...expect, parameterCount: run.parameterCount, layers: paramSpecs(run.model) },
           )
         : await validateCommitment(
             { nodeId: s.nodeId, wallet: node.wallet, signed: s.signed },

@@ -14,8 +14,14 @@ import {
   RUN_SPEC_FORMAT,
   type RunSpecDocument,
 } from "../artifacts/run-spec.js";
-import { invalid, type RunConfig } from "../domain/index.js";
-import { parameterCount } from "../engine/models/spec.js";
+import {
+  invalid,
+  ownDataSpecOf,
+  runDatasetLabel,
+  runModelRef,
+  type RunConfig,
+} from "../domain/index.js";
+import { modelLabel, parameterCount } from "../engine/models/model-ref.js";
 import { keccak256Bytes } from "../nodes/keccak.js";
 import { encodePolicyParams, policyId } from "../rewards/reward-policy.js";
 import { outboxRepo } from "../store/repos/outbox-repo.js";
@@ -59,11 +65,11 @@ export async function resolveInitialModel(
       `no stored model ${hash ?? ""} to start from (never stored, or pruned by its run's retention)`,
     );
   }
-  const expected = parameterCount(config.model) * 4;
+  const expected = parameterCount(runModelRef(config)) * 4;
   if (info.bytes !== expected) {
     throw invalid(
       "initial_model_mismatch",
-      `model ${hash} has ${info.bytes / 4} parameters; a ${config.model} has ${expected / 4}`,
+      `model ${hash} has ${info.bytes / 4} parameters; a ${modelLabel(runModelRef(config))} has ${expected / 4}`,
     );
   }
   return { ...config, initialModel: { ...spec, hash } } as RunConfig;
@@ -107,14 +113,19 @@ export async function publishRunSpec(
       id: config.dataset,
       trainLimit: config.trainLimit ?? null,
       trainLabelsDigest: keccak256Bytes(engine.trainLabels),
+      ...(config.data ? { own: ownDataSpecOf(config.data) } : {}),
     },
     validation: {
       hash: validationHash,
       samples: engine.validation.y.length,
-      source: `the first ${VALIDATION_SIZE} samples of ${config.dataset}'s test split`,
+      source:
+        config.dataset === "own"
+          ? `the coordinator's validation data of ${runDatasetLabel(config)} (${config.data?.validation ?? "held out of train"})`
+          : `the first ${VALIDATION_SIZE} samples of ${config.dataset}'s test split`,
     },
     model: {
       kind: config.model,
+      ...(typeof runModelRef(config) === "string" ? {} : { ref: runModelRef(config) }),
       parameterCount: engine.parameterCount,
       specVersion: MODEL_SPEC_VERSION,
     },

@@ -15,6 +15,7 @@ import {
   type RoundRecord,
   type RunAction,
   type RunConfig,
+  runDatasetLabel,
   type RunNodeInfo,
   type RunStatus,
   type RunSummary,
@@ -38,6 +39,8 @@ import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import { bestOf, listVersions } from "../artifacts/model-versions.js";
 import type { RunState } from "../rounds/run-state.js";
 import { initialWeightsFor, publishRunSpec, resolveInitialModel } from "./run-artifacts.js";
+import { DEFAULT_DATA_ROOT } from "../data-root/own-data-files.js";
+import { resolveRunData } from "./run-data.js";
 import { checkRunFits, estimateRun, type CapacityLimits } from "./run-capacity.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 import { chainRunIdFor, RunStateBuilder } from "./run-state-builder.js";
@@ -83,6 +86,8 @@ export interface RunManagerDeps {
   workers: number;
   /** Each round's alert rules, and clearing a run's alerts when it ends. */
   alerts?: RunAlerts;
+  /** Where own-data paths of run requests are resolved (default DEFAULT_DATA_ROOT). */
+  dataRoot?: string;
 }
 
 export class RunManager {
@@ -100,6 +105,7 @@ export class RunManager {
     let config = request;
     if (!this.deps.domain()) throw chainNotReady();
     if (config.nodeSource === "simulated" && !this.deps.wallets) throw simulatedNodesUnsafe();
+    config = await resolveRunData(config, this.deps.dataRoot ?? DEFAULT_DATA_ROOT);
     checkRunFits(estimateRun(config, this.deps.workers), this.deps.limits);
     await this.checkBacklog();
     config = await resolveInitialModel(this.deps.db, this.deps.artifacts, config);
@@ -107,7 +113,7 @@ export class RunManager {
     const chainRunId = chainRunIdFor(id);
     const name =
       config.name ??
-      `${config.model} on ${config.dataset}, ${config.partition.kind}, ${config.strategy.name}`;
+      `${config.model} on ${runDatasetLabel(config)}, ${config.partition.kind}, ${config.strategy.name}`;
     // The run's on-chain registration names its spec document, written when it starts.
     await this.deps.db.transaction(async (tx) => {
       await runsRepo.insert(tx, { id, name, config, chainRunId });
@@ -222,7 +228,7 @@ export class RunManager {
   async nodeInfo(id: string): Promise<RunNodeInfo[]> {
     const run = await runsRepo.get(this.deps.db, id);
     if (!run) throw notFound("run_not_found", `No run ${id}`);
-    if (run.config.nodeSource === "remote") return this.states.remoteNodeInfo();
+    if (run.config.nodeSource === "remote") return this.states.remoteNodeInfo(run.config);
     const active = this.active.get(id);
     if (active?.nodeInfo) return active.nodeInfo;
     // A finished run's nodes never change: describe them once (it needs the dataset loaded).
@@ -430,7 +436,7 @@ export class RunManager {
     // With rollback, the start model competes for "best" too (a warm start's version may be it).
     const startAccuracy =
       config.rollbackDropPoints !== undefined
-        ? (await engine.evaluate(config.model, initial, "test")).accuracy
+        ? (await engine.evaluate(state.model, initial, "test")).accuracy
         : undefined;
     for (let round = first + 1; round <= config.rounds; round++) {
       if (!(await this.mayContinue(run.id, entry))) return;

@@ -4,11 +4,19 @@
 // fresh weights).
 import { keccak256, toBytes, type Hex } from "viem";
 import { createAggregator } from "../aggregation/create-aggregator.js";
-import { DATASETS, DEFAULT_ANOMALY, type RunConfig, type RunNodeInfo } from "../domain/index.js";
+import {
+  DATASETS,
+  DEFAULT_ANOMALY,
+  ownDataSpecOf,
+  runModelRef,
+  type RunConfig,
+  type RunNodeInfo,
+} from "../domain/index.js";
 import type { RunEvents } from "../events/run-events.js";
 import { createStrategy } from "../fl/strategies/registry.js";
 import type { NodeAdmission } from "../nodes/node-admission.js";
 import { simulatedNodesUnsafe } from "../nodes/node-registrar.js";
+import { nodeDataMisfit } from "../nodes/node-data-fit.js";
 import type { Participant } from "../nodes/participant.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { SimulatedNode } from "../nodes/simulated-node.js";
@@ -39,14 +47,21 @@ export function chainRunIdFor(runId: string): Hex {
 }
 
 export function policyFor(config: RunConfig): RewardPolicy {
-  return makePolicy(config.reward, { validationSize: VALIDATION_SIZE, seed: config.seed });
+  // The policy names the validation set's size (on chain): an own dataset's is what it resolved to.
+  const validationSize =
+    config.dataset === "own"
+      ? (config.data?.resolved?.samples.validation ?? VALIDATION_SIZE)
+      : VALIDATION_SIZE;
+  return makePolicy(config.reward, { validationSize, seed: config.seed });
 }
 
 /** The most samples a node may announce: the run's cap, or the dataset's training set size. */
 export function maxSamplesPerNode(config: RunConfig): number {
   return (
     config.maxSamplesPerNode ??
-    DATASETS.find((d) => d.id === config.dataset)?.trainSize ??
+    (config.dataset === "own"
+      ? undefined
+      : DATASETS.find((d) => d.id === config.dataset)?.trainSize) ??
     Number.MAX_SAFE_INTEGER
   );
 }
@@ -104,6 +119,7 @@ export class RunStateBuilder {
       runId: run.id,
       chainRunId: (run.chainRunId ?? chainRunIdFor(run.id)) as Hex,
       config,
+      model: runModelRef(config),
       chooseParticipants: remote
         ? (round) => this.waitForRemoteNodes(run.id, config, round, cancelled)
         : this.simulatedChooser(config, engine),
@@ -115,7 +131,8 @@ export class RunStateBuilder {
             remote: {
               runId: run.id,
               dataset: config.dataset,
-              model: config.model,
+              model: runModelRef(config),
+              ...(config.data ? { ownData: ownDataSpecOf(config.data) } : {}),
               parameterCount: engine.parameterCount,
             },
           }
@@ -200,15 +217,30 @@ export class RunStateBuilder {
     });
   }
 
-  /** The remote agents online now, as a remote run's node list. */
-  remoteNodeInfo(): RunNodeInfo[] {
-    return this.deps.hub.online().map((n) => ({
-      nodeId: n.nodeId,
-      wallet: n.wallet,
-      samples: n.hello?.samples ?? 0,
-      histogram: n.hello?.histogram ?? [],
-      byzantine: false,
-    }));
+  /**
+   * The remote agents online now, as a remote run's node list. An agent with own data counts its
+   * classes by name; its histogram is given in the run's class order (classes the run does not
+   * have are left out: such a node refuses the run's tasks).
+   */
+  remoteNodeInfo(config: RunConfig): RunNodeInfo[] {
+    const runClasses = config.dataset === "own" ? config.data?.resolved?.classNames : undefined;
+    return this.deps.hub.online().map((n) => {
+      const h = n.hello;
+      const histogram =
+        h?.classes && runClasses
+          ? runClasses.map((c) => {
+              const i = h.classes!.indexOf(c);
+              return i < 0 ? 0 : h.histogram[i]!;
+            })
+          : (h?.histogram ?? []);
+      return {
+        nodeId: n.nodeId,
+        wallet: n.wallet,
+        samples: h?.samples ?? 0,
+        histogram,
+        byzantine: false,
+      };
+    });
   }
 
   /**
@@ -252,13 +284,36 @@ export class RunStateBuilder {
     }
   }
 
-  /** Remote agents online now that may take part in this run's rounds (see NodeAdmission). */
+  /**
+   * Remote agents online now that may take part in this run's rounds (see NodeAdmission) and whose
+   * data fits it (node-data-fit.ts; each node left out for its data is told in the run's log once).
+   */
   private async admittedOnline(runId: string, config: RunConfig): Promise<Participant[]> {
     const online = this.deps.hub.online().map((n) => this.deps.hub.participant(n));
     const ctx = { runId, maxSamples: maxSamplesPerNode(config) };
-    const refusals = await Promise.all(online.map((p) => this.deps.admission.refusal(p, ctx)));
+    const refusals = await Promise.all(
+      online.map(
+        async (p) => nodeDataMisfit(config, p.data) ?? (await this.deps.admission.refusal(p, ctx)),
+      ),
+    );
+    for (const [i, p] of online.entries()) {
+      const why = refusals[i];
+      const key = `${runId}/${p.id}/${why}`;
+      if (why && p.data && nodeDataMisfit(config, p.data) && !this.dataMisfitsTold.has(key)) {
+        this.dataMisfitsTold.add(key);
+        await this.deps.events.publish({
+          type: "log",
+          runId,
+          level: "warn",
+          message: `node ${p.id} is left out: ${why}`,
+        });
+      }
+    }
     return online.filter((_, i) => refusals[i] === undefined);
   }
+
+  /** Data misfits already told in a run's log (run/node/reason). */
+  private readonly dataMisfitsTold = new Set<string>();
 
   private wallets(): SimulatedWallets {
     if (!this.deps.wallets) throw simulatedNodesUnsafe();

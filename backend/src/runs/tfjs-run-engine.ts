@@ -11,19 +11,29 @@ import {
   type DatasetSpec,
   type EngineInfo,
 } from "../engine/index.js";
-import type { RunConfig } from "../domain/index.js";
+import { ownDataSpecOf, runModelRef, type RunConfig } from "../domain/index.js";
+import { DEFAULT_DATA_ROOT, ownDataFiles } from "../data-root/own-data-files.js";
 import type { RunEngine, RunEngineFactory } from "./run-engine.js";
 
 export interface TfjsRunEngineOptions {
   /** Worker threads per run; default one per core. */
   workers?: number;
+  /** Where own-data paths are resolved (default DEFAULT_DATA_ROOT). */
+  dataRoot?: string;
   /** Told about each run's started pool (benchmarks ask its workers for tf.memory()). */
   onPool?: (pool: TrainingPool, info: EngineInfo) => void;
 }
 
-function datasetSpec(config: RunConfig): DatasetSpec {
+async function datasetSpec(config: RunConfig, dataRoot: string): Promise<DatasetSpec> {
+  if (config.dataset === "own" && config.data) {
+    return {
+      name: "own",
+      ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
+      own: { spec: ownDataSpecOf(config.data), files: await ownDataFiles(config.data, dataRoot) },
+    };
+  }
   return {
-    name: config.dataset,
+    name: config.dataset === "own" ? "synthetic" : config.dataset,
     ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
     // The synthetic set is one fixed dataset (generated from seed 1), the same a remote node
     // gets with --data synthetic:<range>; the run's seed drives partitions and initialisation.
@@ -33,19 +43,20 @@ function datasetSpec(config: RunConfig): DatasetSpec {
 
 export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFactory {
   return async (config: RunConfig): Promise<RunEngine> => {
-    const spec = datasetSpec(config);
+    const spec = await datasetSpec(config, opts.dataRoot ?? DEFAULT_DATA_ROOT);
     const data = await loadDataset(spec.name, spec);
+    const model = runModelRef(config);
     const pool = new TrainingPool(opts.workers ? { workers: opts.workers } : {});
     const info = await pool.start(spec);
     opts.onPool?.(pool, info);
     const trainLabels = data.train.y;
     return {
       backendName: info.backend,
-      parameterCount: parameterCount(config.model),
+      parameterCount: parameterCount(model),
       numClasses: data.numClasses,
       trainLabels,
       validation: { x: data.validation.x, y: data.validation.y },
-      initialWeights: (seed) => initialWeights(config.model, seed),
+      initialWeights: (seed) => initialWeights(model, seed),
       partition: (numNodes, seed) =>
         partition(trainLabels, numNodes, config.partition, seed, data.numClasses).map((idx) =>
           Int32Array.from(idx),

@@ -9,26 +9,28 @@ import type {
 } from "../../../backend/src/audit/recompute/recompute-types";
 
 const BATCH = 500;
-const CLASSES = 10;
 
 export function browserEvaluator(onModel?: () => void): EvaluatorFactory {
   return async (model, v): Promise<ModelEvaluator> => {
     const tf = await import("@tensorflow/tfjs");
-    const { forward } = await import("../../../backend/src/engine/models/forward");
+    const { resolveModel } = await import("../../../backend/src/engine/models/model-ref");
     const { unflattenWeights } = await import("../../../backend/src/engine/weights");
     await tf.ready();
-    const x = tf.tensor4d(v.x, [v.n, 28, 28, 1]);
-    const y = tf.oneHot(tf.tensor1d(Int32Array.from(v.y), "int32"), CLASSES);
+    const m = resolveModel(model);
+    const d = m.sampleSize;
+    const classes = m.numClasses;
+    const x = tf.tensor2d(v.x, [v.n, d]);
+    const y = tf.oneHot(tf.tensor1d(Int32Array.from(v.y), "int32"), classes);
     const lossOf = async (w: Float32Array) => {
       const params = unflattenWeights(model, w);
       try {
         let sum = 0;
         for (let s = 0; s < v.n; s += BATCH) {
-          const m = Math.min(BATCH, v.n - s);
+          const n = Math.min(BATCH, v.n - s);
           const l = tf.tidy(() =>
             tf.losses.softmaxCrossEntropy(
-              y.slice([s, 0], [m, CLASSES]),
-              forward(model, params, x.slice([s, 0, 0, 0], [m, 28, 28, 1])),
+              y.slice([s, 0], [n, classes]),
+              m.forward(params, x.slice([s, 0], [n, d])),
               undefined,
               undefined,
               tf.Reduction.SUM,

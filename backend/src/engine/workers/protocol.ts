@@ -1,12 +1,13 @@
 /** Messages between TrainingPool (main thread) and its training workers. */
 import type { EngineInfo, BackendPreference } from "../backend/select-backend.js";
 import type { DatasetName, DatasetOptions } from "../datasets/types.js";
-import type { ModelKind } from "../models/spec.js";
+import type { ModelRef } from "../models/model-ref.js";
 import type { EvalResult, TrainProgress } from "../trainer.js";
 
 /** Which dataset the workers load (each worker reads the package files itself). */
 export interface DatasetSpec extends DatasetOptions {
-  name: DatasetName;
+  /** A packaged dataset, or "own" with `own` set. */
+  name: DatasetName | "own";
 }
 
 /** An evaluation split: the dataset's test or validation split, or train-set indices. */
@@ -21,7 +22,7 @@ export type ToWorker =
   | {
       type: "train";
       id: number;
-      model: ModelKind;
+      model: ModelRef;
       weights: Float32Array;
       indices: Int32Array;
       epochs: number;
@@ -34,7 +35,7 @@ export type ToWorker =
   | {
       type: "evaluate";
       id: number;
-      model: ModelKind;
+      model: ModelRef;
       weights: Float32Array[];
       split: "test" | "validation" | { indices: Int32Array };
       limit?: number;

@@ -7,7 +7,7 @@
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { BackendPreference, EngineInfo } from "../backend/select-backend.js";
-import type { ModelKind } from "../models/spec.js";
+import { modelLabel, type ModelRef } from "../models/model-ref.js";
 import type { EvalResult, TrainProgress } from "../trainer.js";
 import type { DatasetSpec, EvalSplit, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 
@@ -22,7 +22,7 @@ export interface TrainingPoolOptions {
 
 /** One node's local training job. */
 export interface TrainTask {
-  model: ModelKind;
+  model: ModelRef;
   /** Starting weights (flat). Copied; the caller's array stays usable. */
   weights: Float32Array;
   /** Indices into the training split of the dataset given to start(). */
@@ -48,7 +48,7 @@ export interface TrainResult {
 }
 
 export interface EvaluateRequest {
-  model: ModelKind;
+  model: ModelRef;
   weights: Float32Array;
   split: EvalSplit;
   /** Evaluate only the first `limit` samples of the split. */
@@ -192,7 +192,7 @@ export class TrainingPool {
     const m = await this.submit(
       msg,
       [weights.buffer, indices.buffer],
-      `train ${task.model}`,
+      `train ${modelLabel(task.model)}`,
       task.onProgress,
     );
     if (m.type !== "trained") throw new Error(`unexpected worker reply ${m.type}`);
@@ -216,7 +216,7 @@ export class TrainingPool {
    * Results are in the order of `weightsList`.
    */
   async evaluateMany(
-    model: ModelKind,
+    model: ModelRef,
     weightsList: Float32Array[],
     split: EvalSplit,
     opts: { limit?: number } = {},
@@ -241,7 +241,7 @@ export class TrainingPool {
         this.submit(
           msg,
           weights.map((w) => w.buffer),
-          `evaluate ${model}`,
+          `evaluate ${modelLabel(model)}`,
         ).then((m) => {
           if (m.type !== "evaluated") throw new Error(`unexpected worker reply ${m.type}`);
           return m.results;
