@@ -1,3 +1,4 @@
+import { runDataShape, runDatasetLabel, type RunSummary } from "../../../backend/src/domain/index";
 import { useNodes, useRunNodes, useRuns } from "../api/queries";
 import { useAgentResources, useRoundResources } from "../api/node-resource-queries";
 import { Histogram } from "../components/Histogram";
@@ -11,6 +12,16 @@ import { formatTime, formatTokens } from "../format";
 import { navigate, type Route } from "../router";
 import { activeRun } from "./OverviewPage";
 
+/** The class names of a run's data, when known (own data is named once the coordinator resolved it). */
+function classNamesOf(run: RunSummary | undefined): readonly string[] | undefined {
+  if (!run) return undefined;
+  try {
+    return runDataShape(run.config).classNames;
+  } catch {
+    return undefined;
+  }
+}
+
 export function NodesPage({ route }: { route: Route }) {
   const nodes = useNodes();
   const runs = useRuns();
@@ -18,6 +29,8 @@ export function NodesPage({ route }: { route: Route }) {
   const symbol = useTokenSymbol(deployment);
   const runId = route.query.get("run") ?? activeRun(runs.data)?.id;
   const runNodes = useRunNodes(runId);
+  const run = runs.data?.find((r) => r.id === runId);
+  const classNames = classNamesOf(run);
   const agentResources = useAgentResources();
   const roundResources = useRoundResources(runId);
   const hasRemote = (nodes.data ?? []).some((n) => n.kind === "remote");
@@ -131,7 +144,10 @@ export function NodesPage({ route }: { route: Route }) {
 
       <section className="card">
         <div className="card-head">
-          <h2>Label distribution per node</h2>
+          <h2>
+            Label distribution per node{" "}
+            {run && <span className="muted small">{runDatasetLabel(run.config)}</span>}
+          </h2>
           {runs.data && runs.data.length > 0 && (
             <label className="field inline">
               <span className="field-label">Run</span>
@@ -141,7 +157,7 @@ export function NodesPage({ route }: { route: Route }) {
               >
                 {runs.data.map((r) => (
                   <option key={r.id} value={r.id}>
-                    {r.name} ({r.id})
+                    {r.name} ({r.id} · {runDatasetLabel(r.config)})
                   </option>
                 ))}
               </select>
@@ -164,7 +180,11 @@ export function NodesPage({ route }: { route: Route }) {
                   <span className="strong">{n.nodeId}</span>
                   {n.byzantine && <StatusBadge status="failed" label="byzantine" />}
                 </div>
-                <Histogram counts={n.histogram} label={`${n.nodeId} labels`} />
+                <Histogram
+                  counts={n.histogram}
+                  label={`${n.nodeId} labels`}
+                  classNames={classNames}
+                />
                 <span className="muted small">{n.samples.toLocaleString("en-US")} samples</span>
               </div>
             ))}

@@ -1,10 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type {
-  CreateRunRequest,
-  RoundRecord,
-  RunStatus,
-  RunSummary,
+import {
+  runDatasetLabel,
+  type CreateRunRequest,
+  type RoundRecord,
+  type RunStatus,
+  type RunSummary,
 } from "../../../backend/src/domain/index";
 import { api, errorMessage } from "../api/client";
 import { queryKeys, useRounds, useRuns } from "../api/queries";
@@ -238,10 +239,10 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
           </span>
         </div>
         <p className="muted small mono">
-          {run.id} · {run.config.dataset} · {run.config.model} · {run.config.partition.kind} ·{" "}
-          {run.config.strategy.name} · {run.config.numNodes} nodes, C = {run.config.fraction}, E ={" "}
-          {run.config.localEpochs}, B = {run.config.batchSize} · {aggregationOf(run.config).mode}{" "}
-          aggregation{run.config.privacy ? " · DP-FedAvg" : ""}
+          {run.id} · {runDatasetLabel(run.config)} · {run.config.model} ·{" "}
+          {run.config.partition.kind} · {run.config.strategy.name} · {run.config.numNodes} nodes, C
+          = {run.config.fraction}, E = {run.config.localEpochs}, B = {run.config.batchSize} ·{" "}
+          {aggregationOf(run.config).mode} aggregation{run.config.privacy ? " · DP-FedAvg" : ""}
         </p>
         <RunControls run={{ ...run, status }} />
         <RunDownloads runId={run.id} />

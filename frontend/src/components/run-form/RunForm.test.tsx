@@ -249,8 +249,8 @@ describe("RunForm catalogues", () => {
     render(<RunForm onSubmit={vi.fn()} initialPreset="quick-demo" />);
     const options = (label: string) =>
       [...(screen.getByLabelText(label) as HTMLSelectElement).options].map((o) => o.value);
-    expect(options("Dataset")).toEqual(DATASETS.map((d) => d.id));
-    expect(options("Model")).toEqual(MODELS.map((m) => m.id));
+    expect(options("Dataset")).toEqual([...DATASETS.map((d) => d.id), "own"]);
+    expect(options("Model")).toEqual([...MODELS.map((m) => m.id), "layers"]);
     fireEvent.change(screen.getByLabelText("Model"), { target: { value: "cnn" } });
     expect(screen.getByText(MODELS.find((m) => m.id === "cnn")!.help)).toBeTruthy();
   });

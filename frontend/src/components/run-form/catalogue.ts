@@ -119,6 +119,11 @@ export const DP_START: Privacy = (() => {
 /** Every error path the form shows at a field; the others go to the summary above the buttons. */
 export const FIELD_PATHS: ReadonlySet<string> = new Set([
   ...["name", "dataset", "model", "trainLimit", "partition", "nodeSource", "minNodes"],
+  ...["data", "modelTopology", "data.name", "data.format", "data.train", "data.validation"],
+  ...["data.test", "data.holdout", "data.holdout.validation", "data.holdout.test", "data.image"],
+  ...["data.image.height", "data.image.width", "data.image.channels", "data.image.resize"],
+  ...["data.csv", "data.csv.label", "data.csv.categorical", "data.csv.ignore", "data.classes"],
+  "data.csv.delimiter",
   ...["roundTimeoutMs", "numNodes", "fraction", "rounds", "localEpochs", "batchSize"],
   ...["learningRate", "seed", "strategy", "byzantine.attack", "reward.policy"],
   ...["privacy.clipNorm", "privacy.noiseMultiplier", "privacy.delta"],
