@@ -1,5 +1,5 @@
 // `fedledger runs ls|show|archive|unarchive`: the coordinator's runs.
-import type { RoundRecord, RunSummary } from "../domain/index.js";
+import { runDatasetLabel, type RoundRecord, type RunSummary } from "../domain/index.js";
 import { COMMON_HELP, EXIT, needPositionals, usageError, type Command } from "./command.js";
 import { duration, num, pct, table, tokens, toJson, when } from "./format.js";
 
@@ -34,7 +34,7 @@ function showRun(run: RunSummary, rounds: readonly RoundRecord[]): string {
   const lines = [
     `${run.id}  ${run.name}`,
     `  status      ${run.status}${run.error ? ` (${run.error})` : ""}${run.queuePosition ? `, queue position ${run.queuePosition}` : ""}`,
-    `  config      ${c.dataset}, ${c.model}, ${c.partition.kind}, ${c.strategy.name}, ${c.numNodes} nodes, C = ${c.fraction}, E = ${c.localEpochs}, B = ${c.batchSize}, lr ${c.learningRate}, ${c.aggregation.mode} aggregation${c.privacy ? ", DP-FedAvg" : ""}`,
+    `  config      ${runDatasetLabel(c)}, ${c.model}, ${c.partition.kind}, ${c.strategy.name}, ${c.numNodes} nodes, C = ${c.fraction}, E = ${c.localEpochs}, B = ${c.batchSize}, lr ${c.learningRate}, ${c.aggregation.mode} aggregation${c.privacy ? ", DP-FedAvg" : ""}`,
     `  rounds      ${run.completedRounds}/${run.totalRounds}`,
     `  chain       run ${run.chainRunId ?? "-"}, ${run.chainWrites.pending} writes pending, ${run.chainWrites.failed} failed`,
   ];
