@@ -234,6 +234,13 @@ describe("own data and own models (real chain, real engine, agents as processes)
       expect(r.updates.every((u) => u.accepted)).to.equal(true);
     }
     expect(rounds[2]!.testAccuracy!).to.be.greaterThan(0.8);
+    // The registry exports the declared topology with the trained weights: TF.js loads it as is.
+    const exported = await tf.loadLayersModel(
+      `${url}/api/runs/${created.body.id}/models/last/tfjs/model.json`,
+    );
+    expect(exported.inputs[0]!.shape).to.deep.equal([null, 12, 12, 3]);
+    expect(exported.outputs[0]!.shape).to.deep.equal([null, 3]);
+    exported.dispose();
     // clinic-3 has no blue images: its histogram (in the run's class order) says so.
     const nodes = await api<{ nodeId: string; histogram: number[] }[]>(
       url,

@@ -2,7 +2,7 @@
 // categorical feature columns, and optionally ignored columns (ids). Pure engine module. Both
 // passes stream the file through csv-parse (never reading it whole): `inferCsvSchema` learns the
 // classes, numeric means/stds and category lists; `loadCsv` applies a schema (standardised
-// numerics, one-hot categoricals, label → class index) into float arrays that grow by doubling.
+// numerics, one-hot categoricals, label → class index) into float arrays sized by a line count.
 // Every problem with the data throws a DataSourceError naming file, row and column.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -10,6 +10,7 @@ import path from "node:path";
 import { CsvError, parse } from "csv-parse";
 import { DataSourceError } from "./data-source-error.js";
 import type { Split } from "./split.js";
+import { countLines, GrowingSplit } from "./split-builder.js";
 
 export type CsvFeature =
   | { name: string; kind: "numeric"; mean: number; std: number }
@@ -42,7 +43,6 @@ export const MAX_CSV_CLASSES = 255;
 export const MAX_CATEGORIES = 10_000;
 /** Longest accepted line (guards memory against a file without line breaks). */
 const MAX_RECORD_BYTES = 8 << 20;
-const INITIAL_ROWS = 1024;
 const READ_CHUNK_BYTES = 1 << 20;
 
 function describe(err: unknown): string {
@@ -393,41 +393,6 @@ function loadColumns(file: string, header: string[], schema: CsvSchema): LoadCol
   );
 }
 
-/** x and y arrays that grow by doubling; `finish` trims them to the rows written. */
-class GrowingSplit {
-  x: Float32Array;
-  y: Uint8Array;
-  n = 0;
-
-  constructor(readonly width: number) {
-    this.x = new Float32Array(INITIAL_ROWS * width);
-    this.y = new Uint8Array(INITIAL_ROWS);
-  }
-
-  /** Offset of a new zeroed row in x. */
-  addRow(): number {
-    if (this.n === this.y.length) {
-      const x = new Float32Array(this.x.length * 2);
-      x.set(this.x);
-      this.x = x;
-      const y = new Uint8Array(this.y.length * 2);
-      y.set(this.y);
-      this.y = y;
-    }
-    return this.n++ * this.width;
-  }
-
-  finish(): Split {
-    const n = this.n;
-    const exact = n === this.y.length;
-    return {
-      x: exact ? this.x : this.x.slice(0, n * this.width),
-      y: exact ? this.y : this.y.slice(0, n),
-      n,
-    };
-  }
-}
-
 interface RowContext {
   file: string;
   schema: CsvSchema;
@@ -486,6 +451,7 @@ export async function loadCsv(
   schema: CsvSchema,
 ): Promise<{ split: Split; rows: number }> {
   checkSchema(file, schema);
+  const capacity = await countLines(file).catch(() => undefined);
   let header: string[] | undefined;
   let ctx: RowContext | undefined;
   let row = 0;
@@ -494,7 +460,13 @@ export async function loadCsv(
       header = readHeader(file, record);
       const cols = loadColumns(file, header, schema);
       const classIndex = new Map(schema.classes.map((c, i) => [c, i]));
-      ctx = { file, schema, cols, classIndex, out: new GrowingSplit(csvFeatureWidth(schema)) };
+      ctx = {
+        file,
+        schema,
+        cols,
+        classIndex,
+        out: new GrowingSplit(csvFeatureWidth(schema), capacity),
+      };
       return;
     }
     row++;
