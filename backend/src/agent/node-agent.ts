@@ -11,6 +11,7 @@ import {
 } from "../engine/index.js";
 import { countCsvLabels } from "../engine/datasets/csv-labels.js";
 import { DataSourceError } from "../engine/datasets/data-source-error.js";
+import { loadOwnDataset } from "../engine/datasets/own-data.js";
 import { scanImageFolder } from "../engine/datasets/image-folder.js";
 import {
   AGENT_HEADERS,
@@ -164,8 +165,9 @@ export class NodeAgent {
       own: { spec: task.data, files: { train: own.path } },
     };
     try {
-      const ds = await loadDataset("own", dataset);
-      this.indices = Int32Array.from({ length: ds.train.n }, (_, i) => i);
+      // Loaded here only to check it (not cached: the workers load their own copy to train on).
+      const train = (await loadOwnDataset(task.data, { train: own.path })).train;
+      this.indices = Int32Array.from({ length: train.n }, (_, i) => i);
     } catch (err) {
       if (err instanceof DataSourceError)
         return `this node's data does not fit the run: ${err.message}`;

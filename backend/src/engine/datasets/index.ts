@@ -96,7 +96,12 @@ export async function loadDataset(
   };
 }
 
+/**
+ * Own datasets loaded in this thread, the most recent few only: a long-lived coordinator sees a new
+ * one with every run on new data, and must not keep them all.
+ */
 const ownCache = new Map<string, ReturnType<typeof loadOwnDataset>>();
+const OWN_CACHE_SIZE = 2;
 
 /** A user dataset: its parts as declared (trainLimit / testLimit apply as for packaged sets). */
 async function loadOwn(
@@ -109,6 +114,10 @@ async function loadOwn(
     p = loadOwnDataset(own.spec, own.files);
     p.catch(() => ownCache.delete(key));
     ownCache.set(key, p);
+    for (const old of ownCache.keys()) {
+      if (ownCache.size <= OWN_CACHE_SIZE) break;
+      ownCache.delete(old);
+    }
   }
   const d = await p;
   return {
