@@ -22,6 +22,11 @@ import {
 import { signRegistration } from "../../backend/src/nodes/node-registration.js";
 import { simulatedNodeAccount } from "../../backend/src/nodes/simulated-wallets.js";
 import { hashWeights, signUpdate } from "../../backend/src/nodes/update-signing.js";
+import { AgentCompression } from "../../backend/src/agent/agent-compression.js";
+import { readPayload, writePayload } from "../../backend/src/compression/payload-format.js";
+import { tensorSizes } from "../../backend/src/compression/run-compression.js";
+import { ErrorFeedback, compressUpload } from "../../backend/src/compression/update-compression.js";
+import { keccak256 } from "viem";
 import { startCoordinatorStack } from "../helpers/coordinator-stack.js";
 import { api, listen, type TestServer } from "../helpers/http.js";
 import type { LocalChain } from "../helpers/local-chain.js";
@@ -95,6 +100,113 @@ async function lyingAgent(
         },
       })
       .catch(() => undefined);
+  }
+}
+
+/** How a lying node breaks its compressed payload in each round (1-based), and the reason. */
+const CORRUPTIONS: { name: string; reason: RegExp }[] = [
+  { name: "truncated", reason: /truncated: .* values needs bytes/ },
+  { name: "wrong k", reason: /k \(values sent\) is \d+, the run asks for \d+/ },
+  { name: "NaN scale", reason: /scale 0 is NaN: scales must be finite/ },
+  { name: "index out of range", reason: /index \d+ is \d+, out of range for \d+ parameters/ },
+  { name: "version 2", reason: /wire format version 2 is not spoken here/ },
+];
+
+/** The payload a lying node sends in `round`: a real one (signed below), then broken. */
+function corruptPayload(round: number, task: AgentTask, start: Float32Array): Uint8Array {
+  const spec = task.compression!.spec;
+  const tensors = tensorSizes(task.model);
+  const trained = start.map((v, i) => v + ((i % 7) - 3) * 1e-3);
+  const good = compressUpload(start, trained, spec.upload, tensors, new ErrorFeedback(), round);
+  const p = readPayload(good.bytes);
+  switch (CORRUPTIONS[round - 1]!.name) {
+    case "truncated":
+      return good.bytes.subarray(0, good.bytes.length - 3);
+    case "wrong k":
+      return writePayload({ ...p, indices: p.indices!.subarray(1), data: p.data.subarray(1) });
+    case "NaN scale":
+      return writePayload({ ...p, scales: p.scales.map((v, i) => (i === 0 ? NaN : v)) });
+    case "index out of range": {
+      const indices = Uint32Array.from(p.indices!);
+      indices[indices.length - 1] = p.length + 5;
+      return writePayload({ ...p, indices });
+    }
+    default: {
+      const v2 = good.bytes.slice();
+      v2[4] = 2;
+      return v2;
+    }
+  }
+}
+
+/** A node that takes its compressed tasks and answers each with a broken, validly signed payload. */
+async function compressedLiar(
+  url: string,
+  account: LocalAccount,
+  answers: { round: number; status: number; code: string; message: string }[],
+  signal: AbortSignal,
+): Promise<void> {
+  const client = new CoordinatorClient(url, account, "liar-compressed");
+  const domain = (await (await fetch(`${url}/api/agent/domain`)).json()) as {
+    chainId: number;
+    verifyingContract: `0x${string}`;
+  };
+  const deadline = Math.floor(Date.now() / 1000) + 3600;
+  await client.call("POST", "/api/nodes", {
+    body: {
+      nodeId: "liar-compressed",
+      wallet: account.address,
+      deadline,
+      signature: await signRegistration(account, domain, "liar-compressed", BigInt(deadline)),
+    },
+  });
+  const histogram = [300, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  await client.call("POST", "/api/agent/hello", {
+    signed: true,
+    body: { data: "synthetic:300-600", samples: 300, histogram, backend: "none" },
+  });
+  while (!signal.aborted) {
+    const res = await client
+      .call("GET", "/api/agent/task?waitMs=1000", { signed: true })
+      .catch(() => undefined);
+    if (!res || res.status === 204) continue;
+    const task = AgentTask.parse(await res.json());
+    const download = new Uint8Array(
+      await (
+        await client.call("GET", `/api/agent/tasks/${task.taskId}/weights`, { signed: true })
+      ).arrayBuffer(),
+    );
+    const start = new AgentCompression().start(task, download);
+    const bytes = corruptPayload(task.round, task, start);
+    const signed = await signUpdate(
+      account,
+      {
+        chainId: task.domain.chainId,
+        verifyingContract: task.domain.verifyingContract as `0x${string}`,
+      },
+      {
+        runId: task.chainRunId as `0x${string}`,
+        round: task.round,
+        updateHash: keccak256(bytes),
+        samples: 300,
+      },
+    );
+    try {
+      await client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
+        raw: bytes,
+        signed: true,
+        headers: { [AGENT_HEADERS.update]: encodeUpdateHeader({ ...signed, trainLoss: 0.01 }) },
+      });
+      answers.push({ round: task.round, status: 202, code: "", message: "" });
+    } catch (err) {
+      const e = err as { status?: number; code?: string; message: string };
+      answers.push({
+        round: task.round,
+        status: e.status ?? 0,
+        code: e.code ?? "",
+        message: e.message,
+      });
+    }
   }
 }
 
@@ -385,6 +497,83 @@ describe("attacks on the API and through remote agents (real chain)", function (
           { runId: run.body.id, maxSamples: 2_000 },
         ),
       ).to.match(/more than this run's cap of 2000/);
+    } finally {
+      stop.abort();
+      await Promise.allSettled(agents);
+      await honest.close();
+    }
+  });
+
+  it("a compressing run: an honest agent's compressed update is paid; truncated, wrong-k, NaN-scale, out-of-range and version-2 payloads are refused with the reason and earn nothing", async () => {
+    const stop = new AbortController();
+    const honest = new NodeAgent({
+      coordinator: stack.server.url,
+      account: simulatedNodeAccount(14),
+      nodeId: "honest-compressed",
+      data: parseAgentData("synthetic:0-300"),
+      log: () => undefined,
+    });
+    const answers: { round: number; status: number; code: string; message: string }[] = [];
+    const agents = [
+      honest.run(stop.signal),
+      compressedLiar(stack.server.url, simulatedNodeAccount(15), answers, stop.signal),
+    ];
+    try {
+      await until("the two agents, and only them, online", async () => {
+        const ids = stack.coord.hub.online().map((n) => n.nodeId);
+        return ids.join() === "honest-compressed,liar-compressed";
+      });
+      const run = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
+        dataset: "synthetic",
+        model: "logreg",
+        partition: { kind: "iid" },
+        numNodes: 2,
+        fraction: 1,
+        rounds: CORRUPTIONS.length,
+        localEpochs: 1,
+        batchSize: 32,
+        learningRate: 0.1,
+        strategy: { name: "fedavg" },
+        nodeSource: "remote",
+        minNodes: 2,
+        roundTimeoutMs: 60_000,
+        compression: { upload: { topK: 0.25, quantise: "int8" }, download: { quantise: "int8" } },
+      });
+      expect(run.status, JSON.stringify(run.body)).to.equal(201);
+      const rounds = await until("every round", async () => {
+        const r = await api<RoundRecord[]>(
+          stack.server.url,
+          "GET",
+          `/api/runs/${run.body.id}/rounds`,
+        );
+        return (
+          r.body.length === CORRUPTIONS.length &&
+          r.body.every((x) => x.status !== "training") &&
+          r.body
+        );
+      });
+      for (const [i, c] of CORRUPTIONS.entries()) {
+        const answer = answers.find((a) => a.round === i + 1);
+        expect(answer, c.name).to.include({ status: 400, code: "update_payload_invalid" });
+        expect(answer!.message, c.name).to.match(c.reason);
+        const by = new Map(rounds[i]!.updates.map((u) => [u.nodeId, u]));
+        const liar = by.get("liar-compressed")!;
+        expect(liar.accepted, c.name).to.equal(false);
+        expect(liar.reason, c.name).to.match(/^malformed compressed update: /);
+        expect(liar.reason, c.name).to.match(c.reason);
+        expect(liar.reward ?? "0").to.equal("0");
+        const good = by.get("honest-compressed")!;
+        expect(good.accepted, c.name).to.equal(true);
+        expect(BigInt(good.reward!)).to.be.greaterThan(0n);
+        expect(good.resources!.uploadBytes).to.be.lessThan(rounds[i]!.traffic!.rawModelBytes / 2);
+      }
+      const contributions = await api<{ nodeId: string }[]>(
+        stack.server.url,
+        "GET",
+        `/api/contributions?run=${run.body.id}`,
+      );
+      expect(contributions.body.map((c) => c.nodeId)).to.not.include("liar-compressed");
+      expect(contributions.body).to.have.length(CORRUPTIONS.length);
     } finally {
       stop.abort();
       await Promise.allSettled(agents);

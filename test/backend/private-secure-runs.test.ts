@@ -57,7 +57,7 @@ describe("privacy and secure aggregation in runs", function () {
 
   const audit = (runId: string) => runAudit(env, ["--run", runId]);
 
-  it("DP-FedAvg with adaptive clipping: epsilon grows every round, the clip norm adapts, rewards audit", async () => {
+  it("DP-FedAvg with adaptive clipping and compressed uploads: epsilon grows every round, the clip norm adapts, rewards audit", async () => {
     const { run, rounds } = await complete({
       ...base,
       fraction: 0.5,
@@ -68,8 +68,15 @@ describe("privacy and secure aggregation in runs", function () {
         adaptiveClipping: { targetQuantile: 0.5, learningRate: 0.5 },
         delta: 1e-5,
       },
+      // Nodes clip, noise, then compress (top-k with error feedback, int8): post-processing of
+      // the noised delta, so the accountant below is exactly the one without compression.
+      compression: { upload: { topK: 0.1, quantise: "int8" } },
     });
     expect(rounds).to.have.length(4);
+    for (const r of rounds) {
+      const t = r.traffic!;
+      expect((t.uploads * t.rawModelBytes) / t.uploadBytes).to.be.greaterThan(15);
+    }
     const eps = rounds.map((r) => r.privacy!.epsilon!);
     for (let i = 1; i < eps.length; i++) expect(eps[i]).to.be.greaterThan(eps[i - 1]!);
     // Recompute the budget independently: per round, the noised average (z sqrt(3)) and the

@@ -19,6 +19,7 @@ import {
 import { api } from "../helpers/http.js";
 import { until } from "../helpers/until.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { keccak256 } from "viem";
 
 const base = {
   dataset: "synthetic",
@@ -201,5 +202,48 @@ describe("re-execution audit (real chain, real engine)", function () {
     expect(bad[0]).to.include({ round: 3, status: "mismatch" });
     expect(bad[0]!.node.toLowerCase()).to.equal(victim.node.toLowerCase());
     expect(bad[0]!.detail).to.match(/recorded lossBefore .* lossAfter/);
+  });
+
+  it("a compressed run (top-k + int4 up, int8 down): the chain's update hashes are the payloads', and the audit decodes and verifies them", async () => {
+    const compression = {
+      upload: { topK: 0.1, quantise: "int4" },
+      download: { quantise: "int8" },
+    };
+    const created = await api<RunSummary>(url, "POST", "/api/runs", {
+      ...base,
+      seed: 13,
+      compression,
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const { rounds } = await finishedRun(url, created.body.id);
+    expect(rounds[2]!.testAccuracy!).to.be.greaterThan(rounds[0]!.testAccuracy!);
+    for (const r of rounds) {
+      expect(r.updates.every((u) => u.accepted)).to.equal(true);
+      const t = r.traffic!;
+      expect(t.uploads).to.equal(3);
+      // 10% of the values as 4-bit integers with their index gaps: over 20x fewer bytes.
+      expect((t.uploads * t.rawModelBytes) / t.uploadBytes).to.be.greaterThan(20);
+      expect((t.downloads * t.rawModelBytes) / t.downloadBytes).to.be.within(3.9, 4);
+    }
+    // The stored update is the payload its node signed, and the chain's hash is the payload's.
+    const refs = await api<{ kind: string; hash: string; round: number }[]>(
+      url,
+      "GET",
+      `/api/runs/${created.body.id}/artifacts`,
+    );
+    const update = refs.body.find((x) => x.kind === "update" && x.round === 1)!;
+    const bytes = new Uint8Array(
+      await (await fetch(`${url}/api/artifacts/${update.hash}`)).arrayBuffer(),
+    );
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).to.equal("FLUP");
+    expect(keccak256(bytes)).to.equal(update.hash);
+    expect(rounds[0]!.updates.map((u) => u.updateHash)).to.include(update.hash);
+    const report = await audit(stack.env, ["--run", created.body.id, "--recompute", "--from", url]);
+    expect(report.recompute.ok, JSON.stringify(failures(report))).to.equal(true);
+    expect(report.recompute.rounds.map((r) => r.status)).to.deep.equal([
+      "verified",
+      "verified",
+      "verified",
+    ]);
   });
 });

@@ -121,12 +121,14 @@ describe("secure aggregation with remote node agents (separate processes)", func
     expect(await audit(run.id)).to.contain("verdict: PASS");
   });
 
-  it("with DP, agents clip and noise before masking and the coordinator accounts the sum's noise", async () => {
+  it("with DP and int8 compression, agents clip and noise, then quantise into the masking ring; the coordinator accounts the sum's noise", async () => {
     const created = await api<RunSummary>(stack.server.url, "POST", "/api/runs", {
       ...secureRun,
       rounds: 2,
       seed: 8,
       privacy: { clipNorm: 0.5, noiseMultiplier: 0.1 },
+      // int8 in the ring: 8 + ceil(log2 3) = 10-bit masked values; the download quantised too.
+      compression: { upload: { quantise: "int8" }, download: { quantise: "int8" } },
     });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const { run, rounds } = await finished(created.body.id);
@@ -138,6 +140,10 @@ describe("secure aggregation with remote node agents (separate processes)", func
       ).to.equal(true);
       // Three noised deltas in the unmasked sum: noise multiplier z x sqrt(3) for the average.
       expect(r.privacy!.aggregateNoiseMultiplier).to.be.near(0.1 * Math.sqrt(3), 1e-9);
+      // Masked inputs of 10-bit words (base64 in JSON): well under half of float32.
+      const t = r.traffic!;
+      expect(t.uploadBytes / t.uploads).to.be.lessThan(0.5 * t.rawModelBytes);
+      expect((t.downloads * t.rawModelBytes) / t.downloadBytes).to.be.within(3.9, 4);
     }
     expect(run.privacy!.rounds).to.equal(2);
     // The coordinator sees only the sum, so with every node in every round (no sampling to

@@ -19,7 +19,10 @@ import {
 } from "../../backend/src/secagg/index.js";
 import { applyMask, expandMask } from "../../backend/src/secagg/mask-prg.js";
 import { harary } from "../../backend/src/secagg/pairing-graph.js";
-import { ringVectorFromBase64 } from "../../backend/src/secagg/ring-vector-codec.js";
+import {
+  ringVectorFromBase64,
+  ringVectorToBase64,
+} from "../../backend/src/secagg/ring-vector-codec.js";
 import {
   combineShares,
   FIELD_PRIME,
@@ -77,7 +80,7 @@ function expectSumOfSurvivors(
   expect(result.dropped).to.deep.equal(
     [...inputs.keys()].filter((id) => !survivors.includes(id) && !neverJoined.includes(id)).sort(),
   );
-  const encoding = fixedPointEncoding(cfg.clipRange, cfg.maxClients);
+  const encoding = fixedPointEncoding(cfg.clipRange, cfg.maxClients, cfg.bits);
   const bound = quantisationBound(encoding, survivors.length);
   expect(result.sum.length).to.equal(cfg.vectorLength);
   const vectors = survivors.map((id) => inputs.get(id)!);
@@ -603,6 +606,59 @@ describe("secure aggregation", () => {
       ]);
       const masked = seen.find((m) => (m as { type: string }).type === "secagg/masked-input");
       expect(MaskedInputMessageSchema.parse(masked)).to.deep.equal(masked);
+    });
+
+    it("(10) quantised inputs go into a smaller ring: b-bit integers, masked values sent as b + ceil(log2 n) bits, the sum within n R / L and unbiased", () => {
+      const ids = clientIds(5);
+      for (const bits of [8, 4]) {
+        const cfg = config({ threshold: 3, maxClients: ids.length, vectorLength: 2000, bits });
+        const ringBits = bits + 3; // ceil(log2 5) = 3
+        const encoding = fixedPointEncoding(cfg.clipRange, cfg.maxClients, bits);
+        expect(encoding).to.include({
+          ringBits,
+          maxMagnitude: 2 ** (bits - 1) - 1,
+          stochastic: true,
+        });
+        const inputs = inputsFor(ids, cfg.vectorLength, 10 + bits);
+        const server = new SecAggServer(cfg);
+        const clients = new Map(ids.map((id) => [id, new SecAggClient(id, cfg)]));
+        for (const c of clients.values()) server.receiveAdvertiseKeys(c.advertiseKeys());
+        const roster = server.closeAdvertiseKeys();
+        for (const c of clients.values()) server.receiveShareKeys(c.shareKeys(roster));
+        for (const d of server.closeShareKeys()) {
+          const m = clients.get(d.to)!.maskInput(d, inputs.get(d.to)!);
+          // The masked vector is r-bit words, packed: r / 32 of the full ring's bytes.
+          expect(Buffer.from(m.maskedInput, "base64").length).to.equal(
+            Math.ceil((cfg.vectorLength * ringBits) / 8),
+          );
+          server.receiveMaskedInput(m);
+        }
+        const request = server.closeMaskedInput();
+        for (const id of request.survivors)
+          server.receiveUnmasking(clients.get(id)!.unmask(request));
+        const result = server.finish();
+        expectSumOfSurvivors(result, inputs, cfg, ids);
+        // Stochastic rounding is unbiased: the errors average out over the coordinates.
+        let bias = 0;
+        for (let i = 0; i < cfg.vectorLength; i++) {
+          let plain = 0;
+          for (const v of inputs.values()) plain += Math.max(-1, Math.min(1, v[i]!));
+          bias += result.sum[i]! - plain;
+        }
+        expect(Math.abs(bias / cfg.vectorLength)).to.be.lessThan(0.2 / encoding.scale);
+      }
+      // 24-bit inputs from 1000 clients would need a 34-bit ring.
+      expectSecAggError(() => fixedPointEncoding(1, 1000, 24), "invalid-config", /34-bit ring/);
+      // A packed vector with bits set past its last element is malformed.
+      const packed = ringVectorToBase64(Uint32Array.from([1, 2, 3]), 5);
+      const bytes = Buffer.from(packed, "base64");
+      expect(Array.from(ringVectorFromBase64(packed, 3, 5))).to.deep.equal([1, 2, 3]);
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! | 0x80;
+      expectSecAggError(
+        () => ringVectorFromBase64(bytes.toString("base64"), 3, 5),
+        "protocol-violation",
+        /padding bits/,
+      );
     });
 
     it("rejects a share that does not fit the owner's commitment or public key", () => {

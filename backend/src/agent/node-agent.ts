@@ -16,7 +16,6 @@ import { scanImageFolder } from "../engine/datasets/image-folder.js";
 import {
   AGENT_HEADERS,
   AgentTask,
-  bytesToWeights,
   encodeUpdateHeader,
   hashMaskedInput,
   secureInputWeight,
@@ -52,6 +51,7 @@ import {
 } from "./coordinator-client.js";
 import { componentLogger } from "../logging/logger.js";
 import { TaskMeter } from "./resource-meter.js";
+import { AgentCompression, DownloadUnreadable } from "./agent-compression.js";
 
 export interface NodeAgentOptions {
   coordinator: string;
@@ -102,6 +102,8 @@ export class NodeAgent {
   private engine: EngineInfo | undefined;
   /** Bytes of this node's previous upload (update or masked input); 0 before the first. */
   private lastUploadBytes = 0;
+  /** A compressing run's codec and this agent's top-k residuals. */
+  private readonly compression = new AgentCompression();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.client = new CoordinatorClient(opts.coordinator, opts.account, opts.nodeId);
@@ -252,7 +254,10 @@ export class NodeAgent {
         });
         if (res.status === 204) continue;
         const task = AgentTask.parse(await res.json());
-        const below = floorViolation(task, this.opts.floor ?? {}) ?? (await this.dataMisfit(task));
+        const below =
+          floorViolation(task, this.opts.floor ?? {}) ??
+          AgentCompression.misfit(task) ??
+          (await this.dataMisfit(task));
         if (below) await this.refuse(task, below);
         else await this.work(task);
       } catch (err) {
@@ -329,7 +334,13 @@ export class NodeAgent {
         await this.client.call("GET", `/api/agent/tasks/${task.taskId}/weights`, { signed: true })
       ).arrayBuffer(),
     );
-    const start = bytesToWeights(bytes);
+    let start: Float32Array;
+    try {
+      start = this.compression.start(task, bytes);
+    } catch (err) {
+      if (err instanceof DownloadUnreadable) return this.refuse(task, err.message);
+      throw err;
+    }
     if (start.length !== task.parameterCount) {
       throw new Error(
         `the global model has ${start.length} parameters, the task says ${task.parameterCount}`,
@@ -366,13 +377,15 @@ export class NodeAgent {
       await this.secureAggregate(task, start, sent, result);
       return;
     }
+    // A compressing run: the delta from the model it downloaded, compressed, is what is signed.
+    const compressed = this.compression.upload(task, start, sent.weights);
     const header = await this.signTaskUpdate(
       task,
-      hashWeights(sent.weights),
+      compressed?.hash ?? hashWeights(sent.weights),
       result,
       sent.unclipped,
     );
-    const raw = weightsToBytes(sent.weights);
+    const raw = compressed?.bytes ?? weightsToBytes(sent.weights);
     try {
       await this.client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
         raw,

@@ -51,6 +51,11 @@ export interface AggregationResult {
   scoringModel(nodeId: string): Float32Array;
   /** What the round did for privacy, when the run has it. */
   privacy?: RoundPrivacy;
+  /**
+   * Simulated secure aggregation: the bytes each node's masked input took in this process (its
+   * submission carried its float32 input, which never travels as such).
+   */
+  uploadBytes?: ReadonlyMap<string, number>;
 }
 
 export interface AggregationRound {

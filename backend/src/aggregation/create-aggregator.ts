@@ -1,4 +1,4 @@
-import type { RunConfig } from "../domain/index.js";
+import { usesCompression, type RunConfig } from "../domain/index.js";
 import type { Strategy } from "../fl/strategies/strategy.js";
 import type { UpdateDomain } from "../nodes/update-signing.js";
 import type { RunPrivacy } from "../privacy/run-privacy.js";
@@ -17,7 +17,14 @@ export function createAggregator(opts: {
   privacy: RunPrivacy | undefined;
 }): Aggregator {
   const { config, strategy } = opts;
-  const spec = config.aggregation;
+  // Upload quantisation under SecAgg: the quantised integers go into the masking ring directly.
+  const quantise = usesCompression(config.compression)
+    ? config.compression.upload.quantise
+    : "none";
+  const spec = {
+    ...config.aggregation,
+    ...(quantise === "none" ? {} : { bits: quantise === "int8" ? 8 : 4 }),
+  };
   const base: Aggregator =
     spec.mode === "plain"
       ? new PlainAggregator(strategy)

@@ -2,7 +2,7 @@ import type { SecureAggregationSpec } from "../domain/index.js";
 import type { Strategy } from "../fl/strategies/strategy.js";
 import { secureSessionId } from "../nodes/agent-protocol.js";
 import type { Aggregator, AggregationRound, RoundSetup } from "./aggregator.js";
-import { secureMean } from "./secure-mean.js";
+import { secureMean, type SecureOptions } from "./secure-mean.js";
 
 /**
  * Secure aggregation for simulated nodes: their masked inputs go through SecAgg's four message
@@ -16,7 +16,7 @@ export class InProcessSecureAggregator implements Aggregator {
 
   constructor(
     private readonly strategy: Strategy,
-    private readonly spec: SecureAggregationSpec,
+    private readonly spec: SecureAggregationSpec & Pick<SecureOptions, "bits">,
   ) {}
 
   openRound(setup: RoundSetup): AggregationRound {
@@ -35,7 +35,11 @@ export class InProcessSecureAggregator implements Aggregator {
             weights: s.weights,
             weight: setup.equalWeights ? 1 : s.signed.samples / maxSamples,
           })),
-          { clipRange: this.spec.clipRange, neighbours: this.spec.neighbours },
+          {
+            clipRange: this.spec.clipRange,
+            neighbours: this.spec.neighbours,
+            bits: this.spec.bits,
+          },
         );
         const model = this.strategy.applyMean(setup.start, mean.weights);
         const survivors = new Set(mean.survivors);
@@ -47,7 +51,8 @@ export class InProcessSecureAggregator implements Aggregator {
               "dropped out of secure aggregation before its masked input was summed",
             ]),
         );
-        return { model, excluded, scoringModel: () => model };
+        const uploadBytes = new Map(accepted.map((s) => [s.nodeId, mean.maskedInputBytes]));
+        return { model, excluded, scoringModel: () => model, uploadBytes };
       },
       close: () => undefined,
     };

@@ -20,14 +20,14 @@ import type {
   FitOutcome,
   RoundSetup,
 } from "./aggregator.js";
-import { meanFromSum, secureSessionConfig } from "./secure-mean.js";
+import { meanFromSum, secureSessionConfig, type SecureOptions } from "./secure-mean.js";
 
 /** How long each SecAgg stage after AdvertiseKeys waits for slow or dropped agents, by default. */
 export const DEFAULT_SECAGG_STAGE_TIMEOUT_MS = 30_000;
 
 export interface RemoteSecureOptions {
   strategy: Strategy;
-  spec: SecureAggregationSpec;
+  spec: SecureAggregationSpec & Pick<SecureOptions, "bits">;
   parameterCount: number;
   domain: UpdateDomain;
   /** The run's round timeout, named in the reason of a node that never advertised keys. */
@@ -92,9 +92,11 @@ class RemoteSecureRound implements AggregationRound {
   async collect(fit: FitNode): Promise<FitOutcome[]> {
     const { setup, session } = this;
     const errors = new Map<string, string>();
+    // What each masked input cost as the hub measured it on arrival (bytes, training time).
+    const measured = new Map<string, NodeSubmission["resources"]>();
     setup.participants.forEach((node, k) => {
       fit(node, k).then(
-        () => undefined,
+        (s) => measured.set(node.id, s.resources),
         (err: unknown) => errors.set(node.id, fitFailure(err)),
       );
     });
@@ -115,7 +117,13 @@ class RemoteSecureRound implements AggregationRound {
     }
     return setup.participants.map((node): FitOutcome => {
       const submission = session.submissions.get(node.id);
-      if (submission) return { node, submission, error: undefined };
+      const resources = measured.get(node.id);
+      if (submission)
+        return {
+          node,
+          submission: { ...submission, ...(resources ? { resources } : {}) },
+          error: undefined,
+        };
       return {
         node,
         submission: undefined,

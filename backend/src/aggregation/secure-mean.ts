@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { modelDelta } from "../privacy/index.js";
 import {
+  encodingOf,
   maxShareHolders,
   parseConfig,
   runSecureAggregation,
@@ -20,6 +21,16 @@ export interface SecureMean {
   weights: Float32Array;
   survivors: string[];
   dropped: string[];
+  /** Bytes of each node's masked input as sent (its ring elements, packed). */
+  maskedInputBytes: number;
+}
+
+/** How a round's secure aggregation is set up (the run's spec, with quantised inputs' bits). */
+export interface SecureOptions {
+  clipRange: number;
+  neighbours?: number | undefined;
+  /** Upload compression under SecAgg: quantise inputs to this many bits in a smaller ring. */
+  bits?: number | undefined;
 }
 
 /**
@@ -35,7 +46,7 @@ export function secureMean(
   sessionId: string,
   start: Float32Array,
   inputs: readonly SecureInput[],
-  opts: { clipRange: number; neighbours?: number | undefined },
+  opts: SecureOptions,
 ): SecureMean {
   if (inputs.length === 0) throw new Error("secure aggregation needs at least one input");
   const config = secureSessionConfig(sessionId, inputs.length, start.length, opts);
@@ -53,6 +64,7 @@ export function secureMean(
     weights: meanFromSum(start, result.sum, total),
     survivors: result.survivors,
     dropped: result.dropped,
+    maskedInputBytes: Math.ceil((start.length * encodingOf(config).ringBits) / 8),
   };
 }
 
@@ -65,7 +77,7 @@ export function secureSessionConfig(
   sessionId: string,
   clients: number,
   vectorLength: number,
-  opts: { clipRange: number; neighbours?: number | undefined },
+  opts: SecureOptions,
 ): SecAggConfig {
   const neighbours =
     opts.neighbours !== undefined && opts.neighbours < clients - 1 ? opts.neighbours : undefined;
@@ -76,6 +88,7 @@ export function secureSessionConfig(
     vectorLength,
     clipRange: opts.clipRange,
     maxClients: clients,
+    ...(opts.bits !== undefined ? { bits: opts.bits } : {}),
     ...(neighbours !== undefined ? { neighbours, graphSeed: randomBytes(32).toString("hex") } : {}),
   });
 }

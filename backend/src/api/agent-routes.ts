@@ -11,6 +11,8 @@ import {
   decodeUpdateHeader,
   weightsToBytes,
 } from "../nodes/agent-protocol.js";
+import { payloadProblem } from "../compression/update-compression.js";
+import { tensorSizes } from "../compression/run-compression.js";
 import type { RemoteNodeHub } from "../nodes/remote-node-hub.js";
 import { SecAggCallRefused } from "../nodes/remote-secagg-session.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
@@ -85,7 +87,8 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     const { nodeId } = await authenticate(req);
     const t = hub.taskFor(TaskId.parse(req.params.taskId), nodeId);
     if (!t) throw new HttpError(404, "task_not_found", "no such open task for this node");
-    res.type("application/octet-stream").send(Buffer.from(weightsToBytes(t.weights)));
+    // A compressing run's quantised download is the payload; otherwise the raw float32 weights.
+    res.type("application/octet-stream").send(Buffer.from(t.download ?? weightsToBytes(t.weights)));
   });
 
   router.post("/agent/tasks/:taskId/progress", async (req, res) => {
@@ -173,6 +176,37 @@ function secaggRoutes(
   });
 }
 
+/**
+ * An update's body: a compressing run's payload, checked against the run's settings here so the
+ * agent hears what is wrong (and the round records it as the node's outcome); else float32 weights.
+ */
+function readUpdateBody(
+  hub: RemoteNodeHub,
+  taskId: string,
+  nodeId: string,
+  body: Buffer,
+): { weights: Float32Array } | { payload: Uint8Array } {
+  const compression = hub.taskFor(taskId, nodeId)?.task.compression;
+  if (compression) {
+    const payload = new Uint8Array(body);
+    const problem = payloadProblem(
+      payload,
+      compression.spec.upload,
+      tensorSizes(hub.taskFor(taskId, nodeId)!.task.model),
+    );
+    if (problem) {
+      hub.rejectUpdate(taskId, nodeId, problem);
+      throw new HttpError(400, "update_payload_invalid", problem);
+    }
+    return { payload };
+  }
+  try {
+    return { weights: bytesToWeights(body) };
+  } catch (err) {
+    throw new HttpError(400, "update_body_invalid", (err as Error).message);
+  }
+}
+
 /** POST /agent/tasks/:taskId/update: the trained weights with their signed metadata. */
 function updateHandler(
   authenticate: (req: Request) => Promise<AuthenticatedAgent>,
@@ -191,19 +225,14 @@ function updateHandler(
       throw new HttpError(
         415,
         "update_body_type",
-        "send the weights as application/octet-stream (little-endian float32)",
+        "send the weights as application/octet-stream (little-endian float32, or the run's compressed payload)",
       );
     }
-    let weights: Float32Array;
-    try {
-      weights = bytesToWeights(req.body);
-    } catch (err) {
-      throw new HttpError(400, "update_body_invalid", (err as Error).message);
-    }
+    const update = readUpdateBody(hub, taskId, nodeId, req.body);
     const accepted = hub.submit(
       taskId,
       nodeId,
-      weights,
+      update,
       {
         runId: meta.runId as `0x${string}`,
         round: meta.round,

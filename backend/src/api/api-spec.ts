@@ -303,7 +303,8 @@ const OPERATION_LIST: OperationSpec[] = [
   {
     method: "get",
     path: "/api/agent/tasks/{taskId}/weights",
-    summary: "Node agents: the round's global model, little-endian float32",
+    summary:
+      "Node agents: the round's global model, little-endian float32, or (a run with compression.download) a payload in the compressed wire format v1",
     security: "agent",
     params: { path: taskPath },
     responses: {
@@ -335,7 +336,7 @@ const OPERATION_LIST: OperationSpec[] = [
     method: "post",
     path: "/api/agent/tasks/{taskId}/update",
     summary:
-      "Node agents: the trained update (float32 body) with its EIP-712-signed metadata in x-fedledger-update (base64url JSON)",
+      "Node agents: the trained update (float32 weights, or in a compressing run the compressed delta in wire format v1: a malformed one is refused with update_payload_invalid and the reason) with its EIP-712-signed metadata in x-fedledger-update (base64url JSON); updateHash is keccak256 of the body",
     security: "agent",
     params: {
       path: taskPath,

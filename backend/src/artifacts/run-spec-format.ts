@@ -53,6 +53,12 @@ export interface RunSpecDocument {
    * (each node is scored with it), so the audit recomputes from the round's model alone.
    */
   aggregation: RunConfig["aggregation"]["mode"];
+  /**
+   * Update compression (absent or null: raw float32 weights). With it, every update hash on chain
+   * is keccak256 of the node's compressed payload (wire format v1), which decodes to a delta from
+   * the round's start model.
+   */
+  compression?: RunConfig["compression"] | null;
   seed: number;
   partition: RunConfig["partition"];
 }

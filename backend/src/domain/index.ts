@@ -2,6 +2,7 @@
 // catalogues. It imports nothing from api/, store/ or chain/; they (and the dashboard) depend on it.
 export * from "./alert.js";
 export * from "./catalogues.js";
+export * from "./compression.js";
 export * from "./contribution.js";
 export * from "./errors.js";
 export * from "./events.js";

@@ -89,6 +89,30 @@ export const UpdateOutcome = z.object({
 });
 export type UpdateOutcome = z.infer<typeof UpdateOutcome>;
 
+/**
+ * The bytes a round moved between the coordinator and its nodes (RunConfig.compression): the
+ * uploads as received (rejected ones too), the download served to each chosen node, and what one
+ * raw float32 model takes, which the compression ratios are relative to.
+ */
+export const RoundTraffic = z.object({
+  uploadBytes: z.number().int().nonnegative(),
+  /** Uploads received (their bytes are counted above). */
+  uploads: z.number().int().nonnegative(),
+  downloadBytes: z.number().int().nonnegative(),
+  downloads: z.number().int().nonnegative(),
+  rawModelBytes: z.number().int().nonnegative(),
+});
+export type RoundTraffic = z.infer<typeof RoundTraffic>;
+
+/** Raw float32 bytes over the bytes moved (1: uncompressed), or null when nothing moved. */
+export function compressionRatio(
+  bytes: number,
+  count: number,
+  rawModelBytes: number,
+): number | null {
+  return bytes > 0 && count > 0 ? (count * rawModelBytes) / bytes : null;
+}
+
 export const RoundStatus = z.enum(["training", "aggregated", "recorded", "failed"]);
 
 export const RoundRecord = z.object({
@@ -109,5 +133,7 @@ export const RoundRecord = z.object({
   /** How the round summed updates. */
   aggregation: z.enum(["plain", "secure"]).optional(),
   privacy: RoundPrivacy.nullable().optional(),
+  /** Bytes moved (rounds recorded before traffic was measured have none). */
+  traffic: RoundTraffic.optional(),
 });
 export type RoundRecord = z.infer<typeof RoundRecord>;

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { param } from "../catalogue/entry.js";
 import { AlertRules, AnomalySpec } from "./alert.js";
+import { CompressionSpec, usesCompression } from "./compression.js";
 import { Hex32, RunId } from "./primitives.js";
 import { OwnData } from "./own-data.js";
 import { DATASETS, DATASET_IDS } from "../engine/datasets/catalogue.js";
@@ -194,6 +195,11 @@ export const RunConfigFields = z
     privacy: PrivacySpec.optional(),
     aggregation: AggregationSpec.default({ mode: "plain" }),
     /**
+     * Update compression (domain/compression.ts): quantised and/or top-k sparsified uploads with
+     * error feedback, quantised downloads. Absent: raw float32 models both ways.
+     */
+    compression: CompressionSpec.optional(),
+    /**
      * Who trains: "simulated" nodes on the coordinator's workers (each with its data shard and a
      * Hardhat dev wallet), or "remote" node agents (`npm run node`) with their own data and keys;
      * a remote round takes round(fraction x numNodes) of the agents online.
@@ -255,6 +261,7 @@ interface RuleInput {
   reward: RewardSpec;
   byzantine?: ByzantineSpec | undefined;
   aggregation: AggregationSpec;
+  compression?: CompressionSpec | undefined;
   nodeSource: "simulated" | "remote";
 }
 
@@ -280,6 +287,23 @@ function ownDataViolations(r: RuleInput): RuleViolation[] {
       message: "simulated nodes train on the coordinator's data: declare data.train",
     });
   return out;
+}
+
+/**
+ * Compression with secure aggregation: quantisation goes into the masking ring (a smaller ring,
+ * packed masked values); top-k cannot, as a masked sum needs every coordinate of every input.
+ */
+function compressionViolations(r: RuleInput): RuleViolation[] {
+  if (r.aggregation.mode !== "secure" || !usesCompression(r.compression)) return [];
+  if (r.compression.upload.topK !== undefined)
+    return [
+      {
+        path: ["compression", "upload", "topK"],
+        message:
+          "top-k sparsification cannot be used with secure aggregation: the masks cancel only in a sum over every coordinate, and the coordinates a node sends would reveal where its update is largest",
+      },
+    ];
+  return [];
 }
 
 /** A rule across fields that a single field's schema cannot state, and the field to fix. */
@@ -323,6 +347,7 @@ export function runConfigViolations(r: RuleInput): RuleViolation[] {
         "secure aggregation cannot see (or reject) poisoned updates; drop byzantine or use plain aggregation",
     });
   }
+  out.push(...compressionViolations(r));
   const trainSize = Math.min(
     r.trainLimit ?? Number.POSITIVE_INFINITY,
     (r.dataset === "own"

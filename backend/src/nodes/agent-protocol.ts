@@ -9,6 +9,7 @@ import { z } from "zod";
 import { keccak256Bytes } from "./keccak.js";
 import {
   AgentResourceReport,
+  CompressionSpec,
   ModelRefSchema,
   OwnDataSpecSchema,
   RunDataset,
@@ -192,6 +193,12 @@ export const AgentTask = z.object({
   deadline: z.number().int(),
   /** Secure aggregation: mask the (weighted) delta with SecAgg instead of sending the update. */
   secure: AgentSecureTask.optional(),
+  /**
+   * A compressing run: the settings both ends apply, in the payload wire format `wireFormat`
+   * (compression/payload-format.ts). The weights download is then a payload when the download is
+   * quantised, and the update is the compressed delta; an agent refuses a format it does not speak.
+   */
+  compression: z.object({ wireFormat: z.number().int(), spec: CompressionSpec }).optional(),
 });
 export type AgentTask = z.infer<typeof AgentTask>;
 

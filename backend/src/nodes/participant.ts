@@ -2,6 +2,7 @@
 // coordinator's workers or a remote agent: it trains on its own data and hands back a signed
 // update. Nothing a participant returns is trusted; the validate step checks every byte.
 import type { OwnDataSpecSchema, RunDataset, UpdateResources } from "../domain/index.js";
+import type { NodeCompression } from "../compression/run-compression.js";
 import type { ModelRef, TrainTask, TrainingEngine } from "../engine/port.js";
 import type { UpdatePrivacy } from "../privacy/private-update.js";
 import type { AgentResources, AgentSecureTask } from "./agent-protocol.js";
@@ -45,6 +46,11 @@ export interface FitContext {
   domain: UpdateDomain;
   /** DP-FedAvg: clip and noise the delta before signing; `noiseSeed` seeds simulated noise. */
   privacy?: UpdatePrivacy & { noiseSeed: number };
+  /**
+   * A compressing run: the node trains from the decoded download and uploads its compressed delta
+   * (after clipping and noise), whose bytes it hashes and signs.
+   */
+  compression?: NodeCompression;
   /** Remote agents only. */
   remote?: RemoteTaskContext;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { PAYLOAD_VERSION } from "../compression/payload-format.js";
 import type { TrainTask, TrainingEngine } from "../engine/port.js";
 import type { NodeResourceReport, UpdateResources } from "../domain/index.js";
 import {
@@ -37,6 +38,8 @@ interface PendingTask {
   nodeId: string;
   wallet: `0x${string}`;
   weights: Float32Array;
+  /** A compressing run's download (the global model in the wire format); else raw weights. */
+  download?: Uint8Array;
   handedOut: boolean;
   /** When it was queued, and when the node first took it (the start of its training time). */
   assignedAt: number;
@@ -144,6 +147,7 @@ export class RemoteNodeHub {
     weights: Float32Array,
     onProgress?: (p: NodeProgress) => void,
     session?: RemoteSecAggSession,
+    download?: Uint8Array,
   ): Promise<NodeSubmission> {
     // A node works on one task at a time: a newer one replaces an abandoned older one.
     for (const [id, t] of this.tasks) {
@@ -159,6 +163,7 @@ export class RemoteNodeHub {
         nodeId,
         wallet,
         weights,
+        ...(download ? { download } : {}),
         handedOut: false,
         assignedAt: Date.now(),
         ...(onProgress ? { onProgress } : {}),
@@ -230,11 +235,11 @@ export class RemoteNodeHub {
     return true;
   }
 
-  /** Hands a node's update to the round waiting for it. */
+  /** Hands a node's update (raw weights, or a compressed payload) to the round waiting for it. */
   submit(
     taskId: string,
     nodeId: string,
-    weights: Float32Array,
+    update: { weights: Float32Array } | { payload: Uint8Array },
     signed: SignedUpdate,
     trainLoss: number,
     unclipped?: boolean,
@@ -244,15 +249,33 @@ export class RemoteNodeHub {
     this.tasks.delete(taskId);
     const node = this.nodes.get(nodeId);
     if (node) delete node.taskId;
+    const bytes = "payload" in update ? update.payload : update.weights;
     t.resolve({
       nodeId,
       wallet: t.wallet,
-      weights,
+      // A payload is decoded by the validate step, like a simulated node's.
+      ...("payload" in update
+        ? { weights: new Float32Array(0), payload: update.payload }
+        : { weights: update.weights }),
       signed,
       reportedTrainLoss: trainLoss,
       ...(unclipped === undefined ? {} : { unclipped }),
-      resources: taskResources(t, weights.byteLength, this.nodes.get(nodeId)?.resources),
+      resources: taskResources(t, bytes.byteLength, this.nodes.get(nodeId)?.resources),
     });
+    return true;
+  }
+
+  /**
+   * The node sent an update the coordinator cannot read (a malformed compressed payload): the
+   * round gets the reason as the node's outcome at once, and the node earns nothing for it.
+   */
+  rejectUpdate(taskId: string, nodeId: string, reason: string): boolean {
+    const t = this.taskFor(taskId, nodeId);
+    if (!t) return false;
+    this.tasks.delete(taskId);
+    const node = this.nodes.get(nodeId);
+    if (node) delete node.taskId;
+    t.reject(new TaskRefused(`malformed compressed update: ${reason}`));
     return true;
   }
 
@@ -374,10 +397,14 @@ class RemoteParticipant implements Participant {
         domain: ctx.domain,
         deadline: ctx.remote.deadline,
         ...(ctx.remote.secure ? { secure: ctx.remote.secure.task } : {}),
+        ...(ctx.compression
+          ? { compression: { wireFormat: PAYLOAD_VERSION, spec: ctx.compression.spec } }
+          : {}),
       },
       task.weights,
       task.onProgress,
       ctx.remote.secure?.session,
+      ctx.compression?.download ?? undefined,
     );
   }
 }

@@ -1,6 +1,13 @@
 import type { LocalAccount } from "viem";
+import type { NodeCompression } from "../compression/run-compression.js";
+import {
+  ErrorFeedback,
+  compressUpload,
+  decodeDownload,
+} from "../compression/update-compression.js";
 import type { TrainTask, TrainingEngine } from "../engine/port.js";
 import { poisonUpdate, type ByzantineSpec } from "../fl/attacks.js";
+import { keccak256BytesOffThread } from "./keccak.js";
 import { seededNormalSource } from "../privacy/index.js";
 import { privatizeUpdate } from "../privacy/private-update.js";
 import type { FitContext, NodeSubmission, Participant } from "./participant.js";
@@ -10,9 +17,12 @@ import { hashWeightsOffThread, signUpdate } from "./update-signing.js";
  * A node simulated by the coordinator's machine: its own data shard and wallet key, local
  * training on the engine's workers, then hash and sign. A Byzantine one poisons its update after
  * training (sign flip or scaling of its delta) and signs the poisoned bytes, as a real attacker
- * with a valid key would.
+ * with a valid key would. In a compressing run it runs the same codec as a node agent: it trains
+ * from the decoded download and signs its compressed delta, keeping its top-k residual here.
  */
 export class SimulatedNode implements Participant {
+  private readonly feedback = new ErrorFeedback();
+
   constructor(
     readonly id: string,
     readonly account: LocalAccount,
@@ -35,15 +45,19 @@ export class SimulatedNode implements Participant {
     ctx: FitContext,
   ): Promise<NodeSubmission> {
     const startedAt = Date.now();
-    const result = await engine.train({ ...task, indices: this.indices });
+    const c = ctx.compression;
+    const start = c?.download
+      ? decodeDownload(c.download, c.spec.download, task.weights.length, c.tensors)
+      : task.weights;
+    const result = await engine.train({ ...task, weights: start, indices: this.indices });
     let weights = result.weights;
     let unclipped: boolean | undefined;
     if (this.attack) {
       // An attacker does not follow the protocol: no clipping, no noise.
-      weights = poisonUpdate(task.weights, result.weights, this.attack);
+      weights = poisonUpdate(start, result.weights, this.attack);
     } else if (ctx.privacy) {
       const p = privatizeUpdate(
-        task.weights,
+        start,
         result.weights,
         ctx.privacy,
         seededNormalSource(ctx.privacy.noiseSeed),
@@ -51,27 +65,41 @@ export class SimulatedNode implements Participant {
       weights = p.weights;
       unclipped = p.unclipped;
     }
+    // Under secure aggregation the masking ring quantises: the node hands over its weights.
+    const sent = c && !c.uploadInRing ? this.compress(c, start, weights, task.seed) : undefined;
     const signed = await signUpdate(this.account, ctx.domain, {
       runId: ctx.runId,
       round: ctx.round,
-      updateHash: await hashWeightsOffThread(weights),
+      updateHash: sent ? await keccak256BytesOffThread(sent) : await hashWeightsOffThread(weights),
       samples: result.numSamples,
     });
     return {
       nodeId: this.id,
       wallet: this.wallet,
-      weights,
+      // Compressed: the coordinator decodes the payload in its validate step, as for an agent's.
+      weights: sent ? new Float32Array(0) : weights,
+      ...(sent ? { payload: sent } : {}),
       signed,
       reportedTrainLoss: result.trainLoss,
       ...(unclipped === undefined ? {} : { unclipped }),
       // It shares the coordinator's process and workers: no CPU, memory or latency of its own.
       resources: {
         trainingMs: Date.now() - startedAt,
-        uploadBytes: weights.byteLength,
+        uploadBytes: sent?.byteLength ?? weights.byteLength,
         cpuPercent: null,
         rssBytes: null,
         latencyMs: null,
       },
     };
+  }
+
+  /** The upload's bytes: its delta from the model it trained from, compressed. */
+  private compress(
+    c: NodeCompression,
+    start: Float32Array,
+    weights: Float32Array,
+    seed: number,
+  ): Uint8Array {
+    return compressUpload(start, weights, c.spec.upload, c.tensors, this.feedback, seed).bytes;
   }
 }

@@ -1,3 +1,8 @@
+import type { UploadCompression } from "../domain/compression.js";
+import { PayloadError } from "../compression/payload-format.js";
+import { decodeUpload } from "../compression/update-compression.js";
+import type { TensorSizes } from "../compression/vector-codec.js";
+import { keccak256BytesOffThread } from "./keccak.js";
 import {
   hashWeightsOffThread,
   recoverUpdateSigner,
@@ -114,4 +119,54 @@ export async function validateCommitment(
     };
   }
   return { accepted: true };
+}
+
+/**
+ * A compressing run's upload: right run and round, a sane sample count, the hash is of the
+ * payload's bytes and the node's wallet signed it, and the payload is exactly what the run's
+ * settings produce for this model (version, coding, k, scales, indices, values); it then decodes
+ * onto the round's start model, which must stay finite. Accepted: the weights it stands for.
+ */
+export async function validateCompressedUpdate(
+  u: Omit<IncomingUpdate, "weights"> & { payload: Uint8Array },
+  expect: {
+    runId: `0x${string}`;
+    round: number;
+    domain: UpdateDomain;
+    upload: UploadCompression;
+    start: Float32Array;
+    tensors: TensorSizes;
+  },
+): Promise<Verdict & { weights?: Float32Array }> {
+  if (
+    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
+    u.signed.round !== expect.round
+  ) {
+    return { accepted: false, reason: "update is for another run or round" };
+  }
+  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
+    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
+  }
+  if ((await keccak256BytesOffThread(u.payload)) !== u.signed.updateHash) {
+    return { accepted: false, reason: "update hash does not match the payload's bytes" };
+  }
+  const signer = await recoverUpdateSigner(expect.domain, u.signed);
+  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
+    return {
+      accepted: false,
+      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
+    };
+  }
+  let weights: Float32Array;
+  try {
+    weights = decodeUpload(u.payload, expect.upload, expect.start, expect.tensors);
+  } catch (err) {
+    if (!(err instanceof PayloadError)) throw err;
+    return { accepted: false, reason: `malformed compressed update: ${err.message}` };
+  }
+  const bad = weights.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    return { accepted: false, reason: `the decoded update is not finite at parameter ${bad}` };
+  }
+  return { accepted: true, weights };
 }

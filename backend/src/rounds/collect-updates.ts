@@ -1,4 +1,5 @@
 import type { FitNode, FitOutcome, TaskExtras } from "../aggregation/aggregator.js";
+import type { NodeCompression } from "../compression/run-compression.js";
 import { fitFailure, type NodeProgress, type Participant } from "../nodes/participant.js";
 import type { RoundDeps, RunState } from "./run-state.js";
 
@@ -15,6 +16,8 @@ export function nodeFitter(
   deps: RoundDeps,
   extras: (node: Participant, k: number) => TaskExtras,
   deadline: number,
+  /** A compressing run: the settings and the round's download. */
+  compression?: NodeCompression,
 ): FitNode {
   const { config } = run;
   const fit = run.strategy.configureFit();
@@ -54,6 +57,7 @@ export function nodeFitter(
         round,
         domain: run.domain,
         ...(privacy ? { privacy } : {}),
+        ...(compression ? { compression } : {}),
         ...(run.remote
           ? { remote: { ...run.remote, deadline, ...(secure ? { secure } : {}) } }
           : {}),

@@ -6,7 +6,11 @@
 //
 // The aggregation (plain, secure, with DP or not) was chosen once for the run; nothing here
 // branches on it.
-import type { RoundRecord } from "../domain/index.js";
+import type { AggregationRound, FitOutcome } from "../aggregation/aggregator.js";
+import { downloadBytes, roundDownload } from "../compression/run-compression.js";
+import type { Participant } from "../nodes/participant.js";
+import { rawBytes } from "../compression/update-compression.js";
+import type { RoundRecord, RoundTraffic, UpdateOutcome } from "../domain/index.js";
 import { hashWeightsOffThread } from "../nodes/update-signing.js";
 import { nodesRepo } from "../store/repos/nodes-repo.js";
 import { admitParticipants } from "./admit-participants.js";
@@ -50,12 +54,14 @@ export async function executeRound(
   try {
     await publishRoundStarted(deps.db, deps.events, run.runId, round, ids);
 
-    const fit = nodeFitter(run, round, deps, (n, k) => aggregation.taskExtras(n, k), deadline);
-    const fits = aggregation.collect
-      ? await aggregation.collect(fit)
-      : await collectUpdates(admitted, fit, deadline, run.config.roundTimeoutMs);
-
-    const { outcomes, accepted } = await validateUpdates(run, round, fits, deps.events);
+    const collected = await collectRound(run, round, deps, { aggregation, admitted, deadline });
+    const { outcomes, accepted } = await validateUpdates(
+      run,
+      round,
+      collected.fits,
+      deps.events,
+      start,
+    );
     const screened = await screenUpdates(run, round, start, accepted, deps.events);
 
     const aggregated = await aggregation.aggregate(screened.kept.map((a) => a.submission));
@@ -81,6 +87,7 @@ export async function executeRound(
       txHash: null,
       aggregation: run.aggregator.mode,
       privacy: aggregated.privacy ?? null,
+      traffic: collected.traffic(outcomes, aggregated.uploadBytes),
     } satisfies RoundRecord;
     const updates = keptUpdates(run, kept);
     await recordRound(
@@ -106,6 +113,41 @@ export async function executeRound(
   }
 }
 
+/**
+ * Collect step with what each node is handed: a compressing run encodes the round's download once,
+ * for every node. Returns the fits, and how to total the round's traffic once it is validated.
+ */
+async function collectRound(
+  run: RunState,
+  round: number,
+  deps: RoundDeps,
+  {
+    aggregation,
+    admitted,
+    deadline,
+  }: {
+    aggregation: AggregationRound;
+    admitted: readonly Participant[];
+    deadline: number;
+  },
+): Promise<{
+  fits: FitOutcome[];
+  traffic: (outcomes: UpdateOutcome[], masked?: ReadonlyMap<string, number>) => RoundTraffic;
+}> {
+  const compression = run.compression ? roundDownload(run.compression, run.global) : undefined;
+  const extras = (n: Participant, k: number) => aggregation.taskExtras(n, k);
+  const fit = nodeFitter(run, round, deps, extras, deadline, compression);
+  const fits = aggregation.collect
+    ? await aggregation.collect(fit)
+    : await collectUpdates(admitted, fit, deadline, run.config.roundTimeoutMs);
+  const perDownload = downloadBytes(compression, run.parameterCount);
+  return {
+    fits,
+    traffic: (outcomes, masked) =>
+      traffic(outcomes, masked, admitted.length, perDownload, run.parameterCount),
+  };
+}
+
 type Accepted = Awaited<ReturnType<typeof validateUpdates>>["accepted"];
 
 /** Marks the updates the aggregator excluded (robust rules) as rejected; returns the rest. */
@@ -121,12 +163,41 @@ function keepIncluded(accepted: Accepted, excluded: ReadonlyMap<string, string>)
   return accepted.filter((a) => a.outcome.accepted);
 }
 
-/** The updates kept as artifacts. Under secure aggregation nobody holds one: none are kept. */
+/**
+ * The updates kept as artifacts, as the nodes sent and signed them (a compressing run's payloads).
+ * Under secure aggregation nobody holds one: none are kept.
+ */
 function keptUpdates(run: RunState, kept: Accepted) {
   if (!run.aggregator.seesUpdates) return [];
   return kept.map(({ submission: s }) => ({
     nodeId: s.nodeId,
-    weights: s.weights,
+    bytes:
+      s.payload ?? new Uint8Array(s.weights.buffer, s.weights.byteOffset, s.weights.byteLength),
     hash: s.signed.updateHash,
   }));
+}
+
+/**
+ * What the round moved: the uploads as received (simulated SecAgg: the masked inputs' bytes, set
+ * on their outcomes here), the downloads as served, and raw float32.
+ */
+function traffic(
+  outcomes: UpdateOutcome[],
+  maskedBytes: ReadonlyMap<string, number> | undefined,
+  nodes: number,
+  perDownload: number,
+  parameterCount: number,
+): RoundTraffic {
+  for (const o of outcomes) {
+    const bytes = maskedBytes?.get(o.nodeId);
+    if (bytes !== undefined && o.resources) o.resources = { ...o.resources, uploadBytes: bytes };
+  }
+  const received = outcomes.filter((o) => o.resources);
+  return {
+    uploadBytes: received.reduce((s, o) => s + o.resources!.uploadBytes, 0),
+    uploads: received.length,
+    downloadBytes: perDownload * nodes,
+    downloads: nodes,
+    rawModelBytes: rawBytes(parameterCount),
+  };
 }

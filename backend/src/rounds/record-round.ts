@@ -25,7 +25,8 @@ export async function recordRound(
   record: RoundRecord & { modelHash: Hex },
   scored: ScoredRound,
   next: Float32Array,
-  updates: readonly { nodeId: string; weights: Float32Array; hash: Hex }[],
+  /** Each update's bytes as its node signed them (raw float32 weights, or a compressed payload). */
+  updates: readonly { nodeId: string; bytes: Uint8Array; hash: Hex }[],
   /** The model the round started from (a stored version: the previous one, or the best after a rollback). */
   startHash: Hex,
 ): Promise<void> {
@@ -36,7 +37,7 @@ export async function recordRound(
     // Both hashes were computed from these bytes in this round (the model's by executeRound, each
     // update's by its validation), so the store does not hash them again.
     await artifacts.writeHashed(bytesOf(next), record.modelHash);
-    for (const u of updates) await artifacts.writeHashed(bytesOf(u.weights), u.hash);
+    for (const u of updates) await artifacts.writeHashed(u.bytes, u.hash);
   }
   const payload: RecordRoundPayload = {
     chainRunId: run.chainRunId,
@@ -85,7 +86,7 @@ async function indexRoundArtifacts(
   runId: string,
   record: { round: number; modelHash: Hex },
   next: Float32Array,
-  updates: readonly { nodeId: string; weights: Float32Array; hash: Hex }[],
+  updates: readonly { nodeId: string; bytes: Uint8Array; hash: Hex }[],
   startHash: Hex,
 ): Promise<void> {
   await artifacts.index(tx, "model", record.modelHash, next.byteLength);
@@ -102,7 +103,7 @@ async function indexRoundArtifacts(
     hash: startHash,
   });
   for (const u of updates) {
-    await artifacts.index(tx, "update", u.hash, u.weights.byteLength);
+    await artifacts.index(tx, "update", u.hash, u.bytes.byteLength);
     await artifacts.ref(tx, {
       runId,
       round: record.round,

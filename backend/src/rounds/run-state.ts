@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
 import type { Aggregator } from "../aggregation/aggregator.js";
+import type { RunCompression } from "../compression/run-compression.js";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { RunConfig } from "../domain/index.js";
 import type { ModelRef, TrainingEngine } from "../engine/port.js";
@@ -47,6 +48,8 @@ export interface RunState {
    * resume. Undefined: empty.
    */
   anomalyHistory?: AnomalyHistory;
+  /** Update compression (absent: raw float32 weights both ways). */
+  compression?: RunCompression;
   /** DP-FedAvg accounting, saved with every checkpoint. */
   privacy?: RunPrivacy;
 }

@@ -3,7 +3,12 @@ import { paramSpecs } from "../engine/models/model-ref.js";
 import type { UpdateOutcome } from "../domain/index.js";
 import type { RunEvents } from "../events/run-events.js";
 import type { NodeSubmission } from "../nodes/participant.js";
-import { validateCommitment, validateUpdate, type Verdict } from "../nodes/update-validation.js";
+import {
+  validateCommitment,
+  validateCompressedUpdate,
+  validateUpdate,
+  type Verdict,
+} from "../nodes/update-validation.js";
 import type { RunState } from "./run-state.js";
 
 export interface AcceptedUpdate {
@@ -28,6 +33,8 @@ export async function validateUpdates(
   round: number,
   fits: readonly FitOutcome[],
   events: RunEvents,
+  /** The round's start model (a compressed upload is a delta from it). */
+  start: Float32Array,
 ): Promise<ValidatedRound> {
   const outcomes: UpdateOutcome[] = [];
   const accepted: AcceptedUpdate[] = [];
@@ -49,15 +56,7 @@ export async function validateUpdates(
     }
     const verdict =
       overClaim(s.signed.samples, node.samples) ??
-      (run.aggregator.seesUpdates
-        ? await validateUpdate(
-            { nodeId: s.nodeId, wallet: node.wallet, weights: s.weights, signed: s.signed },
-            { ...expect, parameterCount: run.parameterCount, layers: paramSpecs(run.model) },
-          )
-        : await validateCommitment(
-            { nodeId: s.nodeId, wallet: node.wallet, signed: s.signed },
-            expect,
-          ));
+      (await check(run, s, node.wallet, expect, start));
     const outcome: UpdateOutcome = verdict.accepted
       ? { ...base, accepted: true }
       : { ...base, reason: verdict.reason };
@@ -73,6 +72,34 @@ export async function validateUpdates(
     });
   }
   return { outcomes, accepted };
+}
+
+type Expect = { runId: `0x${string}`; round: number; domain: RunState["domain"] };
+
+/** The checks for how this run's updates travel: plain, compressed, or masked (commitment). */
+async function check(
+  run: RunState,
+  s: NodeSubmission,
+  wallet: `0x${string}`,
+  expect: Expect,
+  start: Float32Array,
+): Promise<Verdict> {
+  const base = { nodeId: s.nodeId, wallet, signed: s.signed };
+  if (!run.aggregator.seesUpdates) return validateCommitment(base, expect);
+  if (run.compression) {
+    if (!s.payload) return { accepted: false, reason: "no compressed payload" };
+    const v = await validateCompressedUpdate(
+      { ...base, payload: s.payload },
+      { ...expect, upload: run.compression.spec.upload, start, tensors: run.compression.tensors },
+    );
+    // From here on the round works on the weights the payload stands for.
+    if (v.weights) s.weights = v.weights;
+    return v.accepted ? { accepted: true } : v;
+  }
+  return validateUpdate(
+    { ...base, weights: s.weights },
+    { ...expect, parameterCount: run.parameterCount, layers: paramSpecs(run.model) },
+  );
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   ownDataSpecOf,
   runDatasetLabel,
   runModelRef,
+  usesCompression,
   type RunConfig,
 } from "../domain/index.js";
 import { modelLabel, parameterCount } from "../engine/models/model-ref.js";
@@ -139,6 +140,7 @@ export async function publishRunSpec(
     initialModel: { hash: initialHash, from: config.initialModel ?? null },
     reward: config.reward,
     aggregation: config.aggregation.mode,
+    ...(usesCompression(config.compression) ? { compression: config.compression } : {}),
     seed: config.seed,
     partition: config.partition,
   };

@@ -2,6 +2,7 @@
 // (simulated nodes with their shards, or remote agents as they come online and are admitted), its
 // strategy and aggregator, its privacy accountant, and the model to start from (a checkpoint's, or
 // fresh weights).
+import { runCompression } from "../compression/run-compression.js";
 import { keccak256, toBytes, type Hex } from "viem";
 import { createAggregator } from "../aggregation/create-aggregator.js";
 import {
@@ -115,6 +116,11 @@ export class RunStateBuilder {
           checkpoint?.privacyState as RunPrivacyState | undefined,
         )
       : undefined;
+    const compression = runCompression(
+      config.compression,
+      runModelRef(config),
+      config.aggregation.mode === "secure",
+    );
     return {
       runId: run.id,
       chainRunId: (run.chainRunId ?? chainRunIdFor(run.id)) as Hex,
@@ -151,6 +157,7 @@ export class RunStateBuilder {
       parameterCount: engine.parameterCount,
       global: checkpoint ? await this.checkpointModel(run.id, checkpoint) : initial,
       anomalyHistory: await this.anomalyHistory(run.id, config),
+      ...(compression ? { compression } : {}),
       ...(privacy ? { privacy } : {}),
     };
   }

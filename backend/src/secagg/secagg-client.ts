@@ -11,6 +11,7 @@
 // Each method runs once per session (unmask excepted: it may be asked again, and answers the same
 // or refuses). On a transport failure resend the message it returned; do not call it again.
 import { randomBytes } from "node:crypto";
+import { Rng } from "../engine/rng.js";
 import { encodeVector } from "./fixed-point-encoding.js";
 import { applyMask, deriveSeed, SEED_BYTES } from "./mask-prg.js";
 import type { PairingGraph } from "./pairing-graph.js";
@@ -220,7 +221,8 @@ export class SecAggClient {
     }
     for (const [from, shares] of received) this.held.set(from, shares);
 
-    const masked = encodeVector(input, encodingOf(this.config));
+    const encoding = encodingOf(this.config);
+    const masked = encodeVector(input, encoding, stochasticSource());
     applyMask(masked, this.selfMaskSeed!, 1);
     for (const peer of received.keys()) {
       const seed = deriveSeed(
@@ -235,7 +237,7 @@ export class SecAggClient {
       type: "secagg/masked-input",
       sessionId: this.config.sessionId,
       clientId: this.clientId,
-      maskedInput: ringVectorToBase64(masked),
+      maskedInput: ringVectorToBase64(masked, encoding.ringBits),
     };
   }
 
@@ -304,4 +306,10 @@ export class SecAggClient {
   revealedShares(): ReadonlyMap<string, RevealedShareKind> {
     return new Map(this.revealed);
   }
+}
+
+/** Uniform [0, 1) for stochastic rounding, seeded from the OS (not reproducible, nor needed). */
+function stochasticSource(): () => number {
+  const rng = new Rng(randomBytes(4).readUInt32LE(0));
+  return () => rng.next();
 }

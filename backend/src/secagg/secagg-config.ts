@@ -27,6 +27,12 @@ export const SecAggConfigSchema = z
     clipRange: z.number().positive().max(1e30),
     /** n: the most clients that may join; bounds the fixed-point scale so the sum cannot overflow. */
     maxClients: z.number().int().min(1).max(1_000_000),
+    /**
+     * b: quantise every input coordinate to a b-bit integer (stochastic rounding) in the ring
+     * Z_{2^(b + ceil(log2 n))}, whose masked values travel packed (fixed-point-encoding.ts).
+     * Omitted: the full 32-bit ring.
+     */
+    bits: z.number().int().min(2).max(24).optional(),
     /** SecAgg+: pair each client with only this many neighbours (k). Omitted: complete graph. */
     neighbours: z.number().int().min(2).optional(),
     /** SecAgg+: 32-byte hex seed of the random neighbour graph; required with `neighbours`. */
@@ -79,7 +85,7 @@ export function maxShareHolders(config: Pick<SecAggConfig, "maxClients" | "neigh
 }
 
 export function encodingOf(config: SecAggConfig): FixedPointEncoding {
-  return fixedPointEncoding(config.clipRange, config.maxClients);
+  return fixedPointEncoding(config.clipRange, config.maxClients, config.bits);
 }
 
 /**

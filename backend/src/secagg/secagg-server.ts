@@ -252,7 +252,11 @@ export class SecAggServer {
     ) {
       return;
     }
-    const vector = ringVectorFromBase64(m.maskedInput, this.config.vectorLength);
+    const vector = ringVectorFromBase64(
+      m.maskedInput,
+      this.config.vectorLength,
+      encodingOf(this.config).ringBits,
+    );
     this.masked.set(m.clientId, { text: m.maskedInput, vector });
   }
 

@@ -18,6 +18,10 @@ import type {
 import { cachedSource, fetchVerified, type Fetched } from "./fetch-verified.js";
 import type { RunSpecDocument } from "../../artifacts/run-spec-format.js";
 import type { ModelKind } from "../../engine/models/catalogue.js";
+import { PayloadError } from "../../compression/payload-format.js";
+import { tensorSizes } from "../../compression/run-compression.js";
+import { decodeUpload } from "../../compression/update-compression.js";
+import { usesCompression } from "../../domain/compression.js";
 
 export type * from "./recompute-types.js";
 export type { SpecCheck } from "./spec-checks.js";
@@ -231,12 +235,17 @@ async function recomputeRound(ctx: RoundContext, r: ChainRound): Promise<RoundRe
     };
   }
   const weights = (f: Fetched) => (f.ok ? f.weights() : new Float32Array());
+  const decoded = updateWeights(ctx.spec, weights(startModel), updates, weights);
+  if (typeof decoded === "string") {
+    const detail = `an update's payload does not decode: ${decoded}`;
+    return { ...fail(detail, "mismatch"), bytes };
+  }
   const scores = await scoreContributions({
     reward: ctx.spec.reward,
     start: weights(startModel),
     updates: items.map((c, i) => ({
       nodeId: c.node,
-      weights: weights(updates[i]!),
+      weights: decoded[i]!,
       numSamples: Number(c.samples),
     })),
     aggregate: weights(model),
@@ -298,6 +307,35 @@ function compareRound(
       detail,
     };
   });
+}
+
+/**
+ * The weights each update stands for: its float32 bytes, or (a compressing run) its payload
+ * decoded onto the round's start model under the run's settings, exactly as the coordinator
+ * decoded it. A string: why one does not decode (the coordinator should never have accepted it).
+ */
+function updateWeights(
+  spec: RunSpecDocument,
+  start: Float32Array,
+  updates: readonly Fetched[],
+  weights: (f: Fetched) => Float32Array,
+): Float32Array[] | string {
+  const compression = spec.compression;
+  if (!usesCompression(compression ?? undefined) || spec.aggregation === "secure")
+    return updates.map(weights);
+  const tensors = tensorSizes(spec.model.ref ?? (spec.model.kind as ModelKind));
+  const out: Float32Array[] = [];
+  for (const u of updates) {
+    try {
+      out.push(
+        decodeUpload(u.ok ? u.bytes : new Uint8Array(), compression!.upload, start, tensors),
+      );
+    } catch (err) {
+      if (err instanceof PayloadError) return err.message;
+      throw err;
+    }
+  }
+  return out;
 }
 
 /** A round with unverifiable updates: those are reported, the others are not recomputed. */

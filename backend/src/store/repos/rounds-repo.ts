@@ -17,7 +17,7 @@ interface RoundRow {
   updates: string;
   model_hash: string | null;
   tx_hash: string | null;
-  /** JSON: { aggregation, privacy } (migration 3; null before it). */
+  /** JSON: { aggregation, privacy, traffic? } (migration 3; null before it). */
   details: string | null;
 }
 
@@ -37,7 +37,9 @@ function fromRow(r: RoundRow): RoundRecord {
     updates: JSON.parse(r.updates) as UpdateOutcome[],
     modelHash: r.model_hash,
     txHash: r.tx_hash,
-    ...(r.details ? (JSON.parse(r.details) as Pick<RoundRecord, "aggregation" | "privacy">) : {}),
+    ...(r.details
+      ? (JSON.parse(r.details) as Pick<RoundRecord, "aggregation" | "privacy" | "traffic">)
+      : {}),
   };
 }
 
@@ -76,7 +78,11 @@ export const roundsRepo = {
         r.validationLossAfter,
         JSON.stringify(r.updates),
         r.modelHash,
-        JSON.stringify({ aggregation: r.aggregation ?? "plain", privacy: r.privacy ?? null }),
+        JSON.stringify({
+          aggregation: r.aggregation ?? "plain",
+          privacy: r.privacy ?? null,
+          ...(r.traffic ? { traffic: r.traffic } : {}),
+        }),
       ],
     );
   },

@@ -1,0 +1,74 @@
+// A node agent's side of a compressing run: the same codec simulated nodes use (compression/),
+// the wire format check, and the top-k residual it keeps per run across rounds.
+import { PAYLOAD_VERSION, PayloadError } from "../compression/payload-format.js";
+import { tensorSizes } from "../compression/run-compression.js";
+import {
+  ErrorFeedback,
+  compressUpload,
+  decodeDownload,
+} from "../compression/update-compression.js";
+import type { AgentTask } from "../nodes/agent-protocol.js";
+import { bytesToWeights } from "../nodes/agent-protocol.js";
+import { keccak256Bytes } from "../nodes/keccak.js";
+
+/** The residuals of this many runs are kept (an agent serves one run at a time, usually). */
+const RUNS_KEPT = 4;
+
+/** An agent that cannot read the download it was handed: it refuses the task with this. */
+export class DownloadUnreadable extends Error {}
+
+export class AgentCompression {
+  private readonly feedback = new Map<string, ErrorFeedback>();
+
+  /** Why this agent cannot take part in the task's compression (undefined: it can). */
+  static misfit(task: AgentTask): string | undefined {
+    const wire = task.compression?.wireFormat;
+    if (wire === undefined || wire === PAYLOAD_VERSION) return undefined;
+    return `the run's updates use compressed wire format version ${wire}; this agent speaks version ${PAYLOAD_VERSION}: upgrade the agent`;
+  }
+
+  /** The model the task trains from: the raw weights, or the decoded compressed download. */
+  start(task: AgentTask, bytes: Uint8Array): Float32Array {
+    const c = task.compression;
+    if (!c || c.spec.download.quantise === "none") return bytesToWeights(bytes);
+    try {
+      return decodeDownload(bytes, c.spec.download, task.parameterCount, tensorSizes(task.model));
+    } catch (err) {
+      if (err instanceof PayloadError)
+        throw new DownloadUnreadable(`the global model's download is unreadable: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /**
+   * What the agent uploads for `weights` (after its privacy step): the compressed delta from
+   * `start` (with this run's residual for top-k), or undefined when the run does not compress.
+   */
+  upload(
+    task: AgentTask,
+    start: Float32Array,
+    weights: Float32Array,
+  ): { bytes: Uint8Array; hash: `0x${string}` } | undefined {
+    const c = task.compression;
+    if (!c) return undefined;
+    const { bytes } = compressUpload(
+      start,
+      weights,
+      c.spec.upload,
+      tensorSizes(task.model),
+      this.feedbackFor(task.runId),
+      task.seed,
+    );
+    return { bytes, hash: keccak256Bytes(bytes) };
+  }
+
+  private feedbackFor(runId: string): ErrorFeedback {
+    let fb = this.feedback.get(runId);
+    if (!fb) {
+      fb = new ErrorFeedback();
+      this.feedback.set(runId, fb);
+      if (this.feedback.size > RUNS_KEPT) this.feedback.delete(this.feedback.keys().next().value!);
+    }
+    return fb;
+  }
+}
