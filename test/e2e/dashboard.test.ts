@@ -453,7 +453,9 @@ describe("dashboard (headless Chromium)", function () {
         expect(row, `round ${r.round} row`).to.not.equal(undefined);
         expect(row![1]).to.equal(`${(r.testAccuracy! * 100).toFixed(2)}%`);
         expect(row![3]).to.equal(String(r.updates.filter((u) => u.accepted).length));
-        expect(row![6]).to.equal(`${r.txHash!.slice(0, 10)}…${r.txHash!.slice(-6)}`);
+        // Uncompressed: every upload and download is one raw float32 model.
+        expect(row![5]).to.match(/\(1×\) \/ .*\(1×\)$/);
+        expect(row![7]).to.equal(`${r.txHash!.slice(0, 10)}…${r.txHash!.slice(-6)}`);
       }
       expect(await page.locator("figure[aria-label='Test accuracy'] circle").count()).to.equal(3);
       expect(await page.locator("figure[aria-label='Test loss'] circle").count()).to.equal(3);

@@ -27,6 +27,8 @@ export interface CallOptions {
    * round trip, so it does not count as the latest latency.
    */
   longPoll?: boolean;
+  /** Abandons the request when it aborts (an agent shutting down does not wait out a long poll). */
+  signal?: AbortSignal;
 }
 
 /** Talks to one coordinator as one node: every agent call signed by the node's wallet. */
@@ -71,7 +73,9 @@ export class CoordinatorClient {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000),
+        signal: opts.signal
+          ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? 60_000)])
+          : AbortSignal.timeout(opts.timeoutMs ?? 60_000),
       });
       // From sending the request to the answer's status and headers: the body is read later.
       if (!opts.longPoll) this.lastLatencyMs = performance.now() - sentAt;

@@ -251,6 +251,7 @@ export class NodeAgent {
           signed: true,
           timeoutMs: 40_000,
           longPoll: true,
+          signal,
         });
         if (res.status === 204) continue;
         const task = AgentTask.parse(await res.json());

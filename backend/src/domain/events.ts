@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Alert, AlertChange } from "./alert.js";
-import { AgentResourceReport } from "./round.js";
+import { AgentResourceReport, RoundTraffic } from "./round.js";
 import { RunStatus } from "./run.js";
 
 /** Server-Sent Events on GET /api/runs/:id/events (event name = `type`). */
@@ -47,6 +47,8 @@ export const RunEvent = z.discriminatedUnion("type", [
     rejected: z.number().int(),
     modelHash: z.string(),
     durationMs: z.number(),
+    /** The bytes the round moved (RunConfig.compression). */
+    traffic: RoundTraffic.optional(),
   }),
   z.object({
     type: z.literal("contribution-recorded"),

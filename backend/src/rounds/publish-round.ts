@@ -31,5 +31,6 @@ export async function publishRoundAggregated(
     rejected: record.updates.length - kept,
     modelHash: record.modelHash!,
     durationMs: record.durationMs!,
+    ...(record.traffic ? { traffic: record.traffic } : {}),
   });
 }

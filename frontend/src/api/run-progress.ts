@@ -1,4 +1,4 @@
-import type { RunEvent, RunStatus } from "../../../backend/src/domain/index";
+import type { RoundTraffic, RunEvent, RunStatus } from "../../../backend/src/domain/index";
 
 /** One aggregated round as the charts and tables need it. */
 export interface RoundPoint {
@@ -11,6 +11,8 @@ export interface RoundPoint {
   modelHash: string;
   txHash?: string;
   totalRewardWei?: string;
+  /** Bytes moved (rounds recorded before traffic was measured have none). */
+  traffic?: RoundTraffic;
 }
 
 export interface NodeProgress {
@@ -161,6 +163,7 @@ export function foldRunEvent(state: RunProgress, event: RunEvent): RunProgress {
         rejected: event.rejected,
         durationMs: event.durationMs,
         modelHash: event.modelHash,
+        ...(event.traffic ? { traffic: event.traffic } : {}),
         txHash: existing?.txHash,
         totalRewardWei: existing?.totalRewardWei,
       };

@@ -22,6 +22,7 @@ import { SavedPresets } from "../components/run-form/SavedPresets";
 import { RunDownloads } from "../components/RunDownloads";
 import { RunLog } from "../components/RunLog";
 import { RunPrivacy, aggregationOf } from "../components/RunPrivacy";
+import { RunTraffic, formatRoundTraffic } from "../components/RunTraffic";
 import { StatusBadge } from "../components/StatusBadge";
 import { TxLink } from "../components/ChainLink";
 import { formatDuration, formatNumber, formatPercent, formatTokens } from "../format";
@@ -48,6 +49,7 @@ export function mergeRounds(
       modelHash: r.modelHash ?? "",
       txHash: r.txHash ?? undefined,
       totalRewardWei: r.updates.reduce((s, u) => s + BigInt(u.reward ?? "0"), 0n).toString(),
+      ...(r.traffic ? { traffic: r.traffic } : {}),
     });
   }
   for (const p of live) {
@@ -57,6 +59,7 @@ export function mergeRounds(
       ...p,
       txHash: p.txHash ?? prev?.txHash,
       totalRewardWei: p.totalRewardWei ?? prev?.totalRewardWei,
+      ...((p.traffic ?? prev?.traffic) ? { traffic: p.traffic ?? prev?.traffic } : {}),
     });
   }
   return [...byRound.values()].sort((a, b) => a.round - b.round);
@@ -315,6 +318,7 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
       </div>
 
       <RunPrivacy run={run} rounds={rounds.data} />
+      <RunTraffic run={run} rounds={rounds.data} />
 
       <div className="grid-2">
         <section className="card">
@@ -332,6 +336,9 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
                     <th>Loss</th>
                     <th>Accepted</th>
                     <th>Time</th>
+                    <th title="Bytes per node uploaded / downloaded, with the compression ratio (raw float32 ÷ sent)">
+                      Up / down
+                    </th>
                     <th>Reward</th>
                     <th>Tx</th>
                   </tr>
@@ -347,6 +354,9 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
                         {p.rejected > 0 && <span className="bad"> / {p.rejected} rejected</span>}
                       </td>
                       <td>{formatDuration(p.durationMs)}</td>
+                      <td className="mono small" data-testid="round-traffic">
+                        {formatRoundTraffic(p.traffic)}
+                      </td>
                       <td>{p.totalRewardWei ? formatTokens(p.totalRewardWei, 2) : "—"}</td>
                       <td>
                         <TxLink hash={p.txHash} chainId={chainId} />

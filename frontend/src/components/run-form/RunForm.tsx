@@ -8,6 +8,7 @@ import {
   type CreateRunRequest,
 } from "../../../../backend/src/domain/index";
 import { ruleErrors, validateRunRequest, type FieldErrors } from "../../run-request";
+import { COMPRESSION_FIELD_PATHS, CompressionFieldset } from "./CompressionFieldset";
 import { DataFieldset } from "./DataFieldset";
 import { FederationFieldset } from "./FederationFieldset";
 import { ModelFieldset } from "./ModelFieldset";
@@ -84,6 +85,7 @@ export function RunForm(props: RunFormProps) {
       <FederationFieldset {...section} />
       <RobustnessFieldset {...section} />
       <PrivacyFieldset {...section} savedPrivacy={savedPrivacy} onPrivacyOff={setSavedPrivacy} />
+      <CompressionFieldset {...section} />
       <RewardsFieldset {...section} />
       <ModelFieldset {...section} />
 
@@ -92,7 +94,7 @@ export function RunForm(props: RunFormProps) {
           Fix the highlighted field{Object.keys(validation.errors).length > 1 ? "s" : ""} to start
           the run.
           {Object.entries(validation.errors)
-            .filter(([path]) => !FIELD_PATHS.has(path))
+            .filter(([path]) => !FIELD_PATHS.has(path) && !COMPRESSION_FIELD_PATHS.includes(path))
             .map(([path, msg]) => ` ${path}: ${msg}.`)}
         </p>
       )}
