@@ -121,6 +121,20 @@ describe("metrics for Prometheus", function () {
     );
     expect(after.value("fedledger_runs", { status: "completed" })).to.equal(1);
 
+    // Bytes moved, as the round records measured them (uncompressed: sent = raw).
+    const sum = (f: (t: NonNullable<RoundRecord["traffic"]>) => number) =>
+      rounds.reduce((x, r) => x + f(r.traffic!), 0);
+    const up = sum((t) => t.uploadBytes);
+    expect(up).to.be.greaterThan(0);
+    expect(
+      after.value("fedledger_update_bytes_total", { direction: "upload", kind: "sent" }),
+    ).to.equal(up);
+    expect(
+      after.value("fedledger_update_bytes_total", { direction: "upload", kind: "raw" }),
+    ).to.equal(sum((t) => t.uploads * t.rawModelBytes));
+    expect(
+      after.value("fedledger_update_bytes_total", { direction: "download", kind: "sent" }),
+    ).to.equal(sum((t) => t.downloadBytes));
     const accepted = rounds.flatMap((r) => r.updates).filter((u) => u.accepted).length;
     expect(after.value("fedledger_updates_total", { outcome: "accepted" })).to.equal(accepted);
     expect(after.value("fedledger_updates_total", { outcome: "rejected" })).to.equal(
@@ -179,6 +193,9 @@ describe("metrics for Prometheus", function () {
     expect(rejectionClass("non-finite value (NaN) at parameter 7")).to.equal("non-finite");
     expect(rejectionClass("krum: not selected (score 1e3 > cutoff 1e2)")).to.equal("robust-filter");
     expect(rejectionClass("not admitted: no chain registration")).to.equal("not-admitted");
+    expect(rejectionClass("malformed compressed update: scale 0 is NaN")).to.equal(
+      "malformed-payload",
+    );
     expect(rejectionClass("something new")).to.equal("other");
   });
 

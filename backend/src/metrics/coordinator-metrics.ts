@@ -34,6 +34,7 @@ export function rejectionClass(reason: string | undefined): string {
     [/non-finite/, "non-finite"],
     [/sample count|samples, more than/, "samples"],
     [/another run or round/, "wrong-round"],
+    [/^malformed compressed update/, "malformed-payload"],
     [/not selected|trimmed|outlier|krum|median/i, "robust-filter"],
     [/failed|error|crash/i, "node-error"],
   ];
@@ -54,6 +55,7 @@ export class CoordinatorMetrics {
   private readonly gas: Counter<"function">;
   private readonly rpcSeconds: Histogram<"outcome">;
   private readonly rpcErrors: Counter;
+  private readonly bytes: Counter<"direction" | "kind">;
   private readonly alertChanges: Counter<"kind" | "severity" | "change">;
 
   constructor(private readonly sources: MetricsSources) {
@@ -98,6 +100,12 @@ export class CoordinatorMetrics {
       name: "fedledger_rollbacks_total",
       help: "Rounds after which the run went back to its best version",
       labelNames: ["run_id"],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: "fedledger_update_bytes_total",
+      help: "Bytes of models moved between the coordinator and nodes: sent (as received or served) and raw (as float32 models would have been), by direction",
+      labelNames: ["direction", "kind"],
       registers,
     });
     this.recorded = new Counter({
@@ -234,6 +242,13 @@ export class CoordinatorMetrics {
         this.roundSeconds.observe(e.durationMs / 1000);
         if (Number.isFinite(e.testAccuracy)) this.accuracy.set({ run_id: e.runId }, e.testAccuracy);
         if (Number.isFinite(e.testLoss)) this.loss.set({ run_id: e.runId }, e.testLoss);
+        if (e.traffic) {
+          const t = e.traffic;
+          this.bytes.inc({ direction: "upload", kind: "sent" }, t.uploadBytes);
+          this.bytes.inc({ direction: "upload", kind: "raw" }, t.uploads * t.rawModelBytes);
+          this.bytes.inc({ direction: "download", kind: "sent" }, t.downloadBytes);
+          this.bytes.inc({ direction: "download", kind: "raw" }, t.downloads * t.rawModelBytes);
+        }
         return;
       case "node-finished": {
         const reason = e.accepted ? "none" : rejectionClass(e.reason);
