@@ -5,18 +5,27 @@ import {
   PAYLOAD_HEADER_BYTES,
   PayloadError,
   readPayload,
+  writePayload,
 } from "../../backend/src/compression/payload-format.js";
 import { topKIndices } from "../../backend/src/compression/top-k.js";
 import {
   ErrorFeedback,
+  NonFiniteUpdate,
   compressUpload,
   decodeDownload,
   decodeUpload,
   encodeDownload,
 } from "../../backend/src/compression/update-compression.js";
 import { mulberry32 } from "../../backend/src/rewards/seeded-random.js";
-import { AgentCompression, DownloadUnreadable } from "../../backend/src/agent/agent-compression.js";
-import { tensorSizes } from "../../backend/src/compression/run-compression.js";
+import { AgentCompression, CompressionRefusal } from "../../backend/src/agent/agent-compression.js";
+import {
+  roundDownload,
+  runCompression,
+  tensorSizes,
+} from "../../backend/src/compression/run-compression.js";
+import type { TrainingEngine } from "../../backend/src/engine/port.js";
+import { SimulatedNode } from "../../backend/src/nodes/simulated-node.js";
+import { simulatedNodeAccount } from "../../backend/src/nodes/simulated-wallets.js";
 import { CompressionSpec } from "../../backend/src/domain/compression.js";
 import { parameterCount } from "../../backend/src/engine/models/model-ref.js";
 import { AgentTask } from "../../backend/src/nodes/agent-protocol.js";
@@ -185,6 +194,53 @@ describe("update compression codec (wire format v1)", () => {
       expect(decodeFails(nib, q4)).to.match(/int4 value 999 is -8/);
     });
 
+    it("a header cannot make the reader allocate more than it was sent; encodings are canonical", () => {
+      // n = m = 2^32 - 1, sparse, no scales, no index bytes: refused before any allocation.
+      const header = new Uint8Array(PAYLOAD_HEADER_BYTES + 4);
+      header.set([0x46, 0x4c, 0x55, 0x50, 1, 1, 0, 1, 0]);
+      const view = new DataView(header.buffer);
+      view.setUint32(12, 2 ** 32 - 1, true);
+      view.setUint32(16, 2 ** 32 - 1, true);
+      expect(() => readPayload(header)).to.throw(PayloadError, /4294967295 indices in 0 bytes/);
+      // A gap of 0 written in two bytes (0x80 0x00) is the same index, another hash: refused.
+      const p = readPayload(goodSparse);
+      const gapsAt = PAYLOAD_HEADER_BYTES + 4 * p.scales.length + 4;
+      const long = new Uint8Array(goodSparse.length + 1);
+      long.set(goodSparse.subarray(0, gapsAt));
+      new DataView(long.buffer).setUint32(
+        gapsAt - 4,
+        new DataView(goodSparse.buffer).getUint32(gapsAt - 4, true) + 1,
+        true,
+      );
+      long[gapsAt] = goodSparse[gapsAt]! | 0x80;
+      long[gapsAt + 1] = 0;
+      long.set(goodSparse.subarray(gapsAt + 1), gapsAt + 2);
+      expect(decodeFails(long, sparse)).to.match(/index 0: gap not in its shortest encoding/);
+      // A group's largest value must sit at ±L, and a zero scale carry only zeros.
+      const q = readPayload(good);
+      const shrunk = Int8Array.from(q.data as Int8Array, (v) =>
+        Math.abs(v) === 127 ? Math.sign(v) * 126 : v,
+      );
+      expect(decodeFails(writePayload({ ...q, data: shrunk }), q8)).to.match(
+        /scale group \d+: its largest value is 126, the encoding maps it to 127/,
+      );
+      const zeroed = writePayload({ ...q, scales: q.scales.map((v, k) => (k === 0 ? 0 : v)) });
+      expect(decodeFails(zeroed, q8)).to.match(/scale group 0: scale 0 with values up to 127/);
+    });
+
+    it("a diverged (non-finite) update is not compressed, and leaves the residual as it was", () => {
+      const feedback = new ErrorFeedback();
+      compressUpload(zeros(), vector(8), sparse, TENSORS, feedback, 8);
+      const before = feedback.norm();
+      const bad = vector(9);
+      bad[17] = NaN;
+      expect(() => compressUpload(zeros(), bad, sparse, TENSORS, feedback, 9)).to.throw(
+        NonFiniteUpdate,
+        /not finite at parameter 17 \(NaN\): training diverged/,
+      );
+      expect(feedback.norm()).to.equal(before);
+    });
+
     it("a payload that is valid but not what the run asked for", () => {
       expect(decodeFails(good, up({ quantise: "int4", chunkSize: 64 }))).to.match(
         /value coding is int8, the run asks for int4/,
@@ -245,8 +301,51 @@ describe("update compression codec (wire format v1)", () => {
     expect(Array.from(agent.start(t, model.bytes))).to.deep.equal(Array.from(model.decoded));
     const broken = model.bytes.slice(0, 40);
     expect(() => agent.start(t, broken)).to.throw(
-      DownloadUnreadable,
+      CompressionRefusal,
       /the global model's download is unreadable: truncated/,
     );
+  });
+
+  it("a simulated node under secure aggregation with a quantised download hands over the coordinator's model plus its delta", async () => {
+    const n = parameterCount("logreg");
+    const global = vector(11, n, 0.3);
+    const compression = runCompression(
+      CompressionSpec.parse({ upload: { quantise: "int8" }, download: { quantise: "int8" } }),
+      "logreg",
+      true,
+    )!;
+    const round = roundDownload(compression, global);
+    const decoded = decodeDownload(
+      round.download!,
+      compression.spec.download,
+      n,
+      compression.tensors,
+    );
+    // Training, as far as this test needs it: a fixed step from the model the node was handed.
+    const step = (w: Float32Array) => w.map((v, i) => v + ((i % 5) - 2) * 1e-3);
+    const engine = {
+      train: async (t: { weights: Float32Array }) => ({
+        weights: step(t.weights),
+        numSamples: 10,
+        trainLoss: 0.5,
+        durationMs: 1,
+      }),
+    } as unknown as TrainingEngine;
+    const node = new SimulatedNode("sim-1", simulatedNodeAccount(1), new Int32Array(10), undefined);
+    const s = await node.fit(
+      engine,
+      { model: "logreg", weights: global, epochs: 1, batchSize: 10, learningRate: 0.1, seed: 1 },
+      {
+        runId: `0x${"1".repeat(64)}`,
+        round: 1,
+        domain: { chainId: 31337, verifyingContract: `0x${"2".repeat(40)}` },
+        compression: round,
+      },
+    );
+    // No payload (the masking ring quantises), and the delta sits on the full-precision model.
+    expect(s.payload).to.equal(undefined);
+    const trained = step(decoded);
+    for (let i = 0; i < n; i++)
+      expect(s.weights[i]!).to.be.near(global[i]! + (trained[i]! - decoded[i]!), 1e-6);
   });
 });

@@ -4,6 +4,7 @@ import { PAYLOAD_VERSION, PayloadError } from "../compression/payload-format.js"
 import { tensorSizes } from "../compression/run-compression.js";
 import {
   ErrorFeedback,
+  NonFiniteUpdate,
   compressUpload,
   decodeDownload,
 } from "../compression/update-compression.js";
@@ -14,8 +15,11 @@ import { keccak256Bytes } from "../nodes/keccak.js";
 /** The residuals of this many runs are kept (an agent serves one run at a time, usually). */
 const RUNS_KEPT = 4;
 
-/** An agent that cannot read the download it was handed: it refuses the task with this. */
-export class DownloadUnreadable extends Error {}
+/**
+ * Why an agent cannot do its part of a compressing task (a download it cannot read, an update
+ * that diverged to non-finite values): it refuses the task with this message.
+ */
+export class CompressionRefusal extends Error {}
 
 export class AgentCompression {
   private readonly feedback = new Map<string, ErrorFeedback>();
@@ -35,7 +39,7 @@ export class AgentCompression {
       return decodeDownload(bytes, c.spec.download, task.parameterCount, tensorSizes(task.model));
     } catch (err) {
       if (err instanceof PayloadError)
-        throw new DownloadUnreadable(`the global model's download is unreadable: ${err.message}`);
+        throw new CompressionRefusal(`the global model's download is unreadable: ${err.message}`);
       throw err;
     }
   }
@@ -51,15 +55,20 @@ export class AgentCompression {
   ): { bytes: Uint8Array; hash: `0x${string}` } | undefined {
     const c = task.compression;
     if (!c) return undefined;
-    const { bytes } = compressUpload(
-      start,
-      weights,
-      c.spec.upload,
-      tensorSizes(task.model),
-      this.feedbackFor(task.runId),
-      task.seed,
-    );
-    return { bytes, hash: keccak256Bytes(bytes) };
+    try {
+      const { bytes } = compressUpload(
+        start,
+        weights,
+        c.spec.upload,
+        tensorSizes(task.model),
+        this.feedbackFor(task.runId),
+        task.seed,
+      );
+      return { bytes, hash: keccak256Bytes(bytes) };
+    } catch (err) {
+      if (err instanceof NonFiniteUpdate) throw new CompressionRefusal(err.message);
+      throw err;
+    }
   }
 
   private feedbackFor(runId: string): ErrorFeedback {

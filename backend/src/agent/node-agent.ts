@@ -51,7 +51,7 @@ import {
 } from "./coordinator-client.js";
 import { componentLogger } from "../logging/logger.js";
 import { TaskMeter } from "./resource-meter.js";
-import { AgentCompression, DownloadUnreadable } from "./agent-compression.js";
+import { AgentCompression, CompressionRefusal } from "./agent-compression.js";
 
 export interface NodeAgentOptions {
   coordinator: string;
@@ -339,7 +339,7 @@ export class NodeAgent {
     try {
       start = this.compression.start(task, bytes);
     } catch (err) {
-      if (err instanceof DownloadUnreadable) return this.refuse(task, err.message);
+      if (err instanceof CompressionRefusal) return this.refuse(task, err.message);
       throw err;
     }
     if (start.length !== task.parameterCount) {
@@ -379,7 +379,13 @@ export class NodeAgent {
       return;
     }
     // A compressing run: the delta from the model it downloaded, compressed, is what is signed.
-    const compressed = this.compression.upload(task, start, sent.weights);
+    let compressed;
+    try {
+      compressed = this.compression.upload(task, start, sent.weights);
+    } catch (err) {
+      if (err instanceof CompressionRefusal) return this.refuse(task, err.message);
+      throw err;
+    }
     const header = await this.signTaskUpdate(
       task,
       compressed?.hash ?? hashWeights(sent.weights),

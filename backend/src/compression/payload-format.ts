@@ -60,6 +60,7 @@ function gapBytes(indices: Uint32Array): Uint8Array {
   let prev = -1;
   for (const i of indices) {
     let gap = i - prev - 1;
+    if (gap < 0) throw new RangeError(`indices must increase: ${i} after ${prev}`);
     prev = i;
     while (gap >= 0x80) {
       out.push((gap & 0x7f) | 0x80);
@@ -180,21 +181,26 @@ export function readPayload(bytes: Uint8Array): Payload {
       throw new PayloadError(`scale ${k} is ${s}: scales must be finite and non-negative`);
     scales[k] = s;
   }
-  let indices: Uint32Array | null = null;
+  // Every size is checked against the payload's length before anything of that size is allocated:
+  // a header cannot make the reader allocate more than the bytes it was sent.
+  let indexBytes = 0;
   if (layout === "sparse") {
     need(4, "the index length");
-    const indexBytes = view.getUint32(at, true);
+    indexBytes = view.getUint32(at, true);
     at += 4;
     need(indexBytes, `${indexBytes} index bytes`);
-    indices = readGaps(bytes.subarray(at, at + indexBytes), m, length);
-    at += indexBytes;
+    if (m > indexBytes)
+      throw new PayloadError(`${m} indices in ${indexBytes} bytes (each takes at least one)`);
   }
   const vBytes = values === "float32" ? 4 * m : values === "int8" ? m : Math.ceil(m / 2);
-  need(vBytes, `${m} ${values} values`);
-  if (at + vBytes !== bytes.byteLength)
+  need(indexBytes + vBytes, `${m} ${values} values`);
+  if (at + indexBytes + vBytes !== bytes.byteLength)
     throw new PayloadError(
-      `${bytes.byteLength - at - vBytes} bytes after the last value (the header promises ${at + vBytes})`,
+      `${bytes.byteLength - at - indexBytes - vBytes} bytes after the last value (the header promises ${at + indexBytes + vBytes})`,
     );
+  const indices =
+    layout === "sparse" ? readGaps(bytes.subarray(at, at + indexBytes), m, length) : null;
+  at += indexBytes;
   const data = readValues(bytes.subarray(at), view, at, values, m);
   return { content, values, layout, scaleMode, length, chunkSize, scales, indices, data };
 }
@@ -210,6 +216,10 @@ function readGaps(b: Uint8Array, m: number, n: number): Uint32Array {
       if (pos >= b.length)
         throw new PayloadError(`truncated: the indices end after ${i} of ${m} values`);
       const byte = b[pos++]!;
+      if (byte === 0 && mult > 1)
+        throw new PayloadError(
+          `index ${i}: gap not in its shortest encoding (a trailing zero byte)`,
+        );
       gap += (byte & 0x7f) * mult;
       if (byte < 0x80) break;
       mult *= 128;

@@ -53,5 +53,7 @@ export function topKIndices(x: Float32Array, k: number): Uint32Array {
       ties--;
     }
   }
+  // NaN compares false both ways: a vector with one would leave slots unfilled.
+  if (w !== k) throw new RangeError(`top-k found ${w} of ${k} values (non-finite input?)`);
   return out;
 }

@@ -57,10 +57,18 @@ export class ErrorFeedback {
   }
 }
 
+/**
+ * The stochastic rounding's uniforms, seeded by the task's seed (the stream bench:compress
+ * measured). A node may use any randomness here: the coordinator decodes the payload, it never
+ * re-encodes an upload.
+ */
 function rngFor(seed: number): () => number {
   const rng = new Rng(seed);
   return () => rng.next();
 }
+
+/** An update that cannot be compressed: its delta has non-finite values (training diverged). */
+export class NonFiniteUpdate extends Error {}
 
 /** The compressed upload: its bytes (what is hashed, signed, sent and stored). */
 export interface CompressedUpload {
@@ -83,6 +91,12 @@ export function compressUpload(
 ): CompressedUpload {
   const delta = new Float32Array(trained.length);
   for (let i = 0; i < delta.length; i++) delta[i] = trained[i]! - start[i]!;
+  // Checked before the residual is touched: a diverged round must not poison later ones.
+  const bad = delta.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0)
+    throw new NonFiniteUpdate(
+      `the update is not finite at parameter ${bad} (${delta[bad]}): training diverged, nothing was sent`,
+    );
   const x = spec.topK === undefined ? delta : feedback.corrected(delta);
   const { bytes, decoded } = encodeVector(x, uploadCoding(spec), tensors, {
     kind: "stochastic",

@@ -172,5 +172,27 @@ export function decodeVector(
   checkSettings(p, coding, n, tensors);
   if (p.data instanceof Float32Array) return scatter(p.data, p.indices, n);
   const { group } = groupsOf(p.scaleMode, p.data.length, p.chunkSize, p.indices, tensors);
+  checkGroups(p.data, group, p.scales, LEVELS[p.values]);
   return scatter(dequantise(p.data, group, p.scales, LEVELS[p.values]), p.indices, n);
+}
+
+/**
+ * A group's scale is its largest magnitude, which the encoder maps to ±L: a group with a non-zero
+ * scale has a value at ±L, and a group with scale 0 only zeros. Anything else is not an encoding.
+ */
+function checkGroups(q: Int8Array, group: Uint32Array, scales: Float32Array, levels: number): void {
+  const top = new Uint8Array(scales.length);
+  for (let i = 0; i < q.length; i++) {
+    const a = Math.abs(q[i]!);
+    if (a > top[group[i]!]!) top[group[i]!] = a;
+  }
+  for (let k = 0; k < scales.length; k++) {
+    const used = top[k]! > 0 || scales[k]! > 0;
+    if (used && (scales[k] === 0) !== (top[k] === 0))
+      throw new PayloadError(`scale group ${k}: scale ${scales[k]} with values up to ${top[k]}`);
+    if (scales[k]! > 0 && top[k] !== levels)
+      throw new PayloadError(
+        `scale group ${k}: its largest value is ${top[k]}, the encoding maps it to ${levels}`,
+      );
+  }
 }

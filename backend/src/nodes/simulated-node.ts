@@ -65,8 +65,11 @@ export class SimulatedNode implements Participant {
       weights = p.weights;
       unclipped = p.unclipped;
     }
-    // Under secure aggregation the masking ring quantises: the node hands over its weights.
     const sent = c && !c.uploadInRing ? this.compress(c, start, weights, task.seed) : undefined;
+    // Under secure aggregation the masking ring quantises and the aggregator takes the delta from
+    // the round's full-precision model: hand over that model plus this node's delta from the
+    // download it trained from (as an agent masks it), so download rounding does not accumulate.
+    if (c?.uploadInRing && c.download) weights = rebase(task.weights, start, weights);
     const signed = await signUpdate(this.account, ctx.domain, {
       runId: ctx.runId,
       round: ctx.round,
@@ -102,4 +105,11 @@ export class SimulatedNode implements Participant {
   ): Uint8Array {
     return compressUpload(start, weights, c.spec.upload, c.tensors, this.feedback, seed).bytes;
   }
+}
+
+/** `global + (weights - start)`: a delta from `start` moved onto `global`. */
+function rebase(global: Float32Array, start: Float32Array, weights: Float32Array): Float32Array {
+  const out = new Float32Array(global.length);
+  for (let i = 0; i < out.length; i++) out[i] = global[i]! + (weights[i]! - start[i]!);
+  return out;
 }

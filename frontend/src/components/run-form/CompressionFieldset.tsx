@@ -140,14 +140,13 @@ export function CompressionFieldset({ req, errors, update }: SectionProps) {
           <Field
             label="Top-k share (%)"
             error={errors["compression.upload.topK"]}
-            hint="Share of the update's coordinates each node sends, between 0 and 100"
+            hint="Share of the update's coordinates each node sends: more than 0 and less than 100 (e.g. 0.5 or 10)"
           >
             <NumberInput
               name="topKPercent"
               value={percentOfFraction(upload.topK)}
-              step={1}
-              min={0}
-              max={100}
+              min={0.001}
+              max={99.999}
               onChange={(percent) => setTopK(fractionOfPercent(percent))}
             />
           </Field>
