@@ -21,7 +21,7 @@ import {
 } from "../../backend/src/nodes/agent-protocol.js";
 import { signRegistration } from "../../backend/src/nodes/node-registration.js";
 import { simulatedNodeAccount } from "../../backend/src/nodes/simulated-wallets.js";
-import { hashWeights, signUpdate } from "../../backend/src/nodes/update-signing.js";
+import { signUpdate } from "../../backend/src/nodes/update-signing.js";
 import { AgentCompression } from "../../backend/src/agent/agent-compression.js";
 import { readPayload, writePayload } from "../../backend/src/compression/payload-format.js";
 import { tensorSizes } from "../../backend/src/compression/run-compression.js";
@@ -37,14 +37,13 @@ import { tempDir } from "../helpers/temp-dir.js";
 
 const TOKEN = "attack-test-admin-token-0123456789";
 
-/** A node agent that follows the protocol but lies: it announces and claims what it likes. */
-async function lyingAgent(
+/** A hand-driven agent: registers `nodeId` with its wallet and announces `samples` of class 0. */
+async function connectAgent(
   url: string,
   account: LocalAccount,
   nodeId: string,
-  lie: { announce: number; claim: number },
-  signal: AbortSignal,
-): Promise<void> {
+  data: { slice: string; samples: number },
+): Promise<CoordinatorClient> {
   const client = new CoordinatorClient(url, account, nodeId);
   const domain = (await (await fetch(`${url}/api/agent/domain`)).json()) as {
     chainId: number;
@@ -59,10 +58,25 @@ async function lyingAgent(
       signature: await signRegistration(account, domain, nodeId, BigInt(deadline)),
     },
   });
-  const histogram = [lie.announce, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const histogram = [data.samples, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   await client.call("POST", "/api/agent/hello", {
     signed: true,
-    body: { data: "synthetic:0-300", samples: lie.announce, histogram, backend: "none" },
+    body: { data: data.slice, samples: data.samples, histogram, backend: "none" },
+  });
+  return client;
+}
+
+/** A node agent that follows the protocol but lies: it announces and claims what it likes. */
+async function lyingAgent(
+  url: string,
+  account: LocalAccount,
+  nodeId: string,
+  lie: { announce: number; claim: number },
+  signal: AbortSignal,
+): Promise<void> {
+  const client = await connectAgent(url, account, nodeId, {
+    slice: "synthetic:0-300",
+    samples: lie.announce,
   });
   while (!signal.aborted) {
     const res = await client
@@ -78,29 +92,38 @@ async function lyingAgent(
       ),
     );
     // A free rider: sends the global model back, claiming an enormous dataset.
-    const signed = await signUpdate(
-      account,
-      {
-        chainId: task.domain.chainId,
-        verifyingContract: task.domain.verifyingContract as `0x${string}`,
-      },
-      {
-        runId: task.chainRunId as `0x${string}`,
-        round: task.round,
-        updateHash: hashWeights(weights),
-        samples: lie.claim,
-      },
+    await sendUpdate(client, account, task, weightsToBytes(weights), lie.claim).catch(
+      () => undefined,
     );
-    await client
-      .call("POST", `/api/agent/tasks/${task.taskId}/update`, {
-        raw: weightsToBytes(weights),
-        signed: true,
-        headers: {
-          [AGENT_HEADERS.update]: encodeUpdateHeader({ ...signed, trainLoss: 0.01 }),
-        },
-      })
-      .catch(() => undefined);
   }
+}
+
+/** Signs (EIP-712, the hash of `bytes`) and sends an update for `task` as its node. */
+async function sendUpdate(
+  client: CoordinatorClient,
+  account: LocalAccount,
+  task: AgentTask,
+  bytes: Uint8Array,
+  samples: number,
+): Promise<Response> {
+  const signed = await signUpdate(
+    account,
+    {
+      chainId: task.domain.chainId,
+      verifyingContract: task.domain.verifyingContract as `0x${string}`,
+    },
+    {
+      runId: task.chainRunId as `0x${string}`,
+      round: task.round,
+      updateHash: keccak256(bytes),
+      samples,
+    },
+  );
+  return client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
+    raw: bytes,
+    signed: true,
+    headers: { [AGENT_HEADERS.update]: encodeUpdateHeader({ ...signed, trainLoss: 0.01 }) },
+  });
 }
 
 /** How each lying node breaks its compressed payload, and the reason it must be given. */
@@ -149,25 +172,9 @@ async function compressedLiar(
   signal: AbortSignal,
 ): Promise<void> {
   const account = simulatedNodeAccount(20 + liar);
-  const nodeId = `liar-${liar}`;
-  const client = new CoordinatorClient(url, account, nodeId);
-  const domain = (await (await fetch(`${url}/api/agent/domain`)).json()) as {
-    chainId: number;
-    verifyingContract: `0x${string}`;
-  };
-  const deadline = Math.floor(Date.now() / 1000) + 3600;
-  await client.call("POST", "/api/nodes", {
-    body: {
-      nodeId,
-      wallet: account.address,
-      deadline,
-      signature: await signRegistration(account, domain, nodeId, BigInt(deadline)),
-    },
-  });
-  const histogram = [300, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  await client.call("POST", "/api/agent/hello", {
-    signed: true,
-    body: { data: "synthetic:300-600", samples: 300, histogram, backend: "none" },
+  const client = await connectAgent(url, account, `liar-${liar}`, {
+    slice: "synthetic:300-600",
+    samples: 300,
   });
   while (!signal.aborted) {
     const res = await client
@@ -181,25 +188,8 @@ async function compressedLiar(
       ).arrayBuffer(),
     );
     const bytes = corruptPayload(liar, task, new AgentCompression().start(task, download));
-    const signed = await signUpdate(
-      account,
-      {
-        chainId: task.domain.chainId,
-        verifyingContract: task.domain.verifyingContract as `0x${string}`,
-      },
-      {
-        runId: task.chainRunId as `0x${string}`,
-        round: task.round,
-        updateHash: keccak256(bytes),
-        samples: 300,
-      },
-    );
     try {
-      await client.call("POST", `/api/agent/tasks/${task.taskId}/update`, {
-        raw: bytes,
-        signed: true,
-        headers: { [AGENT_HEADERS.update]: encodeUpdateHeader({ ...signed, trainLoss: 0.01 }) },
-      });
+      await sendUpdate(client, account, task, bytes, 300);
       answers.set(liar, { status: 202, code: "", message: "" });
     } catch (err) {
       const e = err as { status?: number; code?: string; message: string };

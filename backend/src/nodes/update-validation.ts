@@ -93,6 +93,37 @@ export async function validateUpdate(
   return { accepted: true };
 }
 
+type Expected = { runId: `0x${string}`; round: number; domain: UpdateDomain };
+
+/** What every update must be: for this run and round, with a positive whole sample count. */
+function wrongRunOrSamples(u: { signed: SignedUpdate }, expect: Expected): Verdict | undefined {
+  if (
+    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
+    u.signed.round !== expect.round
+  ) {
+    return { accepted: false, reason: "update is for another run or round" };
+  }
+  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
+    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
+  }
+  return undefined;
+}
+
+/** Whether the node's own wallet signed it (EIP-712). */
+async function badSigner(
+  u: { wallet: `0x${string}`; signed: SignedUpdate },
+  expect: Expected,
+): Promise<Verdict | undefined> {
+  const signer = await recoverUpdateSigner(expect.domain, u.signed);
+  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
+    return {
+      accepted: false,
+      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * The checks possible when the coordinator does not see the update (secure aggregation): right
  * run and round, a sane sample count, and the node's own wallet signed its commitment (the hash
@@ -100,63 +131,28 @@ export async function validateUpdate(
  */
 export async function validateCommitment(
   u: Omit<IncomingUpdate, "weights">,
-  expect: { runId: `0x${string}`; round: number; domain: UpdateDomain },
+  expect: Expected,
 ): Promise<Verdict> {
-  if (
-    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
-    u.signed.round !== expect.round
-  ) {
-    return { accepted: false, reason: "update is for another run or round" };
-  }
-  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
-    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
-  }
-  const signer = await recoverUpdateSigner(expect.domain, u.signed);
-  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
-    return {
-      accepted: false,
-      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
-    };
-  }
-  return { accepted: true };
+  return wrongRunOrSamples(u, expect) ?? (await badSigner(u, expect)) ?? { accepted: true };
 }
 
 /**
  * A compressing run's upload: right run and round, a sane sample count, the hash is of the
- * payload's bytes and the node's wallet signed it, and the payload is exactly what the run's
- * settings produce for this model (version, coding, k, scales, indices, values); it then decodes
- * onto the round's start model, which must stay finite. Accepted: the weights it stands for.
+ * payload's bytes and the node's wallet signed it, and the payload is in the run's settings for
+ * this model (version, coding, k, scales, indices, values); it then decodes onto the round's
+ * start model, which must stay finite. Accepted: the weights it stands for.
  */
 export async function validateCompressedUpdate(
   u: Omit<IncomingUpdate, "weights"> & { payload: Uint8Array },
-  expect: {
-    runId: `0x${string}`;
-    round: number;
-    domain: UpdateDomain;
-    upload: UploadCompression;
-    start: Float32Array;
-    tensors: TensorSizes;
-  },
+  expect: Expected & { upload: UploadCompression; start: Float32Array; tensors: TensorSizes },
 ): Promise<Verdict & { weights?: Float32Array }> {
-  if (
-    u.signed.runId.toLowerCase() !== expect.runId.toLowerCase() ||
-    u.signed.round !== expect.round
-  ) {
-    return { accepted: false, reason: "update is for another run or round" };
-  }
-  if (!Number.isInteger(u.signed.samples) || u.signed.samples <= 0) {
-    return { accepted: false, reason: `invalid sample count ${u.signed.samples}` };
-  }
+  const early = wrongRunOrSamples(u, expect);
+  if (early) return early;
   if ((await keccak256BytesOffThread(u.payload)) !== u.signed.updateHash) {
     return { accepted: false, reason: "update hash does not match the payload's bytes" };
   }
-  const signer = await recoverUpdateSigner(expect.domain, u.signed);
-  if (!signer || signer.toLowerCase() !== u.wallet.toLowerCase()) {
-    return {
-      accepted: false,
-      reason: `bad signature: signed by ${signer ?? "nobody"}, node wallet is ${u.wallet}`,
-    };
-  }
+  const signature = await badSigner(u, expect);
+  if (signature) return signature;
   let weights: Float32Array;
   try {
     weights = decodeUpload(u.payload, expect.upload, expect.start, expect.tensors);

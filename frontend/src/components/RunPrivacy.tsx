@@ -1,6 +1,7 @@
 import type { RoundRecord, RunConfig, RunSummary } from "../../../backend/src/domain/index";
 import { formatNumber, formatPercent } from "../format";
 import { LineChart } from "./LineChart";
+import { Stat } from "./Stat";
 
 /**
  * An epsilon as the accountant reports it. null means no finite bound: with noise multiplier 0 the
@@ -29,18 +30,6 @@ export function describeAggregation(a: AggregationConfig): string {
   const scheme =
     a.neighbours !== undefined ? `SecAgg+ with ${a.neighbours} neighbours` : "SecAgg, all pairs";
   return `secure (${scheme}, clip range ${formatNumber(a.clipRange)}): the coordinator sees only the sum`;
-}
-
-function Stat(props: { label: string; value: string; note?: string; testId?: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{props.label}</span>
-      <span className="stat-value" data-testid={props.testId}>
-        {props.value}
-      </span>
-      {props.note && <span className="muted small">{props.note}</span>}
-    </div>
-  );
 }
 
 /** The run's privacy setting and the budget its accountant reports, straight from the API. */

@@ -10,6 +10,7 @@ import {
 } from "../../../backend/src/domain/index";
 import { formatBytes } from "../format";
 import { LineChart } from "./LineChart";
+import { Stat } from "./Stat";
 
 type Scaled = Pick<CompressionSpec["download"], "quantise" | "scale" | "chunkSize">;
 
@@ -101,18 +102,6 @@ export function trafficTotals(rounds: readonly RoundRecord[] | undefined): Traff
 /** Raw over sent across rounds (their raw model size may differ); null when nothing moved. */
 function overallRatio(raw: number, sent: number): number | null {
   return sent > 0 && raw > 0 ? raw / sent : null;
-}
-
-function Stat(props: { label: string; value: string; note?: string; testId: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{props.label}</span>
-      <span className="stat-value" data-testid={props.testId}>
-        {props.value}
-      </span>
-      {props.note && <span className="muted small">{props.note}</span>}
-    </div>
-  );
 }
 
 /** The run's bytes moved up and down and the overall ratios ("—" before any measured round). */
