@@ -11,6 +11,7 @@ import {
 import type { AgentTask } from "../nodes/agent-protocol.js";
 import { bytesToWeights } from "../nodes/agent-protocol.js";
 import { keccak256Bytes } from "../nodes/keccak.js";
+import type { CoordinatorClient } from "./coordinator-client.js";
 
 /** The residuals of this many runs are kept (an agent serves one run at a time, usually). */
 const RUNS_KEPT = 4;
@@ -29,6 +30,23 @@ export class AgentCompression {
     const wire = task.compression?.wireFormat;
     if (wire === undefined || wire === PAYLOAD_VERSION) return undefined;
     return `the run's updates use compressed wire format version ${wire}; this agent speaks version ${PAYLOAD_VERSION}: upgrade the agent`;
+  }
+
+  /**
+   * Fetches the task's download and decodes it: the model it trains from. Throws
+   * CompressionRefusal when it cannot be read (the agent refuses the task with the message).
+   */
+  async download(client: CoordinatorClient, task: AgentTask): Promise<Float32Array> {
+    const res = await client.call("GET", `/api/agent/tasks/${task.taskId}/weights`, {
+      signed: true,
+    });
+    const start = this.start(task, new Uint8Array(await res.arrayBuffer()));
+    if (start.length !== task.parameterCount) {
+      throw new Error(
+        `the global model has ${start.length} parameters, the task says ${task.parameterCount}`,
+      );
+    }
+    return start;
   }
 
   /** The model the task trains from: the raw weights, or the decoded compressed download. */

@@ -330,22 +330,12 @@ export class NodeAgent {
     this.log(
       `round ${task.round} of ${task.runId}: training ${modelLabel(task.model)}, ${task.epochs} epoch(s)`,
     );
-    const bytes = new Uint8Array(
-      await (
-        await this.client.call("GET", `/api/agent/tasks/${task.taskId}/weights`, { signed: true })
-      ).arrayBuffer(),
-    );
     let start: Float32Array;
     try {
-      start = this.compression.start(task, bytes);
+      start = await this.compression.download(this.client, task);
     } catch (err) {
       if (err instanceof CompressionRefusal) return this.refuse(task, err.message);
       throw err;
-    }
-    if (start.length !== task.parameterCount) {
-      throw new Error(
-        `the global model has ${start.length} parameters, the task says ${task.parameterCount}`,
-      );
     }
     let lastSent = 0;
     const result = await this.pool!.train({

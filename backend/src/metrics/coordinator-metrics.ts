@@ -102,12 +102,7 @@ export class CoordinatorMetrics {
       labelNames: ["run_id"],
       registers,
     });
-    this.bytes = new Counter({
-      name: "fedledger_update_bytes_total",
-      help: "Bytes of models moved between the coordinator and nodes: sent (as received or served) and raw (as float32 models would have been), by direction",
-      labelNames: ["direction", "kind"],
-      registers,
-    });
+    this.bytes = modelBytesCounter(registers);
     this.recorded = new Counter({
       name: "fedledger_rounds_recorded_on_chain_total",
       help: "Rounds whose contributions and rewards were recorded on chain",
@@ -292,4 +287,14 @@ export class CoordinatorMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** Model bytes moved, sent and raw, by direction (the compression ratio is raw / sent). */
+function modelBytesCounter(registers: Registry[]): Counter<"direction" | "kind"> {
+  return new Counter({
+    name: "fedledger_update_bytes_total",
+    help: "Bytes of models moved between the coordinator and nodes: sent (as received or served) and raw (as float32 models would have been), by direction",
+    labelNames: ["direction", "kind"],
+    registers,
+  });
 }
