@@ -9,6 +9,7 @@ import {
 } from "../../../backend/src/domain/index";
 import {
   RunTraffic,
+  compactBytes,
   describeCompression,
   formatRatio,
   formatRoundTraffic,
@@ -117,6 +118,18 @@ describe("traffic formatting", () => {
     expect(formatRatio(null)).toBe("—");
   });
 
+  it("labels the chart's axis in a few characters", () => {
+    expect(compactBytes(512)).toBe("512");
+    expect(compactBytes(163_020)).toBe("159K");
+    expect(compactBytes(6_653_480)).toBe("6.35M");
+  });
+
+  it("takes the Training page's live rounds too (no status: all aggregated)", () => {
+    const live = [{ round: 1, traffic: COMPRESSED }, { round: 2 }];
+    render(<RunTraffic run={summary({ upload: { quantise: "int8" } })} rounds={live} />);
+    expect(screen.getByTestId("traffic-unmeasured").textContent).toMatch(/^1 of 2 rounds/);
+  });
+
   it("gives a round's bytes per node and ratios, or — without traffic", () => {
     expect(formatRoundTraffic(COMPRESSED)).toBe("11.9 KiB (52×) / 159.2 KiB (3.9×)");
     expect(formatRoundTraffic(RAW_TRAFFIC)).toBe("621.1 KiB (1×) / 621.1 KiB (1×)");
@@ -162,7 +175,7 @@ describe("RunTraffic", () => {
       chart.querySelector('[data-series="upload per node"]')?.querySelectorAll("circle"),
     ).toHaveLength(2);
     expect(chart.querySelector('[data-series="download per node"] circle title')?.textContent).toBe(
-      "download per node, round 1: 159.2 KiB",
+      "download per node, round 1: 159K",
     );
     expect(screen.getByRole("figure", { name: "Compression ratio" })).toBeTruthy();
   });

@@ -76,7 +76,15 @@ export interface TrafficTotals {
   rawDownloadBytes: number;
 }
 
-export function trafficTotals(rounds: readonly RoundRecord[] | undefined): TrafficTotals {
+/**
+ * A finished round as the card needs it: the rounds API's records, or the Training page's rounds
+ * merged with the live stream (which carry no status: they are all aggregated).
+ */
+export type TrafficRound = Pick<RoundRecord, "round" | "traffic"> & {
+  status?: RoundRecord["status"];
+};
+
+export function trafficTotals(rounds: readonly TrafficRound[] | undefined): TrafficTotals {
   const totals: TrafficTotals = {
     rounds: 0,
     uploadBytes: 0,
@@ -99,17 +107,24 @@ export function trafficTotals(rounds: readonly RoundRecord[] | undefined): Traff
   return totals;
 }
 
+/** An axis label that fits the chart's margin, in binary units as formatBytes: "159K", "6.35M". */
+export function compactBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)}`;
+  if (bytes < 1024 ** 2) return `${Number((bytes / 1024).toPrecision(3))}K`;
+  return `${Number((bytes / 1024 ** 2).toPrecision(3))}M`;
+}
+
 /** Raw over sent across rounds (their raw model size may differ); null when nothing moved. */
 function overallRatio(raw: number, sent: number): number | null {
   return sent > 0 && raw > 0 ? raw / sent : null;
 }
 
 /** The run's bytes moved up and down and the overall ratios ("—" before any measured round). */
-export function TrafficSummary({ rounds }: { rounds: readonly RoundRecord[] | undefined }) {
+export function TrafficSummary({ rounds }: { rounds: readonly TrafficRound[] | undefined }) {
   const t = trafficTotals(rounds);
   const measured = t.rounds > 0;
   const finished = (rounds ?? []).filter(
-    (r) => r.status === "aggregated" || r.status === "recorded",
+    (r) => r.status === undefined || r.status === "aggregated" || r.status === "recorded",
   );
   const unmeasured = finished.filter((r) => !r.traffic).length;
   return (
@@ -151,7 +166,7 @@ export function TrafficSummary({ rounds }: { rounds: readonly RoundRecord[] | un
 }
 
 /** Bytes per node per round, upload and download, and each round's compression ratios. */
-export function TrafficCharts({ rounds }: { rounds: readonly RoundRecord[] | undefined }) {
+export function TrafficCharts({ rounds }: { rounds: readonly TrafficRound[] | undefined }) {
   const measured = [...(rounds ?? [])]
     .flatMap((r) => (r.traffic ? [{ round: r.round, t: r.traffic }] : []))
     .sort((a, b) => a.round - b.round);
@@ -165,7 +180,7 @@ export function TrafficCharts({ rounds }: { rounds: readonly RoundRecord[] | und
       <LineChart
         title="Bytes per node"
         xLabel="Round"
-        yFormat={(y) => formatBytes(Math.round(y))}
+        yFormat={compactBytes}
         series={[
           {
             name: "upload per node",
@@ -208,7 +223,7 @@ export function RunTraffic({
   rounds,
 }: {
   run: RunSummary;
-  rounds: readonly RoundRecord[] | undefined;
+  rounds: readonly TrafficRound[] | undefined;
 }) {
   // Runs saved before compression existed have no such key: raw float32 both ways.
   const spec = (run.config as { compression?: CompressionSpec }).compression;

@@ -318,7 +318,7 @@ function RunView({ run, onStatus }: { run: RunSummary; onStatus: (s: RunStatus) 
       </div>
 
       <RunPrivacy run={run} rounds={rounds.data} />
-      <RunTraffic run={run} rounds={rounds.data} />
+      <RunTraffic run={run} rounds={points} />
 
       <div className="grid-2">
         <section className="card">
