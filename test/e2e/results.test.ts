@@ -108,7 +108,16 @@ describe("results out in the dashboard (headless Chromium)", function () {
 
   it("compares two runs: curves by round and by wall time, the settings that differ, final metrics", async () => {
     await page.goto(`${dashboard.url}/#/compare`);
-    for (const id of ids) await page.check(`[data-testid=compare-picker] input[data-run-id=${id}]`);
+    // The picker re-renders as the runs list refreshes: a click that lands mid-render is lost,
+    // so click until the box stays checked.
+    for (const id of ids) {
+      const box = page.locator(`[data-testid=compare-picker] input[data-run-id=${id}]`);
+      await until(`run ${id} picked`, async () => {
+        if (!(await box.isChecked())) await box.click();
+        await new Promise((r) => setTimeout(r, 300));
+        return box.isChecked();
+      });
+    }
     const charts = page.locator("[data-testid=compare-charts]");
     await charts.waitFor();
     expect(await charts.locator("svg").first().locator("g[data-series]").count()).to.equal(2);
