@@ -98,6 +98,15 @@ async function lyingAgent(
   }
 }
 
+/** A run's first round, once it is no longer training. */
+async function firstRound(url: string, runId: string): Promise<RoundRecord> {
+  const rounds = await until("the round", async () => {
+    const r = await api<RoundRecord[]>(url, "GET", `/api/runs/${runId}/rounds`);
+    return r.body.length > 0 && r.body[0]!.status !== "training" && r.body;
+  });
+  return rounds[0]!;
+}
+
 /** Signs (EIP-712, the hash of `bytes`) and sends an update for `task` as its node. */
 async function sendUpdate(
   client: CoordinatorClient,
@@ -455,15 +464,8 @@ describe("attacks on the API and through remote agents (real chain)", function (
         roundTimeoutMs: 60_000,
       });
       expect(run.status).to.equal(201);
-      const [round] = await until("the round", async () => {
-        const r = await api<RoundRecord[]>(
-          stack.server.url,
-          "GET",
-          `/api/runs/${run.body.id}/rounds`,
-        );
-        return r.body.length > 0 && r.body[0]!.status !== "training" && r.body;
-      });
-      const by = new Map(round!.updates.map((u) => [u.nodeId, u]));
+      const round = await firstRound(stack.server.url, run.body.id);
+      const by = new Map(round.updates.map((u) => [u.nodeId, u]));
       // The over-claim is rejected with its reason and earns nothing; the honest node is paid.
       expect(by.get("claims-more")?.accepted).to.equal(false);
       expect(by.get("claims-more")?.reason).to.match(
@@ -529,15 +531,8 @@ describe("attacks on the API and through remote agents (real chain)", function (
         compression: { upload: { topK: 0.25, quantise: "int8" }, download: { quantise: "int8" } },
       });
       expect(run.status, JSON.stringify(run.body)).to.equal(201);
-      const [round] = await until("the round", async () => {
-        const r = await api<RoundRecord[]>(
-          stack.server.url,
-          "GET",
-          `/api/runs/${run.body.id}/rounds`,
-        );
-        return r.body.length > 0 && r.body[0]!.status !== "training" && r.body;
-      });
-      const by = new Map(round!.updates.map((u) => [u.nodeId, u]));
+      const round = await firstRound(stack.server.url, run.body.id);
+      const by = new Map(round.updates.map((u) => [u.nodeId, u]));
       for (const [liar, c] of CORRUPTIONS.entries()) {
         const answer = answers.get(liar);
         expect(answer, c.name).to.include({ status: 400, code: "update_payload_invalid" });
@@ -551,7 +546,7 @@ describe("attacks on the API and through remote agents (real chain)", function (
       const good = by.get("honest-compressed")!;
       expect(good.accepted).to.equal(true);
       expect(BigInt(good.reward!)).to.be.greaterThan(0n);
-      expect(good.resources!.uploadBytes).to.be.lessThan(round!.traffic!.rawModelBytes / 2);
+      expect(good.resources!.uploadBytes).to.be.lessThan(round.traffic!.rawModelBytes / 2);
       const contributions = await api<{ nodeId: string }[]>(
         stack.server.url,
         "GET",
@@ -601,15 +596,8 @@ describe("attacks on the API and through remote agents (real chain)", function (
         minNodes: 1,
         roundTimeoutMs: 60_000,
       });
-      const [round] = await until("the round", async () => {
-        const r = await api<RoundRecord[]>(
-          stack.server.url,
-          "GET",
-          `/api/runs/${run.body.id}/rounds`,
-        );
-        return r.body.length > 0 && r.body[0]!.status !== "training" && r.body;
-      });
-      const outcome = round!.updates.find((u) => u.nodeId === "careful-node");
+      const round = await firstRound(stack.server.url, run.body.id);
+      const outcome = round.updates.find((u) => u.nodeId === "careful-node");
       expect(outcome?.accepted).to.equal(false);
       expect(outcome?.reason).to.match(/refused the task: .*--require-secure/);
       const node = await api<NodeSummary>(stack.server.url, "GET", "/api/nodes/careful-node");
