@@ -20,7 +20,10 @@
  * Also measured: forward-only evaluation throughput (samples/s over the 1,000-sample validation
  * split, batches of 500 in PyTorch) and the coordinator's scoring throughput: evaluateMany of 1
  * and of 10 models on the validation split with the pool the coordinator uses (one worker per
- * core), as models/s.
+ * core), as models/s (one model alone is split across the workers), and a round's whole
+ * evaluation work (the new model on the test and validation splits, loss-improvement scores of
+ * 1 or 10 updates) through the run engine's evaluation cache, and the 10-update round without
+ * it (bench-train-scoring.ts), in seconds.
  *
  * Options (env): BENCH_REPS (default 5), BENCH_MODELS ("cnn,2nn"), BENCH_BATCHES ("10,32"),
  * BENCH_SAMPLES (default 2000), BENCH_EPOCHS_2NN (default 5: the 2NN is fast, so it trains 5
@@ -45,6 +48,7 @@ import {
   type EngineInfo,
   type ModelKind,
 } from "../backend/src/engine/index.js";
+import { roundScoring } from "./bench-train-scoring.js";
 
 process.env.FEDLEDGER_ENGINE_QUIET ??= "1";
 /** The engine paths to measure ("" = what the engine picks). */
@@ -209,6 +213,8 @@ async function refTrainParallel(refs: Reference[], model: ModelKind, bs: number)
 }
 
 const EVAL_MODELS_PER_WORKER = 4;
+/** Models asked for / evaluated by a round's evaluation and scoring, by number of updates. */
+const roundEvaluations = new Map<string, { requested: number; evaluated: number }>();
 
 /** Engine forward-only: k models per worker on the validation split; samples/s. */
 async function engineEval(pool: TrainingPool, model: ModelKind, k: number) {
@@ -355,11 +361,18 @@ async function main(): Promise<void> {
           for (const e of engines)
             record(`${model}.eval.N.${e.key}`, await engineEval(e.poolN, model, k1 * cores));
         }
-        // coordinator scoring: evaluateMany of 1 and 10 models on the N-worker pool, models/s
+        // coordinator scoring: evaluateMany of 1 and 10 models on the N-worker pool, models/s,
+        // and a round's evaluation + loss-improvement scores of 1 and 10 updates, seconds
         for (const e of engines) {
           for (const k of [1, 10]) {
             record(`${model}.score.${k}.${e.key}`, (await engineEval(e.poolN, model, k)) / 1000);
+            const r = await roundScoring(e.poolN, model, k);
+            record(`${model}.round.${k}.${e.key}`, r.seconds);
+            roundEvaluations.set(String(k), r);
           }
+          const u = await roundScoring(e.poolN, model, 10, false);
+          record(`${model}.round.uncached.10.${e.key}`, u.seconds);
+          roundEvaluations.set("uncached", u);
         }
       }
     }
@@ -470,6 +483,25 @@ async function main(): Promise<void> {
       if (s1 && s10)
         out.push(
           `    ${e.label}: scoring 10 models takes ${((s1.median / s10.median) * 10).toFixed(1)}x the time of 1`,
+        );
+      const r1 = stats(`${model}.round.1.${e.key}`);
+      const r10 = stats(`${model}.round.10.${e.key}`);
+      const ev = (key: string) => {
+        const c = roundEvaluations.get(key);
+        return c ? `${c.evaluated} of ${c.requested} models evaluated` : "";
+      };
+      out.push(
+        `    ${line(pad(`${e.label}, round of  1`), `${model}.round.1.${e.key}`, "s")}; ${ev("1")}`,
+      );
+      out.push(
+        `    ${line(pad(`${e.label}, round of 10`), `${model}.round.10.${e.key}`, "s")}; ${ev("10")}`,
+      );
+      out.push(
+        `    ${line(pad(`${e.label}, same, no cache`), `${model}.round.uncached.10.${e.key}`, "s")}; ${ev("uncached")}`,
+      );
+      if (r1 && r10)
+        out.push(
+          `    ${e.label}: a round's evaluation and scores cost ${(r10.median / r1.median).toFixed(1)}x with 10 updates what they cost with 1`,
         );
     }
   }

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import "../helpers/chai-near.js";
 import {
+  EvaluationCache,
   TrainingPool,
   initialWeights,
   parameterCount,
@@ -79,6 +80,53 @@ describe("engine TrainingPool (worker_threads)", function () {
     const more = await pool.train({ ...base, weights: one.weights, epochs: 3 });
     expect(more.trainLoss).to.be.lessThan(one.trainLoss);
     expect(one.weights.every(Number.isFinite)).to.equal(true);
+  });
+
+  it("one model is evaluated by both workers, half the batches each, with the same result bit for bit", async () => {
+    for (const model of ["2nn", "cnn"] as const) {
+      const w = initialWeights(model, 5);
+      const other = initialWeights(model, 6);
+      for (const split of ["validation", "test"] as const) {
+        // Alone: its batches are shared between the 2 workers; with another model: each model
+        // is evaluated whole by one worker. The audit re-derives losses exactly, so they must
+        // not depend on that.
+        const [shared] = await pool.evaluateMany(model, [w], split);
+        const [whole] = await pool.evaluateMany(model, [w, other], split);
+        expect(shared).to.deep.equal(whole);
+        expect(shared!.n).to.equal(split === "validation" ? 1000 : whole!.n);
+      }
+    }
+  });
+
+  it("evaluation cache: a model's bytes are evaluated once per split, whatever array holds them", async () => {
+    const w0 = initialWeights("2nn", 1);
+    const w1 = initialWeights("2nn", 2);
+    const fresh = await pool.evaluateMany("2nn", [w0, w1], "validation");
+    const cache = new EvaluationCache(pool);
+    // Duplicates inside one call reach the workers once, results in the caller's order.
+    const first = await cache.evaluateMany("2nn", [w0, w1, w0], "validation");
+    expect(first).to.deep.equal([fresh[0], fresh[1], fresh[0]]);
+    expect(cache.stats).to.deep.equal({ requested: 3, evaluated: 2 });
+    // Equal bytes in another array: a hit. The other split: a miss.
+    expect(await cache.evaluate("2nn", Float32Array.from(w1), "validation")).to.deep.equal(
+      fresh[1],
+    );
+    expect(cache.stats.evaluated).to.equal(2);
+    const test = await cache.evaluate("2nn", w0, "test");
+    expect(cache.stats.evaluated).to.equal(3);
+    expect(test).to.deep.equal(await pool.evaluate({ model: "2nn", weights: w0, split: "test" }));
+    // An array changed in place after it was evaluated is evaluated again (the key is the bytes,
+    // not the array: a cache keyed by identity would return the old model's loss here).
+    w0.fill(0, 0, 784 * 200);
+    const changed = await cache.evaluate("2nn", w0, "validation");
+    expect(cache.stats.evaluated).to.equal(4);
+    expect(changed).to.deep.equal(
+      await pool.evaluate({ model: "2nn", weights: w0, split: "validation" }),
+    );
+    expect(changed.loss).to.not.equal(fresh[0]!.loss);
+    // Returned results are copies: a caller that edits one cannot change the next hit.
+    changed.loss = -1;
+    expect((await cache.evaluate("2nn", w0, "validation")).loss).to.not.equal(-1);
   });
 
   it("is reproducible: same task and seed give the same weights", async () => {

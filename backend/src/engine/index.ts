@@ -43,6 +43,7 @@ export {
   type BackendPreference,
   type EngineInfo,
 } from "./backend/select-backend.js";
+export { EvaluationCache, type EvaluationCacheStats } from "./evaluation-cache.js";
 export {
   EvalSet,
   evaluateWeights,

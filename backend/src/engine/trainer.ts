@@ -9,6 +9,7 @@ import { resolveModel, type ModelRef, type ResolvedModel } from "./models/model-
 import type { ModelKind } from "./models/spec.js";
 import { deriveSeed, Rng } from "./rng.js";
 import {
+  EVAL_CHUNK,
   evaluateResident,
   nativeNet,
   ResidentImages,
@@ -16,6 +17,16 @@ import {
   type TrainingKernels,
 } from "./simd/index.js";
 import { flattenWeights, unflattenWeights } from "./weights.js";
+import {
+  combinePartials,
+  partRange,
+  WHOLE,
+  type EvalPart,
+  type EvalPartial,
+  type EvalResult,
+} from "./eval-partials.js";
+
+export type { EvalPart, EvalPartial, EvalResult } from "./eval-partials.js";
 
 /**
  * The implementation that trains and evaluates on this thread now: the engine's SIMD kernels on
@@ -228,13 +239,6 @@ function trainLocalSimd(
   };
 }
 
-export interface EvalResult {
-  /** Mean cross-entropy. */
-  loss: number;
-  accuracy: number;
-  n: number;
-}
-
 /**
  * An evaluation set kept for repeated evaluations (scoring), so the images are not re-uploaded:
  * as tfjs tensors (created on first use by the tfjs path) and, for the SIMD kernels, copied once
@@ -301,6 +305,20 @@ export function evaluateWeights(
   set: EvalSet,
   batchSize = 500,
 ): EvalResult[] {
+  return evaluatePartials(ref, weightsList, set, WHOLE, batchSize).map((p) => combinePartials([p]));
+}
+
+/**
+ * Each weight vector's partial evaluation on share `part` of `set`'s batches (batches of
+ * `batchSize` on the tfjs path, EVAL_CHUNK on the SIMD kernels).
+ */
+export function evaluatePartials(
+  ref: ModelRef,
+  weightsList: Float32Array[],
+  set: EvalSet,
+  part: EvalPart,
+  batchSize = 500,
+): EvalPartial[] {
   const model = resolveModel(ref);
   if (set.n > 0 && set.sampleSize !== model.sampleSize)
     throw new RangeError(
@@ -308,22 +326,20 @@ export function evaluateWeights(
     );
   const kind = model.simd;
   if (kind && trainingKernels() === "simd") {
-    return weightsList.map((w) => {
-      const { lossSum, correct } = evaluateResident(kind, w, set.residentImages(kind), set.labels);
-      return {
-        loss: set.n ? lossSum / set.n : NaN,
-        accuracy: set.n ? correct / set.n : NaN,
-        n: set.n,
-      };
-    });
+    const [from, to] = partRange(set.n, EVAL_CHUNK, part);
+    return weightsList.map((w) => ({
+      ...evaluateResident(kind, w, set.residentImages(kind), set.labels, from, to),
+      n: set.n,
+    }));
   }
+  const [from, to] = partRange(set.n, batchSize, part);
   return weightsList.map((w) => {
     const params = unflattenWeights(ref, w);
     try {
-      let lossSum = 0;
+      const lossSums: number[] = [];
       let correct = 0;
-      for (let s = 0; s < set.n; s += batchSize) {
-        const m = Math.min(batchSize, set.n - s);
+      for (let s = from; s < to; s += batchSize) {
+        const m = Math.min(batchSize, to - s);
         const [l, c] = tf.tidy(() => {
           const x = set.x.slice([s, 0], [m, set.sampleSize]);
           const y = set.y.slice([s], [m]);
@@ -338,14 +354,10 @@ export function evaluateWeights(
           const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32"));
           return [ce.dataSync()[0]!, hits.dataSync()[0]!];
         });
-        lossSum += l;
+        lossSums.push(l);
         correct += c;
       }
-      return {
-        loss: set.n ? lossSum / set.n : NaN,
-        accuracy: set.n ? correct / set.n : NaN,
-        n: set.n,
-      };
+      return { lossSums, correct, n: set.n };
     } finally {
       for (const p of params) p.dispose();
     }

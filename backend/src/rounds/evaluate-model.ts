@@ -10,7 +10,7 @@ export interface RoundEvaluation {
 
 /** Evaluates the round's new model on the test split, and both models on the validation split. */
 export async function evaluateRound(
-  engine: TrainingEngine,
+  engine: Pick<TrainingEngine, "evaluateMany">,
   model: ModelRef,
   start: Float32Array,
   next: Float32Array,

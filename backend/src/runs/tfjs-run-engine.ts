@@ -3,6 +3,7 @@
 // labels for the partitioner; the workers load it themselves (only indices and weights cross).
 import {
   engineInfo,
+  EvaluationCache,
   initialWeights,
   loadDataset,
   parameterCount,
@@ -50,6 +51,8 @@ export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFact
     const info = await pool.start(spec);
     opts.onPool?.(pool, info);
     const trainLabels = data.train.y;
+    // A round's start model was the previous round's new model: evaluated once per split.
+    const evaluations = new EvaluationCache(pool);
     return {
       backendName: info.backend,
       parameterCount: parameterCount(model),
@@ -62,8 +65,9 @@ export function runEngineFactory(opts: TfjsRunEngineOptions = {}): RunEngineFact
           Int32Array.from(idx),
         ),
       train: (task) => pool.train(task),
-      evaluate: (model, weights, split) => pool.evaluate({ model, weights, split }),
-      evaluateMany: (model, weights, split) => pool.evaluateMany(model, weights, split),
+      evaluate: (model, weights, split) => evaluations.evaluate(model, weights, split),
+      evaluateMany: (model, weights, split) => evaluations.evaluateMany(model, weights, split),
+      evaluationStats: evaluations.stats,
       close: () => pool.close(),
     };
   };

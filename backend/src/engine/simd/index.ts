@@ -70,24 +70,29 @@ export class ResidentImages {
   }
 }
 
-/** Summed loss and hits of one weight vector on resident images (labels y). */
+/**
+ * Loss sums (one per chunk of EVAL_CHUNK samples, in order) and hits of one weight vector on
+ * resident images [from, to) (labels y); from is a multiple of EVAL_CHUNK.
+ */
 export function evaluateResident(
   kind: ModelKind,
   weights: Float32Array,
   images: ResidentImages,
   y: ArrayLike<number>,
-): { lossSum: number; correct: number } {
+  from = 0,
+  to = images.n,
+): { lossSums: number[]; correct: number } {
   const net = nativeNet(kind, EVAL_CHUNK);
   net.load(weights);
-  let lossSum = 0;
+  const lossSums: number[] = [];
   let correct = 0;
-  for (let s = 0; s < images.n; s += EVAL_CHUNK) {
-    const m = Math.min(EVAL_CHUNK, images.n - s);
+  for (let s = from; s < to; s += EVAL_CHUNK) {
+    const m = Math.min(EVAL_CHUNK, to - s);
     const labels = new Uint8Array(m);
     for (let i = 0; i < m; i++) labels[i] = y[s + i]!;
     const r = net.evaluate(m, labels, images.ptr + s * images.imageBytes);
-    lossSum += r.lossSum;
+    lossSums.push(r.lossSum);
     correct += r.correct;
   }
-  return { lossSum, correct };
+  return { lossSums, correct };
 }

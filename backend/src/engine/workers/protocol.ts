@@ -2,7 +2,7 @@
 import type { EngineInfo, BackendPreference } from "../backend/select-backend.js";
 import type { DatasetName, DatasetOptions } from "../datasets/types.js";
 import type { ModelRef } from "../models/model-ref.js";
-import type { EvalResult, TrainProgress } from "../trainer.js";
+import type { EvalPart, EvalPartial, TrainProgress } from "../trainer.js";
 
 /** Which dataset the workers load (each worker reads the package files itself). */
 export interface DatasetSpec extends DatasetOptions {
@@ -39,6 +39,8 @@ export type ToWorker =
       weights: Float32Array[];
       split: "test" | "validation" | { indices: Int32Array };
       limit?: number;
+      /** The share of the split's batches to evaluate (default all). */
+      part?: EvalPart;
     }
   | { type: "memory"; id: number }
   | { type: "crash"; id: number };
@@ -55,6 +57,6 @@ export type FromWorker =
       trainLoss: number;
       durationMs: number;
     }
-  | { type: "evaluated"; id: number; results: EvalResult[] }
+  | { type: "evaluated"; id: number; partials: EvalPartial[] }
   | { type: "memory"; id: number; numTensors: number; numBytes: number }
   | { type: "error"; id: number; message: string };

@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend } from "../backend/select-backend.js";
 import { gatherSplit, loadDataset } from "../datasets/index.js";
 import type { Dataset } from "../datasets/types.js";
-import { EvalSet, evaluateWeights, trainLocal } from "../trainer.js";
+import { EvalSet, evaluatePartials, trainLocal } from "../trainer.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 
 const port = parentPort!;
@@ -63,9 +63,11 @@ async function main(): Promise<void> {
           break;
         }
         case "evaluate": {
-          let results;
+          const part = msg.part ?? { index: 0, of: 1 };
+          let partials;
           if (typeof msg.split === "string") {
-            results = evaluateWeights(msg.model, msg.weights, evalSetFor(ds, msg.split, msg.limit));
+            const set = evalSetFor(ds, msg.split, msg.limit);
+            partials = evaluatePartials(msg.model, msg.weights, set, part);
           } else {
             const idx =
               msg.limit !== undefined
@@ -73,12 +75,12 @@ async function main(): Promise<void> {
                 : msg.split.indices;
             const set = new EvalSet(gatherSplit(ds.train, idx));
             try {
-              results = evaluateWeights(msg.model, msg.weights, set);
+              partials = evaluatePartials(msg.model, msg.weights, set, part);
             } finally {
               set.dispose();
             }
           }
-          send({ type: "evaluated", id: msg.id, results });
+          send({ type: "evaluated", id: msg.id, partials });
           break;
         }
         case "memory": {

@@ -8,7 +8,8 @@ import os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { BackendPreference, EngineInfo } from "../backend/select-backend.js";
 import { modelLabel, type ModelRef } from "../models/model-ref.js";
-import type { EvalResult, TrainProgress } from "../trainer.js";
+import { combinePartials, type EvalPartial, type EvalResult } from "../eval-partials.js";
+import type { TrainProgress } from "../trainer.js";
 import type { DatasetSpec, EvalSplit, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 
 export type { DatasetSpec, EvalSplit } from "./protocol.js";
@@ -212,7 +213,9 @@ export class TrainingPool {
 
   /**
    * Evaluates many weight vectors on the same split (e.g. contribution scoring), spread across
-   * the workers; each worker keeps the split uploaded and runs batched forward passes.
+   * the workers; each worker keeps the split uploaded and runs batched forward passes. With
+   * fewer models than workers, each model's batches are shared among the idle workers too (one
+   * model on 2 workers: half the time), and the shares combine exactly (eval-partials.ts).
    * Results are in the order of `weightsList`.
    */
   async evaluateMany(
@@ -222,33 +225,44 @@ export class TrainingPool {
     opts: { limit?: number } = {},
   ): Promise<EvalResult[]> {
     if (weightsList.length === 0) return [];
-    const parts = Math.min(this.size, weightsList.length);
-    const chunk = Math.ceil(weightsList.length / parts);
     const wireSplit =
       typeof split === "string" ? split : { indices: Int32Array.from(split.indices) };
-    const jobs: Promise<EvalResult[]>[] = [];
-    for (let s = 0; s < weightsList.length; s += chunk) {
-      const weights = weightsList.slice(s, s + chunk).map((w) => Float32Array.from(w));
+    const job = (weights: Float32Array[], part?: { index: number; of: number }) => {
+      const copies = weights.map((w) => Float32Array.from(w));
       const msg: ToWorker = {
         type: "evaluate",
         id: this.nextId++,
         model,
-        weights,
+        weights: copies,
         split: wireSplit,
         limit: opts.limit,
+        ...(part ? { part } : {}),
       };
-      jobs.push(
-        this.submit(
-          msg,
-          weights.map((w) => w.buffer),
-          `evaluate ${modelLabel(model)}`,
-        ).then((m) => {
-          if (m.type !== "evaluated") throw new Error(`unexpected worker reply ${m.type}`);
-          return m.results;
+      return this.submit(
+        msg,
+        copies.map((w) => w.buffer),
+        `evaluate ${modelLabel(model)}`,
+      ).then((m): EvalPartial[] => {
+        if (m.type !== "evaluated") throw new Error(`unexpected worker reply ${m.type}`);
+        return m.partials;
+      });
+    };
+    const shares = Math.floor(this.size / weightsList.length);
+    if (shares > 1) {
+      return Promise.all(
+        weightsList.map(async (w) => {
+          const parts = await Promise.all(
+            Array.from({ length: shares }, (_, index) => job([w], { index, of: shares })),
+          );
+          return combinePartials(parts.map((p) => p[0]!));
         }),
       );
     }
-    return (await Promise.all(jobs)).flat();
+    const chunk = Math.ceil(weightsList.length / Math.min(this.size, weightsList.length));
+    const jobs: Promise<EvalPartial[]>[] = [];
+    for (let s = 0; s < weightsList.length; s += chunk)
+      jobs.push(job(weightsList.slice(s, s + chunk)));
+    return (await Promise.all(jobs)).flat().map((p) => combinePartials([p]));
   }
 
   /** tf.memory() of every worker (for leak checks). Waits for queued work first. */
