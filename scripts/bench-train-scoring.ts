@@ -4,7 +4,10 @@
  * scores (loss-improvement: the start model and each update alone on the validation split),
  * through the run engine's EvaluationCache, as a run does it. The start model is in the cache
  * already, as in every round after the first (it was the previous round's new model). With
- * `cached` false the same work goes straight to the pool, as rounds did before the cache.
+ * `cached` false the same work goes straight to the pool, as rounds did before the cache (the
+ * pool's own change, one model split across idle workers, is in both). With 1 update the new
+ * model IS the update (FedAvg of one), so its validation loss is a hit: a round with 1 update
+ * evaluates 2 models (the new one on both splits), a round with 10 evaluates 12.
  */
 import {
   EvaluationCache,
@@ -47,23 +50,31 @@ export async function roundScoring(
     numSamples: 600,
   }));
   const next = weightedMean(updates);
-  const cache = new EvaluationCache(pool, cached ? undefined : 0);
-  await cache.evaluate(model, start, "validation");
-  const before = { ...cache.stats };
+  // The engine a round evaluates with: the run engine's cache (the start model in it from the
+  // previous round), or the pool itself, as rounds did before the cache.
+  const cache = new EvaluationCache(pool);
+  if (cached) await cache.evaluate(model, start, "validation");
+  const engine: Pick<EvaluationCache, "evaluateMany"> = cached ? cache : pool;
+  let requested = 0;
+  const evaluateMany: EvaluationCache["evaluateMany"] = (m, list, split) => {
+    requested += list.length;
+    return engine.evaluateMany(m, list, split);
+  };
+  const evaluatedBefore = cache.stats.evaluated;
   const t0 = performance.now();
-  await evaluateRound(cache, model, start, next);
+  await evaluateRound({ evaluateMany }, model, start, next);
   await scoreContributions({
     reward: { policy: "loss-improvement", poolPerRound: "100" },
     start,
     updates,
     aggregate: next,
     evaluate: async (models) =>
-      (await cache.evaluateMany(model, models, "validation")).map((e) => e.loss),
+      (await evaluateMany(model, models, "validation")).map((e) => e.loss),
     seed: 1,
   });
   return {
     seconds: (performance.now() - t0) / 1000,
-    requested: cache.stats.requested - before.requested,
-    evaluated: cache.stats.evaluated - before.evaluated,
+    requested,
+    evaluated: cached ? cache.stats.evaluated - evaluatedBefore : requested,
   };
 }

@@ -368,11 +368,11 @@ async function main(): Promise<void> {
             record(`${model}.score.${k}.${e.key}`, (await engineEval(e.poolN, model, k)) / 1000);
             const r = await roundScoring(e.poolN, model, k);
             record(`${model}.round.${k}.${e.key}`, r.seconds);
-            roundEvaluations.set(String(k), r);
+            roundEvaluations.set(`${model}.${k}.${e.key}`, r);
           }
           const u = await roundScoring(e.poolN, model, 10, false);
           record(`${model}.round.uncached.10.${e.key}`, u.seconds);
-          roundEvaluations.set("uncached", u);
+          roundEvaluations.set(`${model}.uncached.${e.key}`, u);
         }
       }
     }
@@ -491,13 +491,13 @@ async function main(): Promise<void> {
         return c ? `${c.evaluated} of ${c.requested} models evaluated` : "";
       };
       out.push(
-        `    ${line(pad(`${e.label}, round of  1`), `${model}.round.1.${e.key}`, "s")}; ${ev("1")}`,
+        `    ${line(pad(`${e.label}, round of  1`), `${model}.round.1.${e.key}`, "s")}; ${ev(`${model}.1.${e.key}`)}`,
       );
       out.push(
-        `    ${line(pad(`${e.label}, round of 10`), `${model}.round.10.${e.key}`, "s")}; ${ev("10")}`,
+        `    ${line(pad(`${e.label}, round of 10`), `${model}.round.10.${e.key}`, "s")}; ${ev(`${model}.10.${e.key}`)}`,
       );
       out.push(
-        `    ${line(pad(`${e.label}, same, no cache`), `${model}.round.uncached.10.${e.key}`, "s")}; ${ev("uncached")}`,
+        `    ${line(pad(`${e.label}, same, no cache`), `${model}.round.uncached.10.${e.key}`, "s")}; ${ev(`${model}.uncached.${e.key}`)}`,
       );
       if (r1 && r10)
         out.push(

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import "../helpers/chai-near.js";
+import { combinePartials } from "../../backend/src/engine/eval-partials.js";
 import {
   EvaluationCache,
   TrainingPool,
@@ -95,7 +96,34 @@ describe("engine TrainingPool (worker_threads)", function () {
         expect(shared).to.deep.equal(whole);
         expect(shared!.n).to.equal(split === "validation" ? 1000 : whole!.n);
       }
+      // A prefix of a split, and train-set indices (not a multiple of a batch).
+      const indices = Array.from({ length: 517 }, (_, i) => (i * 7) % 2000);
+      for (const [split, opts] of [
+        ["validation", { limit: 333 }],
+        [{ indices }, {}],
+      ] as const) {
+        const [shared] = await pool.evaluateMany(model, [w], split, opts);
+        const [whole] = await pool.evaluateMany(model, [w, other], split, opts);
+        expect(shared).to.deep.equal(whole);
+      }
     }
+  });
+
+  it("shares that do not tile the split are refused, not summed", () => {
+    const part = { lossSums: [1], correct: 1, n: 64 };
+    expect(
+      combinePartials([
+        { ...part, from: 0, to: 32 },
+        { ...part, from: 32, to: 64 },
+      ]),
+    ).to.deep.equal({ loss: 2 / 64, accuracy: 2 / 64, n: 64 });
+    expect(() =>
+      combinePartials([
+        { ...part, from: 0, to: 32 },
+        { ...part, from: 0, to: 64 },
+      ]),
+    ).to.throw(/do not tile/);
+    expect(() => combinePartials([{ ...part, from: 0, to: 32 }])).to.throw(/cover 32 of 64/);
   });
 
   it("evaluation cache: a model's bytes are evaluated once per split, whatever array holds them", async () => {
@@ -257,5 +285,28 @@ describe("engine TrainingPool start errors", () => {
       err = e;
     }
     expect(String(err)).to.match(/training worker failed: Unknown dataset "nope"/);
+  });
+});
+
+describe("engine TrainingPool on the tfjs path: one model split across workers", function () {
+  this.timeout(120_000);
+  it("gives the same loss as one worker, bit for bit (batches of 500)", async () => {
+    const before = process.env.FEDLEDGER_ENGINE_KERNELS;
+    process.env.FEDLEDGER_ENGINE_KERNELS = "tfjs";
+    const pool = new TrainingPool({ workers: 2, backend: "wasm" });
+    try {
+      const info = await pool.start({ name: "synthetic", seed: 3 });
+      expect(info.trainingKernels).to.equal("tfjs");
+      const w = initialWeights("2nn", 5);
+      for (const split of ["validation", "test"] as const) {
+        const [shared] = await pool.evaluateMany("2nn", [w], split);
+        const [whole] = await pool.evaluateMany("2nn", [w, initialWeights("2nn", 6)], split);
+        expect(shared).to.deep.equal(whole);
+      }
+    } finally {
+      await pool.close();
+      if (before === undefined) delete process.env.FEDLEDGER_ENGINE_KERNELS;
+      else process.env.FEDLEDGER_ENGINE_KERNELS = before;
+    }
   });
 });

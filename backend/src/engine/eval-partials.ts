@@ -26,6 +26,9 @@ export interface EvalPartial {
   correct: number;
   /** Samples in the whole split. */
   n: number;
+  /** The samples this share covered: [from, to). */
+  from: number;
+  to: number;
 }
 
 export const WHOLE: EvalPart = { index: 0, of: 1 };
@@ -37,6 +40,17 @@ export const WHOLE: EvalPart = { index: 0, of: 1 };
  */
 export function combinePartials(parts: readonly EvalPartial[]): EvalResult {
   const n = parts[0]?.n ?? 0;
+  // Shares are cut by each worker from its own batch size: they must tile [0, n) exactly (two
+  // workers on different kernel paths would cut them differently).
+  let at = 0;
+  for (const p of parts) {
+    if (p.n !== n || p.from !== at || p.to < p.from)
+      throw new Error(
+        `evaluation shares do not tile the split: [${p.from}, ${p.to}) of ${p.n} after ${at} of ${n}`,
+      );
+    at = p.to;
+  }
+  if (at !== n) throw new Error(`evaluation shares cover ${at} of ${n} samples`);
   let lossSum = 0;
   let correct = 0;
   for (const p of parts) {

@@ -8,19 +8,20 @@
  * (the updates and the new model) instead of n + 3, and the passes a call still needs go to the
  * workers as one batch (identical models in a call are evaluated once).
  *
- * The key is the SHA-256 of the weights' bytes with the model and the split, never an array's
- * identity: a caller that changes an array in place, or a node that sends bytes equal to another
+ * The key is the SHA-256 of the weights' bytes with the model and the split (hashed on libuv's
+ * thread pool: a round's models are hundreds of MB, the event loop serves the API), never an
+ * array's identity: a caller that changes an array in place, or a node that sends bytes equal to another
  * model, gets the loss of exactly those bytes. Losses are deterministic (same weights, same
  * split, same engine), so a hit returns what a fresh evaluation would.
  */
-import { createHash } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import type { ModelRef } from "./models/model-ref.js";
 import type { EvalOutcome, TrainingEngine } from "./port.js";
 
 type Split = "test" | "validation";
 
 /** Entries kept (least recently used dropped first): a few rounds' models. */
-const DEFAULT_CAPACITY = 256;
+const DEFAULT_CAPACITY = 4096;
 
 export interface EvaluationCacheStats {
   /** Models asked for. */
@@ -51,13 +52,7 @@ export class EvaluationCache {
   ): Promise<EvalOutcome[]> {
     this.stats.requested += weights.length;
     const scope = `${typeof model === "string" ? model : JSON.stringify(model)}\u0000${split}\u0000`;
-    const keys = weights.map(
-      (w) =>
-        scope +
-        createHash("sha256")
-          .update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength))
-          .digest("hex"),
-    );
+    const keys = await Promise.all(weights.map(async (w) => scope + (await sha256Hex(w))));
     const found = new Map<string, EvalOutcome>();
     const missing = new Map<string, Float32Array>();
     keys.forEach((k, i) => {
@@ -81,9 +76,19 @@ export class EvaluationCache {
   }
 
   private remember(key: string, result: EvalOutcome): void {
+    this.entries.delete(key);
     this.entries.set(key, { ...result });
     while (this.entries.size > this.capacity) {
       this.entries.delete(this.entries.keys().next().value!);
     }
   }
+}
+
+/** SHA-256 of a vector's bytes, off the event loop (WebCrypto copies the bytes when called). */
+async function sha256Hex(w: Float32Array): Promise<string> {
+  const digest = await webcrypto.subtle.digest(
+    "SHA-256",
+    new Uint8Array(w.buffer, w.byteOffset, w.byteLength),
+  );
+  return Buffer.from(digest).toString("hex");
 }

@@ -330,6 +330,8 @@ export function evaluatePartials(
     return weightsList.map((w) => ({
       ...evaluateResident(kind, w, set.residentImages(kind), set.labels, from, to),
       n: set.n,
+      from,
+      to,
     }));
   }
   const [from, to] = partRange(set.n, batchSize, part);
@@ -357,7 +359,7 @@ export function evaluatePartials(
         lossSums.push(l);
         correct += c;
       }
-      return { lossSums, correct, n: set.n };
+      return { lossSums, correct, n: set.n, from, to };
     } finally {
       for (const p of params) p.dispose();
     }

@@ -214,8 +214,8 @@ export class TrainingPool {
   /**
    * Evaluates many weight vectors on the same split (e.g. contribution scoring), spread across
    * the workers; each worker keeps the split uploaded and runs batched forward passes. With
-   * fewer models than workers, each model's batches are shared among the idle workers too (one
-   * model on 2 workers: half the time), and the shares combine exactly (eval-partials.ts).
+   * fewer models than idle workers, each model's batches are shared among them (one model on 2
+   * idle workers: half the time), and the shares combine exactly (eval-partials.ts).
    * Results are in the order of `weightsList`.
    */
   async evaluateMany(
@@ -247,7 +247,7 @@ export class TrainingPool {
         return m.partials;
       });
     };
-    const shares = Math.floor(this.size / weightsList.length);
+    const shares = Math.floor(this.idleWorkers() / weightsList.length);
     if (shares > 1) {
       return Promise.all(
         weightsList.map(async (w) => {
@@ -263,6 +263,12 @@ export class TrainingPool {
     for (let s = 0; s < weightsList.length; s += chunk)
       jobs.push(job(weightsList.slice(s, s + chunk)));
     return (await Promise.all(jobs)).flat().map((p) => combinePartials([p]));
+  }
+
+  /** Workers with nothing to run now (nothing queued for them either). */
+  private idleWorkers(): number {
+    const idle = this.slots.filter((s) => s.ready && !s.dead && !s.job).length;
+    return Math.max(0, idle - this.queue.length);
   }
 
   /** tf.memory() of every worker (for leak checks). Waits for queued work first. */
