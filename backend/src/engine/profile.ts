@@ -44,6 +44,9 @@ const SHAPE_ARGS: Record<string, number> = {
   wino_wt: 2,
   wino_in: 4,
   wino_out: 4,
+  wino_wt4: 2,
+  wino_in4: 4,
+  wino_out4: 4,
   wino_dy: 4,
   wino_dwout: 2,
 };

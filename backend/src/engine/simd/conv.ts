@@ -1,8 +1,16 @@
 /**
- * 5x5 'same' convolutions (stride 1, pad 2, even height and width) as Winograd F(2x2, 5x5) over
- * the SIMD kernels: the transforms of winograd.ts around 36 GEMMs on the micro-kernel. Used for
- * the CNN's conv2 (forward, input gradient, filter gradient); conv1 (1 input channel) stays a
- * direct implicit GEMM.
+ * 5x5 'same' convolutions (stride 1, pad 2, even height and width) as Winograd transforms
+ * (winograd.ts) around GEMMs on the micro-kernel. F(4x4, 5x5) (64 GEMMs; 1,024 multiplies per
+ * image and channel pair on a 14x14 map instead of F(2x2, 5x5)'s 1,764) for the input gradient
+ * and evaluation's forward pass; F(2x2, 5x5) (36 GEMMs) for the training forward pass, whose
+ * ReLU mask must see the exact zeros of a direct convolution (where a 5x5 window is all zero
+ * and the bias is 0, as at the first step, F(4x4)'s larger tiles leave rounding noise of either
+ * sign, and positive noise would let a gradient through to the bias); F(5x5, 2x2) over F(2x2)'s
+ * tiles for the filter gradient (its F(4x4) dual rounds ~8x worse). Used for the CNN's conv2;
+ * conv1 (1 input channel) stays a direct implicit GEMM.
+ *
+ * Inputs are zero-padded NHWC buffers of winogradPadded(h, w): the image at (2, 2), zeros around
+ * it up to the last 8x8 tile's edge (F(4x4)'s tiles cover ceil(h/4)*4 rows).
  */
 import { MODE, type KernelExports } from "./kernels.js";
 
@@ -19,11 +27,29 @@ export const WINO_CHUNK = 4;
 /** Most tiles per k-block of the filter-gradient GEMMs (a block of both operands stays in L1). */
 export const DW_TILES = 64;
 
+/** Rows and columns of a padded input (see above). */
+export function winogradPadded(h: number, w: number): { ph: number; pw: number } {
+  return { ph: Math.ceil(h / 4) * 4 + 4, pw: Math.ceil(w / 4) * 4 + 4 };
+}
+
+/** Floats of a transformed filter (F(4x4, 5x5)'s 64 points). */
+export function winogradFilterFloats(cin: number, cout: number): number {
+  return 64 * cin * cout;
+}
+
+/** Tiles of F(2x2) and F(4x4) over `images` h x w maps. */
+function tileCounts(images: number, h: number, w: number): { t2: number; t4: number } {
+  return {
+    t2: images * (h / 2) * (w / 2),
+    t4: images * Math.ceil(h / 4) * Math.ceil(w / 4),
+  };
+}
+
 /** Scratch buffers (byte offsets) for up to WINO_CHUNK images, sized by winogradScratchFloats. */
 export interface WinogradScratch {
-  /** 36 * tiles * max channels */
+  /** points * tiles * max channels (the larger of the two algorithms') */
   big: number;
-  /** 36 * tiles * min channels */
+  /** points * tiles * min channels */
   small: number;
   /** 36 * cin * cout: the filter gradient in the transformed domain */
   mw: number;
@@ -37,10 +63,11 @@ export function winogradScratchFloats(
   cin: number,
   cout: number,
 ): { big: number; small: number; mw: number } {
-  const tiles = Math.min(images, WINO_CHUNK) * (h / 2) * (w / 2);
+  const { t2, t4 } = tileCounts(Math.min(images, WINO_CHUNK), h, w);
+  const points = Math.max(36 * t2, 64 * t4);
   return {
-    big: 36 * tiles * Math.max(cin, cout),
-    small: 36 * tiles * Math.min(cin, cout),
+    big: points * Math.max(cin, cout),
+    small: points * Math.min(cin, cout),
     mw: 36 * cin * cout,
   };
 }
@@ -54,10 +81,14 @@ function tileLayout(tiles: number, c: number): { pS: number; tS: number } {
   return { pS: tiles * c * F, tS: c * F };
 }
 
+/** Which Winograd algorithm a convolution runs (see the top of this file). */
+export type WinogradTile = 2 | 4;
+
 /**
- * y = conv(x, wt) (+ bias, ReLU by mode) for m images h x w: x zero-padded by 2 at xp
- * ([m][h+4][w+4][cin]), wt HWIO [5][5][cin][cout], y dense [m][h][w][cout]. The transformed
- * filter goes to u (36 * cin * cout floats), or is taken from there when `filterReady`.
+ * y = conv(x, wt) (+ bias, ReLU by mode) for m images h x w: x zero-padded at xp
+ * ([m][ph][pw][cin], winogradPadded), wt HWIO [5][5][cin][cout], y dense [m][h][w][cout], by
+ * F(tile x tile, 5x5). The transformed filter goes to u (winogradFilterFloats), or is taken from
+ * there when `filterReady`.
  */
 export function winogradConv(
   k: KernelExports,
@@ -74,19 +105,23 @@ export function winogradConv(
   mode: number,
   bias: number,
   filterReady = false,
+  tile: WinogradTile = 4,
 ): void {
   // The tiles go to whichever scratch buffer fits cin, the GEMM output to the other one.
   const [v, mm] = cin <= cout ? [s.small, s.big] : [s.big, s.small];
-  const xRow = (w + 4) * cin * F;
-  const xImg = (h + 4) * xRow;
-  if (!filterReady) k.wino_wt(cin, cout, wt, u);
+  const { ph, pw } = winogradPadded(h, w);
+  const xRow = pw * cin * F;
+  const xImg = ph * xRow;
+  const [wt4, points] = tile === 4 ? [true, 64] : [false, 36];
+  if (!filterReady) (wt4 ? k.wino_wt4 : k.wino_wt)(cin, cout, wt, u);
   for (let b0 = 0; b0 < m; b0 += WINO_CHUNK) {
     const mc = Math.min(WINO_CHUNK, m - b0);
-    const tiles = mc * (h / 2) * (w / 2);
+    const counts = tileCounts(mc, h, w);
+    const tiles = wt4 ? counts.t4 : counts.t2;
     const vl = tileLayout(tiles, cin);
     const ml = tileLayout(tiles, cout);
-    k.wino_in(mc, h, w, cin, xp + b0 * xImg, xRow, xImg, v, vl.pS, vl.tS);
-    for (let p = 0; p < 36; p++) {
+    (wt4 ? k.wino_in4 : k.wino_in)(mc, h, w, cin, xp + b0 * xImg, xRow, xImg, v, vl.pS, vl.tS);
+    for (let p = 0; p < points; p++) {
       k.gemm(
         tiles,
         cout,
@@ -107,7 +142,8 @@ export function winogradConv(
         0,
       );
     }
-    k.wino_out(mc, h, w, cout, mm, ml.pS, ml.tS, y + b0 * h * w * cout * F, mode, bias);
+    const yb = y + b0 * h * w * cout * F;
+    (wt4 ? k.wino_out4 : k.wino_out)(mc, h, w, cout, mm, ml.pS, ml.tS, yb, mode, bias);
   }
 }
 
@@ -133,11 +169,12 @@ export function winogradFilterGradient(
   dw: number,
 ): void {
   const [v, z] = cin <= cout ? [s.small, s.big] : [s.big, s.small];
-  const xRow = (w + 4) * cin * F;
-  const xImg = (h + 4) * xRow;
+  const { ph, pw } = winogradPadded(h, w);
+  const xRow = pw * cin * F;
+  const xImg = ph * xRow;
   for (let b0 = 0; b0 < m; b0 += WINO_CHUNK) {
     const mc = Math.min(WINO_CHUNK, m - b0);
-    const tiles = mc * (h / 2) * (w / 2);
+    const tiles = tileCounts(mc, h, w).t2;
     const vl = tileLayout(tiles, cin);
     const zl = tileLayout(tiles, cout);
     k.wino_in(mc, h, w, cin, xp + b0 * xImg, xRow, xImg, v, vl.pS, vl.tS);

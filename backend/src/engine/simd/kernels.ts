@@ -46,6 +46,7 @@ import {
   buildWinoInput,
   buildWinoOutput,
   buildWinoWeights,
+  F4,
 } from "./winograd.js";
 
 export { MODE, SCRATCH_BYTES } from "./micro.js";
@@ -188,6 +189,10 @@ export interface KernelExports {
     mode: number,
     bias: number,
   ): void;
+  /** The same kernels for F(4x4, 5x5) (8x8 points; partial output tiles). */
+  wino_wt4: KernelExports["wino_wt"];
+  wino_in4: KernelExports["wino_in"];
+  wino_out4: KernelExports["wino_out"];
 }
 
 /** The module's binary (fma: use relaxed-SIMD multiply-add). */
@@ -206,6 +211,9 @@ export function buildKernelModule(fma: boolean): Uint8Array {
   buildWinoWeights(m, fma);
   buildWinoInput(m, fma);
   buildWinoOutput(m, fma);
+  buildWinoWeights(m, fma, F4);
+  buildWinoInput(m, fma, F4);
+  buildWinoOutput(m, fma, F4);
   buildWinoDy(m, fma);
   buildWinoDwOut(m, fma);
   return m.encode();

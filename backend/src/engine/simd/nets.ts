@@ -9,21 +9,23 @@
  * new cache line per k-step: 10-13 GFLOP/s against 40+ packed). load() / save() convert.
  *
  * Per step (CNN): conv1 (implicit GEMM, bias+ReLU fused) -> 2x2 max pool into conv2's padded
- * input -> conv2 (Winograd F(2x2,5x5), bias+ReLU fused into the output transform) -> pool into
+ * input -> conv2 (Winograd F(4x4,5x5), bias+ReLU fused into the output transform) -> pool into
  * fc1's input -> fc1 (+bias+ReLU) -> fc2 (+bias) -> softmax cross-entropy (in JS, 10 classes)
  * -> backward: per dense layer and group of its weight panels, the input gradient (A read out
  * of the panels, before the weights change) and then the weight gradient, applied straight to
  * the weights as an SGD step by the GEMM's epilogue (no gradient buffer; with FedProx the
  * gradient is kept and one SGD pass adds the proximal term) -> pool/ReLU backward in one pass
- * -> conv2's filter gradient (Winograd F(5x5,2x2)) -> conv2's input gradient (Winograd, with the
- * rotated filter) -> pool/ReLU backward -> conv1's filter gradient (implicit GEMM, k-blocked)
+ * -> conv2's filter gradient (Winograd F(5x5,2x2)) -> conv2's input gradient (Winograd
+ * F(4x4,5x5), with the rotated filter) -> pool/ReLU backward -> conv1's filter gradient (implicit GEMM, k-blocked)
  * -> bias gradients as column sums -> one SGD pass over the conv kernels and biases.
  */
 import type { ModelKind } from "../models/spec.js";
 import { parameterCount } from "../models/spec.js";
 import {
   winogradConv,
+  winogradFilterFloats,
   winogradFilterGradient,
+  winogradPadded,
   winogradScratchFloats,
   type WinogradScratch,
 } from "./conv.js";
@@ -34,6 +36,8 @@ import { packFlat, round8, unpackFlat, weightLayout, type Slot } from "./layout.
 import type { KernelRuntime } from "./runtime.js";
 
 const F = 4; // bytes per float
+/** Rows (= columns) of conv2's zero-padded input and output-gradient buffers (20: see conv.ts). */
+const P = winogradPadded(14, 14).ph;
 /** Output rows per k-block of the filter-gradient kernel (its block's data stay in L1). */
 const DW_ROWS = 2;
 
@@ -65,16 +69,20 @@ export class NativeNet {
   private dy1 = 0;
   private dHT = 0;
   private dH = 0;
-  /** conv2 as Winograd F(2x2,5x5): transformed filters (forward, input gradient) and tiles. */
-  private readonly wino: WinogradScratch & { u: number; ur: number } = {
+  /**
+   * conv2 as Winograd: transformed filters (training forward F(2x2), evaluation forward F(4x4),
+   * input gradient F(4x4)) and tiles.
+   */
+  private readonly wino: WinogradScratch & { u: number; u4: number; ur: number } = {
     u: 0,
+    u4: 0,
     ur: 0,
     big: 0,
     small: 0,
     mw: 0,
   };
   private trainReady = false;
-  /** conv2's Winograd-transformed filter is up to date with the weights. */
+  /** conv2's Winograd-transformed filter for evaluation (F(4x4)) is up to date with the weights. */
   private filterReady = false;
 
   constructor(
@@ -107,10 +115,11 @@ export class NativeNet {
     if (kind === "cnn") {
       this.input = rt.alloc(cap * 32 * 32);
       this.y1 = rt.alloc(cap * 28 * 28 * 32);
-      this.x2p = rt.alloc(cap * 18 * 18 * 32);
+      this.x2p = rt.alloc(cap * P * P * 32);
       this.y2 = rt.alloc(cap * 14 * 14 * 64);
       const sizes = winogradScratchFloats(cap, 14, 14, 32, 64);
-      this.wino.u = rt.alloc(36 * 32 * 64);
+      this.wino.u = rt.alloc(winogradFilterFloats(32, 64));
+      this.wino.u4 = rt.alloc(winogradFilterFloats(32, 64));
       this.wino.big = rt.alloc(sizes.big);
       this.wino.small = rt.alloc(sizes.small);
     } else {
@@ -167,9 +176,9 @@ export class NativeNet {
     if (this.kind === "cnn") {
       this.dHT = rt.alloc(3136 * this.capPad);
       this.dH = rt.alloc(this.cap * 3136);
-      this.dy2p = rt.alloc(this.cap * 18 * 18 * 64);
+      this.dy2p = rt.alloc(this.cap * P * P * 64);
       this.w2r = rt.alloc(5 * 5 * 64 * 32);
-      this.wino.ur = rt.alloc(36 * 64 * 32);
+      this.wino.ur = rt.alloc(winogradFilterFloats(64, 32));
       this.wino.mw = rt.alloc(winogradScratchFloats(this.cap, 14, 14, 32, 64).mw);
       this.dx2 = rt.alloc(this.cap * 14 * 14 * 32);
       this.dy1 = rt.alloc(this.cap * 28 * 28 * 32);
@@ -238,13 +247,15 @@ export class NativeNet {
 
   /**
    * Forward pass of m inputs (from the input buffer, or from `input`: m images in the same
-   * layout elsewhere in memory); logits land in this.logits.
+   * layout elsewhere in memory); logits land in this.logits. `training`: conv2 by F(2x2) (its
+   * ReLU mask sees exact zeros, see conv.ts), else by F(4x4) with the transformed filter kept
+   * until the weights change.
    */
-  forward(m: number, input = this.input): void {
+  forward(m: number, input = this.input, training = false): void {
     if (m > this.cap) throw new RangeError(`batch of ${m} exceeds capacity ${this.cap}`);
     const k = this.rt.k;
     if (this.kind === "cnn") {
-      const x2i = this.x2p + (2 * 18 + 2) * 32 * F;
+      const x2i = this.x2p + (2 * P + 2) * 32 * F;
       k.conv(
         m,
         28,
@@ -262,7 +273,7 @@ export class NativeNet {
         0,
         this.w(1),
       );
-      k.pool2(m, 28, 28, 32, this.y1, x2i, 18 * 32 * F, 18 * 18 * 32 * F);
+      k.pool2(m, 28, 28, 32, this.y1, x2i, P * 32 * F, P * P * 32 * F);
       winogradConv(
         k,
         this.wino,
@@ -273,14 +284,15 @@ export class NativeNet {
         64,
         this.x2p,
         this.w(2),
-        this.wino.u,
+        training ? this.wino.u : this.wino.u4,
         this.y2,
         MODE.biasRelu,
         this.w(3),
-        this.filterReady,
+        !training && this.filterReady,
+        training ? 2 : 4,
       );
       // Evaluation reuses the transformed filter until the weights change (load, SGD step).
-      this.filterReady = true;
+      if (!training) this.filterReady = true;
       k.pool2(m, 14, 14, 64, this.y2, this.dense[0]!.x, 7 * 64 * F, 3136 * F);
     }
     for (const [l, d] of this.dense.entries()) {
@@ -356,7 +368,7 @@ export class NativeNet {
     if (m > this.cap) throw new RangeError(`batch of ${m} exceeds capacity ${this.cap}`);
     if (mu > 0 && !this.w0) throw new Error("FedProx needs markStart() before training");
     this.prepareTraining();
-    this.forward(m);
+    this.forward(m, this.input, true);
     const stats = this.crossEntropy(m, labels, true);
     this.filterReady = false;
     const fused = mu === 0 && !keepGradients;
@@ -393,7 +405,7 @@ export class NativeNet {
   /** The CNN's backward pass below the dense layers (dH holds dL/d(pooled conv2 output)). */
   private convBackward(m: number): void {
     const k = this.rt.k;
-    const dy2i = this.dy2p + (2 * 18 + 2) * 64 * F;
+    const dy2i = this.dy2p + (2 * P + 2) * 64 * F;
     k.pool2bwd(
       m,
       14,
@@ -407,10 +419,10 @@ export class NativeNet {
       7 * 64 * F,
       3136 * F,
       dy2i,
-      18 * 64 * F,
-      18 * 18 * 64 * F,
+      P * 64 * F,
+      P * P * 64 * F,
     );
-    k.colsum(m * 18 * 18, 64, this.dy2p, 64 * F, this.g(3), 0);
+    k.colsum(m * P * P, 64, this.dy2p, 64 * F, this.g(3), 0);
     winogradFilterGradient(
       k,
       this.wino,
@@ -421,8 +433,8 @@ export class NativeNet {
       64,
       this.x2p,
       dy2i,
-      18 * 64 * F,
-      18 * 18 * 64 * F,
+      P * 64 * F,
+      P * P * 64 * F,
       this.g(2),
     );
     this.conv2InputGradient(m);
@@ -453,7 +465,7 @@ export class NativeNet {
   /** pool/ReLU backward of conv1's output, conv1's bias and filter gradients. */
   private conv1Backward(m: number): void {
     const k = this.rt.k;
-    const x2i = this.x2p + (2 * 18 + 2) * 32 * F;
+    const x2i = this.x2p + (2 * P + 2) * 32 * F;
     k.pool2bwd(
       m,
       28,
@@ -461,8 +473,8 @@ export class NativeNet {
       32,
       this.y1,
       x2i,
-      18 * 32 * F,
-      18 * 18 * 32 * F,
+      P * 32 * F,
+      P * P * 32 * F,
       this.dx2,
       14 * 32 * F,
       14 * 14 * 32 * F,

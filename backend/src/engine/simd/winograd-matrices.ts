@@ -50,3 +50,42 @@ export const AT: number[][] = [
   [1, 1, 1, 1, 1, 0],
   [0, 1, -1, r(1, 2), -2, 1],
 ];
+
+/**
+ * F(4x4, 5x5) for the forward pass and the input gradient: the points 0, +-1, +-1/2, +-2 and
+ * infinity (8 points; exact rationals from the Toom-Cook system, solved with sympy; B^T's rows
+ * scaled to a maximum of 1, the scale moved into G). 64 multiplies per 4x4 output tile and
+ * channel pair, against 36 per 2x2 tile for F(2x2, 5x5): on a 14x14 map 16 tiles x 64 = 1,024
+ * instead of 49 x 36 = 1,764. Its float32 error is ~3x F(2x2, 5x5)'s (see winograd.ts); the
+ * filter gradient's dual F(5x5, 4x4) would be ~8x and is not used.
+ */
+export const BT8: number[][] = [
+  [r(-4, 21), 0, 1, 0, -1, 0, r(4, 21), 0],
+  [0, r(4, 17), r(4, 17), -1, -1, r(4, 17), r(4, 17), 0],
+  [0, r(-4, 17), r(4, 17), 1, -1, r(-4, 17), r(4, 17), 0],
+  [0, r(2, 5), r(4, 5), r(-1, 2), -1, r(1, 10), r(1, 5), 0],
+  [0, r(-2, 5), r(4, 5), r(1, 2), -1, r(-1, 10), r(1, 5), 0],
+  [0, r(1, 5), r(1, 10), -1, r(-1, 2), r(4, 5), r(2, 5), 0],
+  [0, r(-1, 5), r(1, 10), 1, r(-1, 2), r(-4, 5), r(2, 5), 0],
+  [0, r(-4, 21), 0, 1, 0, -1, 0, r(4, 21)],
+];
+
+/** G (8x5) of F(4x4, 5x5). */
+export const G8: number[][] = [
+  [r(-21, 4), 0, 0, 0, 0],
+  [r(-17, 18), r(-17, 18), r(-17, 18), r(-17, 18), r(-17, 18)],
+  [r(-17, 18), r(17, 18), r(-17, 18), r(17, 18), r(-17, 18)],
+  [r(32, 9), r(16, 9), r(8, 9), r(4, 9), r(2, 9)],
+  [r(32, 9), r(-16, 9), r(8, 9), r(-4, 9), r(2, 9)],
+  [r(1, 36), r(1, 18), r(1, 9), r(2, 9), r(4, 9)],
+  [r(1, 36), r(-1, 18), r(1, 9), r(-2, 9), r(4, 9)],
+  [0, 0, 0, 0, r(21, 4)],
+];
+
+/** A^T (4x8) of F(4x4, 5x5). */
+export const AT8: number[][] = [
+  [1, 1, 1, 1, 1, 1, 1, 0],
+  [0, 1, -1, r(1, 2), r(-1, 2), 2, -2, 0],
+  [0, 1, 1, r(1, 4), r(1, 4), 4, 4, 0],
+  [0, 1, -1, r(1, 8), r(-1, 8), 8, -8, 1],
+];

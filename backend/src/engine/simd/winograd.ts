@@ -31,7 +31,7 @@
  * - wino_dwout(cin, cout, mw, dw): dW[i][j][ci][co] = (A5^T Mw[.][ci][co] A5)[i][j].
  */
 import { I32, V128, type Fn, type ModuleBuilder } from "./asm.js";
-import { AT, AT5, BT, G, G2 } from "./winograd-matrices.js";
+import { AT, AT5, AT8, BT, BT8, G, G2, G8 } from "./winograd-matrices.js";
 
 /** Byte offset of the transforms' scratch (36 v128 values), below the allocator's start. */
 export const WINO_SCRATCH = 256;
@@ -86,9 +86,30 @@ function scratch(f: Fn, k: number): void {
   f.i32(WINO_SCRATCH + 16 * k);
 }
 
-/** wino_wt(cin, cout, w, u) */
-export function buildWinoWeights(m: ModuleBuilder, fma: boolean): void {
-  const f = m.fn("wino_wt", [I32, I32, I32, I32]);
+/**
+ * One Winograd algorithm F(m x m, 5x5): output tile m, alpha = m + 4 points, its matrices, and
+ * the suffix of its kernels' names.
+ */
+export interface WinoTransform {
+  suffix: "" | "4";
+  m: number;
+  /** log2(m): tiles start at (ty << shift, tx << shift). */
+  shift: number;
+  a: number;
+  BT: number[][];
+  G: number[][];
+  AT: number[][];
+}
+
+/** F(2x2, 5x5): every conv2 pass before, the filter gradient now (wino_wt, wino_in, wino_out). */
+export const F2: WinoTransform = { suffix: "", m: 2, shift: 1, a: 6, BT, G, AT };
+/** F(4x4, 5x5): the forward pass and the input gradient (wino_wt4, wino_in4, wino_out4). */
+export const F4: WinoTransform = { suffix: "4", m: 4, shift: 2, a: 8, BT: BT8, G: G8, AT: AT8 };
+
+/** wino_wt(cin, cout, w, u): U[p][ci][co] = (G W G^T)[p] for the a x a points p. */
+export function buildWinoWeights(m: ModuleBuilder, fma: boolean, t: WinoTransform = F2): void {
+  const A = t.a;
+  const f = m.fn(`wino_wt${t.suffix}`, [I32, I32, I32, I32]);
   const [cin, cout, w, u] = [0, 1, 2, 3];
   tmpAcc.set(f, f.local(V128));
   const ci = f.local(I32);
@@ -104,13 +125,13 @@ export function buildWinoWeights(m: ModuleBuilder, fma: boolean): void {
   f.for(ci, { i32: 0 }, { local: cin }, 1, () => {
     f.for(co, { i32: 0 }, { local: coB }, 16, () => {
       f.get(w).get(ci).get(coB).op("i32.mul").op("i32.add").get(co).op("i32.add").set(src);
-      // pass 1: t[a][j] = sum_i G[a][i] W[i][j] -> scratch[a*5 + j]
+      // pass 1: t[p][j] = sum_i G[p][i] W[i][j] -> scratch[p*5 + j]
       for (let j = 0; j < 5; j++) {
-        for (let a = 0; a < 6; a++) {
-          scratch(f, a * 5 + j);
+        for (let p = 0; p < A; p++) {
+          scratch(f, p * 5 + j);
           combo(
             f,
-            G[a]!,
+            t.G[p]!,
             (i) => {
               f.get(src)
                 .get(tap)
@@ -124,20 +145,20 @@ export function buildWinoWeights(m: ModuleBuilder, fma: boolean): void {
           f.op("v128.store", 0);
         }
       }
-      // pass 2: U[a][b] = sum_j t[a][j] G[b][j]
+      // pass 2: U[p][q] = sum_j t[p][j] G[q][j]
       f.get(u).get(ci).get(coB).op("i32.mul").op("i32.add").get(co).op("i32.add").set(dst);
-      for (let a = 0; a < 6; a++) {
-        for (let b = 0; b < 6; b++) {
+      for (let p = 0; p < A; p++) {
+        for (let q = 0; q < A; q++) {
           f.get(dst)
             .get(pStride)
-            .i32(a * 6 + b)
+            .i32(p * A + q)
             .op("i32.mul")
             .op("i32.add");
           combo(
             f,
-            G[b]!,
+            t.G[q]!,
             (j) => {
-              scratch(f, a * 5 + j);
+              scratch(f, p * 5 + j);
               f.op("v128.load", 0);
             },
             fma,
@@ -149,9 +170,14 @@ export function buildWinoWeights(m: ModuleBuilder, fma: boolean): void {
   });
 }
 
-/** wino_in(n, h, w, c, xp, xpRow, xpImg, v, pS, tS) */
-export function buildWinoInput(m: ModuleBuilder, fma: boolean): void {
-  const f = m.fn("wino_in", [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+/**
+ * wino_in(n, h, w, c, xp, xpRow, xpImg, v, pS, tS): the a x a input tile under every m x m
+ * output tile (ceil(h/m) x ceil(w/m) per image), transformed. The padded input must extend to
+ * row and column ceil(h/m)*m + 3 (zeros beyond the image).
+ */
+export function buildWinoInput(m: ModuleBuilder, fma: boolean, t: WinoTransform = F2): void {
+  const A = t.a;
+  const f = m.fn(`wino_in${t.suffix}`, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [n, h, w, c, xp, xpRow, xpImg, v, pS, tS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   tmpAcc.set(f, f.local(V128));
   const b = f.local(I32);
@@ -161,34 +187,44 @@ export function buildWinoInput(m: ModuleBuilder, fma: boolean): void {
   const cB = f.local(I32);
   const th = f.local(I32);
   const tw = f.local(I32);
-  const t = f.local(I32);
+  const tile = f.local(I32);
   const base = f.local(I32);
   const ob = f.local(I32);
-  const rows = Array.from({ length: 6 }, () => f.local(I32));
+  const rows = Array.from({ length: A }, () => f.local(I32));
   f.get(c).i32(2).op("i32.shl").set(cB);
-  f.get(h).i32(1).op("i32.shr_u").set(th);
-  f.get(w).i32(1).op("i32.shr_u").set(tw);
-  f.i32(0).set(t);
+  f.get(h)
+    .i32(t.m - 1)
+    .op("i32.add")
+    .i32(t.shift)
+    .op("i32.shr_u")
+    .set(th);
+  f.get(w)
+    .i32(t.m - 1)
+    .op("i32.add")
+    .i32(t.shift)
+    .op("i32.shr_u")
+    .set(tw);
+  f.i32(0).set(tile);
   f.for(b, { i32: 0 }, { local: n }, 1, () => {
     f.for(ty, { i32: 0 }, { local: th }, 1, () => {
       f.for(tx, { i32: 0 }, { local: tw }, 1, () => {
-        // base = xp + b*xpImg + 2ty*xpRow + 2tx*c*4
+        // base = xp + b*xpImg + m*ty*xpRow + m*tx*c*4
         f.get(xp).get(b).get(xpImg).op("i32.mul").op("i32.add");
-        f.get(ty).i32(1).op("i32.shl").get(xpRow).op("i32.mul").op("i32.add");
-        f.get(tx).i32(1).op("i32.shl").get(cB).op("i32.mul").op("i32.add").set(base);
+        f.get(ty).i32(t.shift).op("i32.shl").get(xpRow).op("i32.mul").op("i32.add");
+        f.get(tx).i32(t.shift).op("i32.shl").get(cB).op("i32.mul").op("i32.add").set(base);
         f.for(c4, { i32: 0 }, { local: cB }, 16, () => {
-          for (let i = 0; i < 6; i++) {
+          for (let i = 0; i < A; i++) {
             f.get(base).get(c4).op("i32.add");
             if (i > 0) f.get(xpRow).i32(i).op("i32.mul").op("i32.add");
             f.set(rows[i]!);
           }
-          // pass 1: s[a][j] = sum_i BT[a][i] X[i][j] -> scratch[a*6 + j]
-          for (let j = 0; j < 6; j++) {
-            for (let a = 0; a < 6; a++) {
-              scratch(f, a * 6 + j);
+          // pass 1: s[p][j] = sum_i BT[p][i] X[i][j] -> scratch[p*a + j]
+          for (let j = 0; j < A; j++) {
+            for (let p = 0; p < A; p++) {
+              scratch(f, p * A + j);
               combo(
                 f,
-                BT[a]!,
+                t.BT[p]!,
                 (i) => {
                   f.get(rows[i]!);
                   if (j > 0) f.get(cB).i32(j).op("i32.mul").op("i32.add");
@@ -199,20 +235,20 @@ export function buildWinoInput(m: ModuleBuilder, fma: boolean): void {
               f.op("v128.store", 0);
             }
           }
-          // pass 2: V[a][k] = sum_j s[a][j] BT[k][j] -> v + p*pS + t*tS + c4
-          f.get(v).get(t).get(tS).op("i32.mul").op("i32.add").get(c4).op("i32.add").set(ob);
-          for (let a = 0; a < 6; a++) {
-            for (let k = 0; k < 6; k++) {
+          // pass 2: V[p][k] = sum_j s[p][j] BT[k][j] -> v + (p*a + k)*pS + tile*tS + c4
+          f.get(v).get(tile).get(tS).op("i32.mul").op("i32.add").get(c4).op("i32.add").set(ob);
+          for (let p = 0; p < A; p++) {
+            for (let k = 0; k < A; k++) {
               f.get(ob)
                 .get(pS)
-                .i32(a * 6 + k)
+                .i32(p * A + k)
                 .op("i32.mul")
                 .op("i32.add");
               combo(
                 f,
-                BT[k]!,
+                t.BT[k]!,
                 (j) => {
-                  scratch(f, a * 6 + j);
+                  scratch(f, p * A + j);
                   f.op("v128.load", 0);
                 },
                 fma,
@@ -221,24 +257,25 @@ export function buildWinoInput(m: ModuleBuilder, fma: boolean): void {
             }
           }
         });
-        f.inc(t, 1);
+        f.inc(tile, 1);
       });
     });
   });
 }
 
-/** wino_out's pass 1: s[i][j] = sum_a AT[i][a] M[a*6 + j] -> scratch[i*6 + j]. */
-function outputPass1(f: Fn, ib: number, pS: number, fma: boolean): void {
-  for (let j = 0; j < 6; j++) {
-    for (let i = 0; i < 2; i++) {
-      scratch(f, i * 6 + j);
+/** wino_out's pass 1: s[i][j] = sum_p AT[i][p] M[p*a + j] -> scratch[i*a + j]. */
+function outputPass1(f: Fn, t: WinoTransform, ib: number, pS: number, fma: boolean): void {
+  const A = t.a;
+  for (let j = 0; j < A; j++) {
+    for (let i = 0; i < t.m; i++) {
+      scratch(f, i * A + j);
       combo(
         f,
-        AT[i]!,
-        (a) => {
+        t.AT[i]!,
+        (p) => {
           f.get(ib)
             .get(pS)
-            .i32(a * 6 + j)
+            .i32(p * A + j)
             .op("i32.mul")
             .op("i32.add")
             .op("v128.load", 0);
@@ -252,20 +289,31 @@ function outputPass1(f: Fn, ib: number, pS: number, fma: boolean): void {
 
 /**
  * wino_out's pass 2: Y[i][k] = sum_j s[i][j] AT[k][j], plus the bias (mode >= 3) and ReLU
- * (mode 4), stored to the 2x2 output pixels at out.
+ * (mode 4), stored to the m x m output pixels at out; with m > 2 only those inside the image
+ * (rh rows and rw columns of the tile are).
  */
 function outputPass2(
   f: Fn,
-  l: { mode: number; val: number; bv: number; out: number; rowB: number; cB: number },
+  t: WinoTransform,
+  l: {
+    mode: number;
+    val: number;
+    bv: number;
+    out: number;
+    rowB: number;
+    cB: number;
+    rh: number;
+    rw: number;
+  },
   fma: boolean,
 ): void {
-  for (let i = 0; i < 2; i++) {
-    for (let k = 0; k < 2; k++) {
+  for (let i = 0; i < t.m; i++) {
+    for (let k = 0; k < t.m; k++) {
       combo(
         f,
-        AT[k]!,
+        t.AT[k]!,
         (j) => {
-          scratch(f, i * 6 + j);
+          scratch(f, i * t.a + j);
           f.op("v128.load", 0);
         },
         fma,
@@ -285,17 +333,22 @@ function outputPass2(
             .op("f32x4.max")
             .set(l.val),
         );
-      f.get(l.out);
-      if (i > 0) f.get(l.rowB).op("i32.add");
-      if (k > 0) f.get(l.cB).op("i32.add");
-      f.get(l.val).op("v128.store", 0);
+      const store = () => {
+        f.get(l.out);
+        if (i > 0) f.get(l.rowB).i32(i).op("i32.mul").op("i32.add");
+        if (k > 0) f.get(l.cB).i32(k).op("i32.mul").op("i32.add");
+        f.get(l.val).op("v128.store", 0);
+      };
+      if (t.m === 2) store();
+      else
+        f.i32(i).get(l.rh).op("i32.lt_s").i32(k).get(l.rw).op("i32.lt_s").op("i32.and").if(store);
     }
   }
 }
 
 /** wino_out(n, h, w, c, mm, pS, tS, y, mode, bias) */
-export function buildWinoOutput(m: ModuleBuilder, fma: boolean): void {
-  const f = m.fn("wino_out", [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+export function buildWinoOutput(m: ModuleBuilder, fma: boolean, t: WinoTransform = F2): void {
+  const f = m.fn(`wino_out${t.suffix}`, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [n, h, w, c, mm, pS, tS, y, mode, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   tmpAcc.set(f, f.local(V128));
   const b = f.local(I32);
@@ -305,34 +358,49 @@ export function buildWinoOutput(m: ModuleBuilder, fma: boolean): void {
   const cB = f.local(I32);
   const th = f.local(I32);
   const tw = f.local(I32);
-  const t = f.local(I32);
+  const tile = f.local(I32);
   const ib = f.local(I32);
   const out = f.local(I32);
   const rowB = f.local(I32);
+  const rh = f.local(I32);
+  const rw = f.local(I32);
   const val = f.local(V128);
   const bv = f.local(V128);
   f.get(c).i32(2).op("i32.shl").set(cB);
   f.get(w).get(cB).op("i32.mul").set(rowB);
-  f.get(h).i32(1).op("i32.shr_u").set(th);
-  f.get(w).i32(1).op("i32.shr_u").set(tw);
-  f.i32(0).set(t);
+  f.get(h)
+    .i32(t.m - 1)
+    .op("i32.add")
+    .i32(t.shift)
+    .op("i32.shr_u")
+    .set(th);
+  f.get(w)
+    .i32(t.m - 1)
+    .op("i32.add")
+    .i32(t.shift)
+    .op("i32.shr_u")
+    .set(tw);
+  f.i32(0).set(tile);
   f.for(b, { i32: 0 }, { local: n }, 1, () => {
     f.for(ty, { i32: 0 }, { local: th }, 1, () => {
       f.for(tx, { i32: 0 }, { local: tw }, 1, () => {
+        // rows and columns of this tile inside the image
+        f.get(h).get(ty).i32(t.shift).op("i32.shl").op("i32.sub").set(rh);
+        f.get(w).get(tx).i32(t.shift).op("i32.shl").op("i32.sub").set(rw);
         f.for(c4, { i32: 0 }, { local: cB }, 16, () => {
-          f.get(mm).get(t).get(tS).op("i32.mul").op("i32.add").get(c4).op("i32.add").set(ib);
-          outputPass1(f, ib, pS, fma);
-          // out = y + ((b*h + 2ty)*w + 2tx)*c*4 + c4
-          f.get(b).get(h).op("i32.mul").get(ty).i32(1).op("i32.shl").op("i32.add");
-          f.get(w).op("i32.mul").get(tx).i32(1).op("i32.shl").op("i32.add");
+          f.get(mm).get(tile).get(tS).op("i32.mul").op("i32.add").get(c4).op("i32.add").set(ib);
+          outputPass1(f, t, ib, pS, fma);
+          // out = y + ((b*h + m*ty)*w + m*tx)*c*4 + c4
+          f.get(b).get(h).op("i32.mul").get(ty).i32(t.shift).op("i32.shl").op("i32.add");
+          f.get(w).op("i32.mul").get(tx).i32(t.shift).op("i32.shl").op("i32.add");
           f.get(cB).op("i32.mul").get(y).op("i32.add").get(c4).op("i32.add").set(out);
           f.get(mode)
             .i32(3)
             .op("i32.ge_u")
             .if(() => f.get(bias).get(c4).op("i32.add").op("v128.load", 0).set(bv));
-          outputPass2(f, { mode, val, bv, out, rowB, cB }, fma);
+          outputPass2(f, t, { mode, val, bv, out, rowB, cB, rh, rw }, fma);
         });
-        f.inc(t, 1);
+        f.inc(tile, 1);
       });
     });
   });
