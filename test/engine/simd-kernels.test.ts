@@ -397,7 +397,7 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
       it(`Winograd F(${tile}x${tile},5x5) convolution, ${name}: plain and bias+relu`, () => {
         const n = nConv;
         const x = rand(n * h * w * cin, 51);
-        // F(4x4) rounds ~3x more than F(2x2): weights +-0.2 (outputs still up to ~10).
+        // F(4x4) rounds 2-3x more than F(2x2): weights +-0.2 (outputs still up to ~10).
         const f = rand(25 * cin * cout, 52, tile === 4 ? 0.2 : 0.3);
         const bias = rand(cout, 53);
         const ref = onCpu(() => {
@@ -469,6 +469,40 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
       expect(maxAbsDiff(get(dw, 25 * cin * cout), ref)).to.be.lessThan(TOL);
     });
   }
+
+  it("Winograd F(2x2,5x5) gives a direct convolution's exact 0 where a 5x5 window is all zero (the training ReLU mask relies on it)", () => {
+    const [n, h, w, cin, cout] = [1, 14, 14, 32, 64];
+    const sizes = winogradScratchFloats(n, h, w, cin, cout);
+    const s = { big: rt.alloc(sizes.big), small: rt.alloc(sizes.small), mw: rt.alloc(sizes.mw) };
+    const u = rt.alloc(winogradFilterFloats(cin, cout));
+    const out = put(new Float32Array(n * h * w * cout));
+    // Image rows before `first` zero: output rows up to first - 3 have all-zero windows, while
+    // the tiles under them reach non-zero rows (first = 9: output row 6's 6x6 tile, rows 4-9).
+    for (const first of [8, 9]) {
+      const x = rand(n * h * w * cin, 61).map((v, i) =>
+        Math.floor(i / (w * cin)) < first ? 0 : v,
+      );
+      const xp = padded(x, n, h, w, cin, 2, winogradPadded(h, w));
+      const args = [
+        n,
+        h,
+        w,
+        cin,
+        cout,
+        put(xp.data),
+        put(rand(25 * cin * cout, 62)),
+        u,
+        out,
+      ] as const;
+      winogradConv(rt.k, s, ...args, MODE.store, 0, false, 2);
+      const y = get(out, n * h * w * cout);
+      expect(
+        y.subarray(0, (first - 2) * w * cout).every((v) => v === 0),
+        `first ${first}`,
+      ).to.equal(true);
+      expect(y.subarray(first * w * cout).some((v) => v !== 0)).to.equal(true);
+    }
+  });
 
   it("pool2 and pool2bwd: relu then 2x2 max pooling, first-maximum rule", () => {
     const [n, h, w, c] = [2, 6, 8, 8];

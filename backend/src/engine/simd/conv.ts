@@ -3,9 +3,12 @@
  * (winograd.ts) around GEMMs on the micro-kernel. F(4x4, 5x5) (64 GEMMs; 1,024 multiplies per
  * image and channel pair on a 14x14 map instead of F(2x2, 5x5)'s 1,764) for the input gradient
  * and evaluation's forward pass; F(2x2, 5x5) (36 GEMMs) for the training forward pass, whose
- * ReLU mask must see the exact zeros of a direct convolution (where a 5x5 window is all zero
- * and the bias is 0, as at the first step, F(4x4)'s larger tiles leave rounding noise of either
- * sign, and positive noise would let a gradient through to the bias); F(5x5, 2x2) over F(2x2)'s
+ * ReLU mask must see the exact zeros of a direct convolution where a 5x5 window is all zero and
+ * the bias is 0 (a fresh model's first step). F(2x2)'s matrices give them: each output pixel
+ * depends only on its own window (rows 0-4 of B^T are zero in the last column, A^T's first row
+ * is zero at the last point; tested). F(4x4)'s do not (B^T8's first row reads the seventh
+ * column): rounding noise of either sign, and positive noise let the gradient through to conv2's
+ * bias. F(5x5, 2x2) over F(2x2)'s
  * tiles for the filter gradient (its F(4x4) dual rounds ~8x worse). Used for the CNN's conv2;
  * conv1 (1 input channel) stays a direct implicit GEMM.
  *

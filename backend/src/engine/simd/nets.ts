@@ -9,15 +9,17 @@
  * new cache line per k-step: 10-13 GFLOP/s against 40+ packed). load() / save() convert.
  *
  * Per step (CNN): conv1 (implicit GEMM, bias+ReLU fused) -> 2x2 max pool into conv2's padded
- * input -> conv2 (Winograd F(4x4,5x5), bias+ReLU fused into the output transform) -> pool into
+ * input -> conv2 (Winograd F(2x2,5x5); evaluation: F(4x4,5x5); bias+ReLU fused into the output
+ * transform) -> pool into
  * fc1's input -> fc1 (+bias+ReLU) -> fc2 (+bias) -> softmax cross-entropy (in JS, 10 classes)
  * -> backward: per dense layer and group of its weight panels, the input gradient (A read out
  * of the panels, before the weights change) and then the weight gradient, applied straight to
  * the weights as an SGD step by the GEMM's epilogue (no gradient buffer; with FedProx the
  * gradient is kept and one SGD pass adds the proximal term) -> pool/ReLU backward in one pass
  * -> conv2's filter gradient (Winograd F(5x5,2x2)) -> conv2's input gradient (Winograd
- * F(4x4,5x5), with the rotated filter) -> pool/ReLU backward -> conv1's filter gradient (implicit GEMM, k-blocked)
- * -> bias gradients as column sums -> one SGD pass over the conv kernels and biases.
+ * F(4x4,5x5), with the rotated filter) -> pool/ReLU backward -> conv1's filter gradient
+ * (implicit GEMM, k-blocked) -> bias gradients as column sums -> one SGD pass over the conv
+ * kernels and biases.
  */
 import type { ModelKind } from "../models/spec.js";
 import { parameterCount } from "../models/spec.js";
@@ -118,7 +120,7 @@ export class NativeNet {
       this.x2p = rt.alloc(cap * P * P * 32);
       this.y2 = rt.alloc(cap * 14 * 14 * 64);
       const sizes = winogradScratchFloats(cap, 14, 14, 32, 64);
-      this.wino.u = rt.alloc(winogradFilterFloats(32, 64));
+      this.wino.u = rt.alloc(36 * 32 * 64); // F(2x2): 36 points
       this.wino.u4 = rt.alloc(winogradFilterFloats(32, 64));
       this.wino.big = rt.alloc(sizes.big);
       this.wino.small = rt.alloc(sizes.small);

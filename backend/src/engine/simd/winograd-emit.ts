@@ -4,7 +4,7 @@
  */
 import type { Fn } from "./asm.js";
 
-/** Byte offset of the transforms' scratch (36 v128 values), below the allocator's start. */
+/** Byte offset of the transforms' scratch (up to 64 v128 values), below the allocator's start. */
 export const WINO_SCRATCH = 256;
 
 function splat(f: Fn, v: number): void {

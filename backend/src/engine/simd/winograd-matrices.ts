@@ -56,8 +56,10 @@ export const AT: number[][] = [
  * infinity (8 points; exact rationals from the Toom-Cook system, solved with sympy; B^T's rows
  * scaled to a maximum of 1, the scale moved into G). 64 multiplies per 4x4 output tile and
  * channel pair, against 36 per 2x2 tile for F(2x2, 5x5): on a 14x14 map 16 tiles x 64 = 1,024
- * instead of 49 x 36 = 1,764. Its float32 error is ~3x F(2x2, 5x5)'s (see winograd.ts); the
- * filter gradient's dual F(5x5, 4x4) would be ~8x and is not used.
+ * instead of 49 x 36 = 1,764. Its float32 error is 2-3x F(2x2, 5x5)'s (see winograd.ts); the
+ * filter gradient's dual F(5x5, 4x4) would be ~8x and is not used. Unlike F(2x2, 5x5)'s, these
+ * matrices mix inputs outside an output pixel's 5x5 window into it (B^T's first row reads the
+ * tile's seventh column), so an all-zero window gives rounding noise, not an exact 0.
  */
 export const BT8: number[][] = [
   [r(-4, 21), 0, 1, 0, -1, 0, r(4, 21), 0],

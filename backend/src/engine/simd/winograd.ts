@@ -120,6 +120,16 @@ export function buildWinoWeights(m: ModuleBuilder, fma: boolean, t: WinoTransfor
   });
 }
 
+/** out = ceil(size / m): tiles along one side of the image. */
+function tilesPerSide(f: Fn, t: WinoTransform, size: number, out: number): void {
+  f.get(size)
+    .i32(t.m - 1)
+    .op("i32.add")
+    .i32(t.shift)
+    .op("i32.shr_u")
+    .set(out);
+}
+
 /** wino_in's pass 1: s[p][j] = sum_i BT[p][i] X[i][j] -> scratch[p*a + j] (rows: X's rows). */
 function inputPass1(f: Fn, t: WinoTransform, rows: number[], cB: number, fma: boolean): void {
   const A = t.a;
@@ -187,18 +197,8 @@ export function buildWinoInput(m: ModuleBuilder, fma: boolean, t: WinoTransform 
   const ob = f.local(I32);
   const rows = Array.from({ length: A }, () => f.local(I32));
   f.get(c).i32(2).op("i32.shl").set(cB);
-  f.get(h)
-    .i32(t.m - 1)
-    .op("i32.add")
-    .i32(t.shift)
-    .op("i32.shr_u")
-    .set(th);
-  f.get(w)
-    .i32(t.m - 1)
-    .op("i32.add")
-    .i32(t.shift)
-    .op("i32.shr_u")
-    .set(tw);
+  tilesPerSide(f, t, h, th);
+  tilesPerSide(f, t, w, tw);
   f.i32(0).set(tile);
   f.for(b, { i32: 0 }, { local: n }, 1, () => {
     f.for(ty, { i32: 0 }, { local: th }, 1, () => {
@@ -329,18 +329,8 @@ export function buildWinoOutput(m: ModuleBuilder, fma: boolean, t: WinoTransform
   const bv = f.local(V128);
   f.get(c).i32(2).op("i32.shl").set(cB);
   f.get(w).get(cB).op("i32.mul").set(rowB);
-  f.get(h)
-    .i32(t.m - 1)
-    .op("i32.add")
-    .i32(t.shift)
-    .op("i32.shr_u")
-    .set(th);
-  f.get(w)
-    .i32(t.m - 1)
-    .op("i32.add")
-    .i32(t.shift)
-    .op("i32.shr_u")
-    .set(tw);
+  tilesPerSide(f, t, h, th);
+  tilesPerSide(f, t, w, tw);
   f.i32(0).set(tile);
   f.for(b, { i32: 0 }, { local: n }, 1, () => {
     f.for(ty, { i32: 0 }, { local: th }, 1, () => {
