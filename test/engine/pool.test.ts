@@ -91,8 +91,14 @@ describe("engine TrainingPool (worker_threads)", function () {
         // Alone: its batches are shared between the 2 workers; with another model: each model
         // is evaluated whole by one worker. The audit re-derives losses exactly, so they must
         // not depend on that.
+        const before = { ...pool.evaluationJobs };
         const [shared] = await pool.evaluateMany(model, [w], split);
+        // It really ran as 2 shares (an equal result alone would also hold unsplit).
+        expect(pool.evaluationJobs.jobs - before.jobs).to.equal(2);
+        expect(pool.evaluationJobs.shares - before.shares).to.equal(2);
         const [whole] = await pool.evaluateMany(model, [w, other], split);
+        expect(pool.evaluationJobs.jobs - before.jobs, "one whole job per model").to.equal(4);
+        expect(pool.evaluationJobs.shares - before.shares).to.equal(2);
         expect(shared).to.deep.equal(whole);
         expect(shared!.n).to.equal(split === "validation" ? 1000 : whole!.n);
       }

@@ -121,6 +121,11 @@ export class TrainingPool {
   private engine: EngineInfo | null = null;
   private trainSize = 0;
   private closed = false;
+  /**
+   * Evaluation jobs sent to workers so far, and how many of them were shares of one model's
+   * batches (a lone model on 2 idle workers: 2 jobs, 2 shares). For tests and benches.
+   */
+  readonly evaluationJobs = { jobs: 0, shares: 0 };
 
   /** Workers and jobs of every open pool in this process. */
   static activity(): PoolActivity {
@@ -238,6 +243,8 @@ export class TrainingPool {
         limit: opts.limit,
         ...(part ? { part } : {}),
       };
+      this.evaluationJobs.jobs++;
+      if (part) this.evaluationJobs.shares++;
       return this.submit(
         msg,
         copies.map((w) => w.buffer),
