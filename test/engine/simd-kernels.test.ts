@@ -549,16 +549,38 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
       ),
     ).to.equal(0);
 
-    const m = rand(r * c, 43);
-    const refSum = onCpu(() => tf.tensor2d(m, [r, c]).sum(0).dataSync() as Float32Array);
-    const dst = put(rand(c, 44));
-    rt.k.colsum(r, c, put(m), c * F, dst, 0);
-    expect(maxAbsDiff(get(dst, c), refSum), "colsum").to.be.lessThan(TOL);
+    // Shapes with 32-column blocks, 4-column groups and scalar tails, both loop orders of the
+    // transpose (rows <= cols and rows > cols) and its scalar edges.
+    for (const [rr, cc] of [
+      [r, c],
+      [37, 75],
+      [9, 64],
+      [130, 7],
+      [4, 4],
+    ] as const) {
+      const m = rand(rr * cc, 43);
+      const refSum = onCpu(() => tf.tensor2d(m, [rr, cc]).sum(0).dataSync() as Float32Array);
+      const prev = rand(cc, 44);
+      const dst = put(prev);
+      rt.k.colsum(rr, cc, put(m), cc * F, dst, 0);
+      expect(maxAbsDiff(get(dst, cc), refSum), `colsum ${rr}x${cc}`).to.be.lessThan(TOL);
+      const acc = put(prev);
+      rt.k.colsum(rr, cc, put(m), cc * F, acc, 1);
+      const refAcc = refSum.map((v, j) => v + prev[j]!);
+      expect(maxAbsDiff(get(acc, cc), refAcc), `colsum += ${rr}x${cc}`).to.be.lessThan(TOL);
 
-    const refT = onCpu(() => tf.tensor2d(m, [r, c]).transpose().dataSync() as Float32Array);
-    const t = put(new Float32Array(r * c));
-    rt.k.transpose(r, c, put(m), c * F, t, r * F);
-    expect(maxAbsDiff(get(t, r * c), refT), "transpose").to.equal(0);
+      const refT = onCpu(() => tf.tensor2d(m, [rr, cc]).transpose().dataSync() as Float32Array);
+      // Destination rows padded (as the engine's [features, capPad] buffers are).
+      const dstRow = rr + 3;
+      const t = put(new Float32Array(cc * dstRow));
+      rt.k.transpose(rr, cc, put(m), cc * F, t, dstRow * F);
+      const got = get(t, cc * dstRow);
+      const packed = Float32Array.from({ length: rr * cc }, (_, i) => {
+        const [col, row] = [Math.floor(i / rr), i % rr];
+        return got[col * dstRow + row]!;
+      });
+      expect(maxAbsDiff(packed, refT), `transpose ${rr}x${cc}`).to.equal(0);
+    }
 
     const [kh, kw, ci, co] = [5, 5, 3, 4];
     const f = rand(kh * kw * ci * co, 45);

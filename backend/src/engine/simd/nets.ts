@@ -32,7 +32,7 @@ import {
   type WinogradScratch,
 } from "./conv.js";
 import { MODE } from "./kernels.js";
-import { denseBackward, type Dense } from "./dense.js";
+import { denseBackward, densePackFloats, type Dense } from "./dense.js";
 import { softmaxCrossEntropy, type BatchStats } from "./loss.js";
 import { packFlat, round8, unpackFlat, weightLayout, type Slot } from "./layout.js";
 import type { KernelRuntime } from "./runtime.js";
@@ -145,6 +145,8 @@ export class NativeNet {
         y,
         dy: 0,
         dyT: 0,
+        xT: 0,
+        dyP: 0,
       });
       x = y;
     });
@@ -174,6 +176,8 @@ export class NativeNet {
       d.dy = l === this.dense.length - 1 ? this.dlog : rt.alloc(this.cap * d.outF);
       // Rows beyond outF stay zero: the input-gradient GEMM runs k over whole panels.
       d.dyT = rt.alloc(round8(d.outF) * this.capPad);
+      d.xT = rt.alloc(d.inF * this.capPad);
+      d.dyP = rt.alloc(densePackFloats(this.cap));
     });
     if (this.kind === "cnn") {
       this.dHT = rt.alloc(3136 * this.capPad);
@@ -394,7 +398,7 @@ export class NativeNet {
       const needDx = l > 0 || toConv;
       const dxT = toConv ? this.dHT : needDx ? this.dense[l - 1]!.dyT : 0;
       if (needDx) k.transpose(m, d.outF, d.dy, d.outF * F, d.dyT, cp * F);
-      denseBackward(k, d, { m, capPad: cp, fusedLr, dxT: needDx ? dxT : 0 });
+      denseBackward(k, this.rt.f32, d, { m, capPad: cp, fusedLr, dxT: needDx ? dxT : 0 });
       // dx = (dx^T)^T
       if (needDx) {
         const dx = toConv ? this.dH : this.dense[l - 1]!.dy;
