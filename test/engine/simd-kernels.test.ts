@@ -504,6 +504,66 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
     }
   });
 
+  it("Winograd F(4x4,5x5) with exactZeros: exactly relu(bias) where a 5x5 window is all zero, its own result elsewhere", () => {
+    // 6 images (two chunks), non-negative inputs as after ReLU and pooling, with zero rows, a
+    // zero block and zero columns; biases zero, positive and negative.
+    const [n, h, w, cin, cout] = [6, 14, 14, 32, 64];
+    const sizes = winogradScratchFloats(n, h, w, cin, cout);
+    const s = { big: rt.alloc(sizes.big), small: rt.alloc(sizes.small), mw: rt.alloc(sizes.mw) };
+    const u = rt.alloc(winogradFilterFloats(cin, cout));
+    const zero = (b: number, y: number, x: number) =>
+      (b % 3 === 0 && y < 8 + (b % 2)) ||
+      (b % 3 === 1 && y >= 3 && y < 11 && x >= 2 && x < 12) ||
+      (b % 3 === 2 && (x < 7 || y > 12));
+    const x = rand(n * h * w * cin, 63).map((v, i) => {
+      const [b, y, xx] = [
+        Math.floor(i / (h * w * cin)),
+        Math.floor(i / (w * cin)) % h,
+        Math.floor(i / cin) % w,
+      ];
+      return zero(b, y, xx) ? 0 : Math.abs(v);
+    });
+    const bias = Float32Array.from({ length: cout }, (_, c) =>
+      c % 3 === 0 ? 0 : c % 3 === 1 ? 0.25 : -0.25,
+    );
+    const xp = put(padded(x, n, h, w, cin, 2, winogradPadded(h, w)).data);
+    const wt = put(rand(25 * cin * cout, 64));
+    const pb = put(bias);
+    const run = (exact: boolean) => {
+      const out = put(new Float32Array(n * h * w * cout));
+      winogradConv(rt.k, s, n, h, w, cin, cout, xp, wt, u, out, MODE.biasRelu, pb, false, 4, exact);
+      return get(out, n * h * w * cout);
+    };
+    const plain = run(false);
+    const exact = run(true);
+    const allZero = (b: number, oy: number, ox: number) => {
+      for (let i = oy - 2; i <= oy + 2; i++)
+        for (let j = ox - 2; j <= ox + 2; j++)
+          if (i >= 0 && i < h && j >= 0 && j < w && !zero(b, i, j)) return false;
+      return true;
+    };
+    let windows = 0;
+    let noisy = 0;
+    for (let b = 0; b < n; b++)
+      for (let oy = 0; oy < h; oy++)
+        for (let ox = 0; ox < w; ox++) {
+          const at = ((b * h + oy) * w + ox) * cout;
+          const z = allZero(b, oy, ox);
+          if (z) windows++;
+          for (let c = 0; c < cout; c++) {
+            if (z) {
+              expect(exact[at + c], `image ${b} (${oy},${ox}) channel ${c}`).to.equal(
+                Math.max(bias[c]!, 0),
+              );
+              if (plain[at + c] !== Math.max(bias[c]!, 0)) noisy++;
+            } else expect(exact[at + c]).to.equal(plain[at + c]);
+          }
+        }
+    expect(windows).to.be.greaterThan(100);
+    // Without the rule F(4x4) leaves rounding noise there (what the rule is for).
+    expect(noisy).to.be.greaterThan(0);
+  });
+
   it("pool2 and pool2bwd: relu then 2x2 max pooling, first-maximum rule", () => {
     const [n, h, w, c] = [2, 6, 8, 8];
     // Post-ReLU activations with ties (zeros, repeated values) to exercise the rules.

@@ -47,6 +47,7 @@ const SHAPE_ARGS: Record<string, number> = {
   wino_wt4: 2,
   wino_in4: 4,
   wino_out4: 4,
+  zerowin: 4,
   wino_dy: 4,
   wino_dwout: 2,
 };

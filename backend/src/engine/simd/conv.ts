@@ -1,21 +1,25 @@
 /**
  * 5x5 'same' convolutions (stride 1, pad 2, even height and width) as Winograd transforms
  * (winograd.ts) around GEMMs on the micro-kernel. F(4x4, 5x5) (64 GEMMs; 1,024 multiplies per
- * image and channel pair on a 14x14 map instead of F(2x2, 5x5)'s 1,764) for the input gradient
- * and evaluation's forward pass; F(2x2, 5x5) (36 GEMMs) for the training forward pass, whose
- * ReLU mask must see the exact zeros of a direct convolution where a 5x5 window is all zero and
- * the bias is 0 (a fresh model's first step). F(2x2)'s matrices give them: each output pixel
- * depends only on its own window (rows 0-4 of B^T are zero in the last column, A^T's first row
- * is zero at the last point; tested). F(4x4)'s do not (B^T8's first row reads the seventh
- * column): rounding noise of either sign, and positive noise let the gradient through to conv2's
- * bias. F(5x5, 2x2) over F(2x2)'s
- * tiles for the filter gradient (its F(4x4) dual rounds ~8x worse). Used for the CNN's conv2;
- * conv1 (1 input channel) stays a direct implicit GEMM.
+ * image and channel pair on a 14x14 map instead of F(2x2, 5x5)'s 1,764) for the forward pass and
+ * the input gradient; F(5x5, 2x2) over F(2x2)'s tiles for the filter gradient (its F(4x4) dual
+ * rounds ~8x worse). Used for the CNN's conv2; conv1 (1 input channel) stays a direct implicit
+ * GEMM.
+ *
+ * Exact zeros: the training forward pass's ReLU mask must see what a direct convolution gives
+ * where a 5x5 window of the input is all zero, exactly the bias (0 on a fresh model). F(2x2)'s
+ * matrices give it by construction: each output pixel depends only on its own window (rows 0-4
+ * of B^T are zero in the last column, A^T's first row is zero at the last point; tested).
+ * F(4x4)'s do not (B^T8's first row reads the seventh column): rounding noise of either sign,
+ * and positive noise let the gradient through to conv2's bias. So with `exactZeros` (bias+ReLU
+ * only) the zerowin kernel (zero-windows.ts) finds those windows exactly and writes
+ * relu(bias) there, chunk by chunk while the outputs are in cache.
  *
  * Inputs are zero-padded NHWC buffers of winogradPadded(h, w): the image at (2, 2), zeros around
  * it up to the last 8x8 tile's edge (F(4x4)'s tiles cover ceil(h/4)*4 rows).
  */
 import { MODE, type KernelExports } from "./kernels.js";
+import { ZEROWIN_MAX_SIDE } from "./zero-windows.js";
 
 const F = 4;
 
@@ -91,7 +95,7 @@ export type WinogradTile = 2 | 4;
  * y = conv(x, wt) (+ bias, ReLU by mode) for m images h x w: x zero-padded at xp
  * ([m][ph][pw][cin], winogradPadded), wt HWIO [5][5][cin][cout], y dense [m][h][w][cout], by
  * F(tile x tile, 5x5). The transformed filter goes to u (winogradFilterFloats), or is taken from
- * there when `filterReady`.
+ * there when `filterReady`. `exactZeros`: see the top of this file.
  */
 export function winogradConv(
   k: KernelExports,
@@ -109,7 +113,13 @@ export function winogradConv(
   bias: number,
   filterReady = false,
   tile: WinogradTile = 4,
+  exactZeros = false,
 ): void {
+  if (
+    exactZeros &&
+    (mode !== MODE.biasRelu || h + 4 > ZEROWIN_MAX_SIDE || w + 4 > ZEROWIN_MAX_SIDE)
+  )
+    throw new RangeError("exactZeros needs bias+ReLU and a map of at most 28x28");
   // The tiles go to whichever scratch buffer fits cin, the GEMM output to the other one.
   const [v, mm] = cin <= cout ? [s.small, s.big] : [s.big, s.small];
   const { ph, pw } = winogradPadded(h, w);
@@ -147,6 +157,7 @@ export function winogradConv(
     }
     const yb = y + b0 * h * w * cout * F;
     (wt4 ? k.wino_out4 : k.wino_out)(mc, h, w, cout, mm, ml.pS, ml.tS, yb, mode, bias);
+    if (exactZeros) k.zerowin(mc, h, w, cin, xp + b0 * xImg, xRow, xImg, yb, cout, bias);
   }
 }
 

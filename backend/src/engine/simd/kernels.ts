@@ -40,6 +40,7 @@ import {
   buildTranspose,
 } from "./small-kernels.js";
 import { wasm, type WasmModule } from "./wasm-api.js";
+import { buildZeroWindows } from "./zero-windows.js";
 import {
   buildWinoDwOut,
   buildWinoDy,
@@ -193,6 +194,19 @@ export interface KernelExports {
   wino_wt4: KernelExports["wino_wt"];
   wino_in4: KernelExports["wino_in"];
   wino_out4: KernelExports["wino_out"];
+  /** relu(bias) where a 5x5 window of the input is all zero (zero-windows.ts). */
+  zerowin(
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    xp: number,
+    xpRow: number,
+    xpImg: number,
+    y: number,
+    cout: number,
+    bias: number,
+  ): void;
 }
 
 /** The module's binary (fma: use relaxed-SIMD multiply-add). */
@@ -216,6 +230,7 @@ export function buildKernelModule(fma: boolean): Uint8Array {
   buildWinoOutput(m, fma, F4);
   buildWinoDy(m, fma);
   buildWinoDwOut(m, fma);
+  buildZeroWindows(m);
   return m.encode();
 }
 

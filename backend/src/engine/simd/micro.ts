@@ -13,7 +13,8 @@ export const MODE = { store: 0, add: 1, axpy: 2, bias: 3, biasRelu: 4 } as const
 
 /**
  * Bytes at the start of memory reserved for scratch: the column-tail tile (4 rows x 8 floats at
- * 0) and the Winograd transforms' up to 64 vectors (at WINO_SCRATCH = 256).
+ * 0), the Winograd transforms' up to 64 vectors (at WINO_SCRATCH = 256) and the zero-window
+ * row masks (up to 32 i32 at ZEROWIN_SCRATCH = 1536).
  */
 export const SCRATCH_BYTES = 2048;
 

@@ -9,8 +9,8 @@
  * new cache line per k-step: 10-13 GFLOP/s against 40+ packed). load() / save() convert.
  *
  * Per step (CNN): conv1 (implicit GEMM, bias+ReLU fused) -> 2x2 max pool into conv2's padded
- * input -> conv2 (Winograd F(2x2,5x5); evaluation: F(4x4,5x5); bias+ReLU fused into the output
- * transform) -> pool into
+ * input -> conv2 (Winograd F(4x4,5x5), bias+ReLU fused into the output transform; in training,
+ * relu(bias) written exactly where a 5x5 window is all zero, see conv.ts) -> pool into
  * fc1's input -> fc1 (+bias+ReLU) -> fc2 (+bias) -> softmax cross-entropy (in JS, 10 classes)
  * -> backward: per dense layer and group of its weight panels, the input gradient (A read out
  * of the panels, before the weights change) and then the weight gradient, applied straight to
@@ -71,12 +71,8 @@ export class NativeNet {
   private dy1 = 0;
   private dHT = 0;
   private dH = 0;
-  /**
-   * conv2 as Winograd: transformed filters (training forward F(2x2), evaluation forward F(4x4),
-   * input gradient F(4x4)) and tiles.
-   */
-  private readonly wino: WinogradScratch & { u: number; u4: number; ur: number } = {
-    u: 0,
+  /** conv2 as Winograd F(4x4): transformed filters (forward, input gradient) and tiles. */
+  private readonly wino: WinogradScratch & { u4: number; ur: number } = {
     u4: 0,
     ur: 0,
     big: 0,
@@ -120,7 +116,6 @@ export class NativeNet {
       this.x2p = rt.alloc(cap * P * P * 32);
       this.y2 = rt.alloc(cap * 14 * 14 * 64);
       const sizes = winogradScratchFloats(cap, 14, 14, 32, 64);
-      this.wino.u = rt.alloc(36 * 32 * 64); // F(2x2): 36 points
       this.wino.u4 = rt.alloc(winogradFilterFloats(32, 64));
       this.wino.big = rt.alloc(sizes.big);
       this.wino.small = rt.alloc(sizes.small);
@@ -253,8 +248,8 @@ export class NativeNet {
 
   /**
    * Forward pass of m inputs (from the input buffer, or from `input`: m images in the same
-   * layout elsewhere in memory); logits land in this.logits. `training`: conv2 by F(2x2) (its
-   * ReLU mask sees exact zeros, see conv.ts), else by F(4x4) with the transformed filter kept
+   * layout elsewhere in memory); logits land in this.logits. `training`: conv2's ReLU mask gets
+   * the exact zeros of all-zero windows (see conv.ts); otherwise the transformed filter is kept
    * until the weights change.
    */
   forward(m: number, input = this.input, training = false): void {
@@ -290,12 +285,13 @@ export class NativeNet {
         64,
         this.x2p,
         this.w(2),
-        training ? this.wino.u : this.wino.u4,
+        this.wino.u4,
         this.y2,
         MODE.biasRelu,
         this.w(3),
         !training && this.filterReady,
-        training ? 2 : 4,
+        4,
+        training,
       );
       // Evaluation reuses the transformed filter until the weights change (load, SGD step).
       if (!training) this.filterReady = true;
