@@ -470,7 +470,7 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
     });
   }
 
-  it("Winograd F(2x2,5x5) gives a direct convolution's exact 0 where a 5x5 window is all zero (the training ReLU mask relies on it)", () => {
+  it("Winograd F(2x2,5x5) gives a direct convolution's exact 0 where a 5x5 window is all zero (by its matrices; F(4x4) needs the zerowin rule)", () => {
     const [n, h, w, cin, cout] = [1, 14, 14, 32, 64];
     const sizes = winogradScratchFloats(n, h, w, cin, cout);
     const s = { big: rt.alloc(sizes.big), small: rt.alloc(sizes.small), mw: rt.alloc(sizes.mw) };
@@ -505,63 +505,88 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
   });
 
   it("Winograd F(4x4,5x5) with exactZeros: exactly relu(bias) where a 5x5 window is all zero, its own result elsewhere", () => {
-    // 6 images (two chunks), non-negative inputs as after ReLU and pooling, with zero rows, a
-    // zero block and zero columns; biases zero, positive and negative.
-    const [n, h, w, cin, cout] = [6, 14, 14, 32, 64];
-    const sizes = winogradScratchFloats(n, h, w, cin, cout);
-    const s = { big: rt.alloc(sizes.big), small: rt.alloc(sizes.small), mw: rt.alloc(sizes.mw) };
-    const u = rt.alloc(winogradFilterFloats(cin, cout));
-    const zero = (b: number, y: number, x: number) =>
-      (b % 3 === 0 && y < 8 + (b % 2)) ||
-      (b % 3 === 1 && y >= 3 && y < 11 && x >= 2 && x < 12) ||
-      (b % 3 === 2 && (x < 7 || y > 12));
-    const x = rand(n * h * w * cin, 63).map((v, i) => {
-      const [b, y, xx] = [
-        Math.floor(i / (h * w * cin)),
-        Math.floor(i / (w * cin)) % h,
-        Math.floor(i / cin) % w,
-      ];
-      return zero(b, y, xx) ? 0 : Math.abs(v);
-    });
-    const bias = Float32Array.from({ length: cout }, (_, c) =>
-      c % 3 === 0 ? 0 : c % 3 === 1 ? 0.25 : -0.25,
-    );
-    const xp = put(padded(x, n, h, w, cin, 2, winogradPadded(h, w)).data);
-    const wt = put(rand(25 * cin * cout, 64));
-    const pb = put(bias);
-    const run = (exact: boolean) => {
-      const out = put(new Float32Array(n * h * w * cout));
-      winogradConv(rt.k, s, n, h, w, cin, cout, xp, wt, u, out, MODE.biasRelu, pb, false, 4, exact);
-      return get(out, n * h * w * cout);
-    };
-    const plain = run(false);
-    const exact = run(true);
-    const allZero = (b: number, oy: number, ox: number) => {
-      for (let i = oy - 2; i <= oy + 2; i++)
-        for (let j = ox - 2; j <= ox + 2; j++)
-          if (i >= 0 && i < h && j >= 0 && j < w && !zero(b, i, j)) return false;
-      return true;
-    };
-    let windows = 0;
-    let noisy = 0;
-    for (let b = 0; b < n; b++)
-      for (let oy = 0; oy < h; oy++)
-        for (let ox = 0; ox < w; ox++) {
-          const at = ((b * h + oy) * w + ox) * cout;
-          const z = allZero(b, oy, ox);
-          if (z) windows++;
-          for (let c = 0; c < cout; c++) {
-            if (z) {
-              expect(exact[at + c], `image ${b} (${oy},${ox}) channel ${c}`).to.equal(
-                Math.max(bias[c]!, 0),
-              );
-              if (plain[at + c] !== Math.max(bias[c]!, 0)) noisy++;
-            } else expect(exact[at + c]).to.equal(plain[at + c]);
+    // Zero rows, a zero block and zero columns; biases zero, positive and negative. 14x14 with
+    // 6 images (two chunks) and non-negative inputs as after ReLU and pooling; a non-square map
+    // with signed inputs (a window of negative values is not zero); 28x28 (bit 31 of the row
+    // masks).
+    for (const [n, h, w, signed] of [
+      [6, 14, 14, false],
+      [3, 10, 14, true],
+      [1, 28, 28, false],
+    ] as const) {
+      const [cin, cout] = [32, 64];
+      const sizes = winogradScratchFloats(n, h, w, cin, cout);
+      const s = { big: rt.alloc(sizes.big), small: rt.alloc(sizes.small), mw: rt.alloc(sizes.mw) };
+      const u = rt.alloc(winogradFilterFloats(cin, cout));
+      const zero = (b: number, y: number, x: number) =>
+        (b % 3 === 0 && y < h - 6 + (b % 2)) ||
+        (b % 3 === 1 && y >= 3 && y < h - 3 && x >= 2 && x < w - 2) ||
+        (b % 3 === 2 && (x < w / 2 || y > h - 2));
+      const x = rand(n * h * w * cin, 63).map((v, i) => {
+        const [b, y, xx] = [
+          Math.floor(i / (h * w * cin)),
+          Math.floor(i / (w * cin)) % h,
+          Math.floor(i / cin) % w,
+        ];
+        return zero(b, y, xx) ? 0 : signed ? v : Math.abs(v);
+      });
+      const bias = Float32Array.from({ length: cout }, (_, c) =>
+        c % 3 === 0 ? 0 : c % 3 === 1 ? 0.25 : -0.25,
+      );
+      const xp = put(padded(x, n, h, w, cin, 2, winogradPadded(h, w)).data);
+      const wt = put(rand(25 * cin * cout, 64).map((v) => v * 0.2));
+      const pb = put(bias);
+      const run = (exact: boolean) => {
+        const out = put(new Float32Array(n * h * w * cout));
+        winogradConv(
+          rt.k,
+          s,
+          n,
+          h,
+          w,
+          cin,
+          cout,
+          xp,
+          wt,
+          u,
+          out,
+          MODE.biasRelu,
+          pb,
+          false,
+          4,
+          exact,
+        );
+        return get(out, n * h * w * cout);
+      };
+      const plain = run(false);
+      const exact = run(true);
+      const allZero = (b: number, oy: number, ox: number) => {
+        for (let i = oy - 2; i <= oy + 2; i++)
+          for (let j = ox - 2; j <= ox + 2; j++)
+            if (i >= 0 && i < h && j >= 0 && j < w && !zero(b, i, j)) return false;
+        return true;
+      };
+      let windows = 0;
+      let noisy = 0;
+      let mismatches = 0;
+      for (let b = 0; b < n; b++)
+        for (let oy = 0; oy < h; oy++)
+          for (let ox = 0; ox < w; ox++) {
+            const at = ((b * h + oy) * w + ox) * cout;
+            const z = allZero(b, oy, ox);
+            if (z) windows++;
+            for (let c = 0; c < cout; c++) {
+              const want = z ? Math.max(bias[c]!, 0) : plain[at + c];
+              if (exact[at + c] !== want) mismatches++;
+              if (z && plain[at + c] !== want) noisy++;
+            }
           }
-        }
-    expect(windows).to.be.greaterThan(100);
-    // Without the rule F(4x4) leaves rounding noise there (what the rule is for).
-    expect(noisy).to.be.greaterThan(0);
+      const label = `${n}x${h}x${w}${signed ? " signed" : ""}`;
+      expect(mismatches, label).to.equal(0);
+      expect(windows, label).to.be.greaterThan(10);
+      // Without the rule F(4x4) leaves rounding noise there (what the rule is for).
+      if (h === 14) expect(noisy, label).to.be.greaterThan(0);
+    }
   });
 
   it("pool2 and pool2bwd: relu then 2x2 max pooling, first-maximum rule", () => {
@@ -632,9 +657,13 @@ describe("engine SIMD kernels (vs tfjs cpu backend, 1e-4 absolute)", function ()
       const refT = onCpu(() => tf.tensor2d(m, [rr, cc]).transpose().dataSync() as Float32Array);
       // Destination rows padded (as the engine's [features, capPad] buffers are).
       const dstRow = rr + 3;
-      const t = put(new Float32Array(cc * dstRow));
+      const t = put(new Float32Array(cc * dstRow).fill(7));
       rt.k.transpose(rr, cc, put(m), cc * F, t, dstRow * F);
       const got = get(t, cc * dstRow);
+      expect(
+        got.every((v, i) => i % dstRow < rr || v === 7),
+        "padding untouched",
+      ).to.equal(true);
       const packed = Float32Array.from({ length: rr * cc }, (_, i) => {
         const [col, row] = [Math.floor(i / rr), i % rr];
         return got[col * dstRow + row]!;
@@ -710,7 +739,8 @@ describe("engine SIMD networks: one SGD step vs the tfjs graph on the cpu backen
 
   for (const kind of ["cnn", "2nn", "logreg"] as const) {
     it(`${kind}: loss, every gradient, and the fused SGD step`, () => {
-      const idx = kind === "cnn" ? [7, 19] : [0, 3, 5, 8, 13, 21, 34, 55, 89, 99, 2];
+      // The CNN's 6 images: more than a Winograd chunk, and the transposes' 4x4 blocks.
+      const idx = kind === "cnn" ? [7, 19, 3, 42, 64, 88] : [0, 3, 5, 8, 13, 21, 34, 55, 89, 99, 2];
       // Glorot weights scaled x4 so that activations and gradients are not tiny.
       const w = initialWeights(kind, 5).map((v) => v * 4);
       const ref = reference(kind, w, idx);

@@ -115,6 +115,7 @@ export function winogradConv(
   tile: WinogradTile = 4,
   exactZeros = false,
 ): void {
+  if (cin % 4 !== 0 || cout % 4 !== 0) throw new RangeError("channels must be multiples of 4");
   if (
     exactZeros &&
     (mode !== MODE.biasRelu || h + 4 > ZEROWIN_MAX_SIDE || w + 4 > ZEROWIN_MAX_SIDE)

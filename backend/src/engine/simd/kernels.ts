@@ -23,7 +23,9 @@
  *
  * Plus small SIMD kernels: 2x2 max pooling forward / backward (first-maximum rule and ReLU mask,
  * as the tfjs cpu backend), ReLU backward, column sums (bias gradients), SGD with an optional
- * FedProx term, transposes and the 180-degree filter rotation of the input gradient.
+ * FedProx term, transposes and the 180-degree filter rotation of the input gradient; the
+ * Winograd transforms (winograd.ts, winograd-gradient.ts) and the exact-zero rule of the F(4x4)
+ * training forward pass (zerowin, zero-windows.ts).
  *
  * All pointers are byte offsets into the memory the module imports; buffers read by the
  * micro-kernel must have 32 bytes of slack after them (column tails read past the last row).

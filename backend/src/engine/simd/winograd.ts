@@ -51,7 +51,10 @@ export interface WinoTransform {
   AT: number[][];
 }
 
-/** F(2x2, 5x5): every conv2 pass before, the filter gradient now (wino_wt, wino_in, wino_out). */
+/**
+ * F(2x2, 5x5): its input tiles serve the filter gradient (wino_in); its convolution (wino_wt,
+ * wino_out: exact zeros at all-zero windows by its matrices) is kept as winogradConv's tile 2.
+ */
 export const F2: WinoTransform = { suffix: "", m: 2, shift: 1, a: 6, BT, G, AT };
 /** F(4x4, 5x5): the forward pass and the input gradient (wino_wt4, wino_in4, wino_out4). */
 export const F4: WinoTransform = { suffix: "4", m: 4, shift: 2, a: 8, BT: BT8, G: G8, AT: AT8 };
