@@ -5,6 +5,8 @@
  * kernel is wrapped in a timer and single-step tasks are run; a step calls the same kernels in
  * the same order every time, so each call site's time is taken as its MINIMUM over the steps
  * (robust to other processes on a shared machine) and call sites are summed by kernel and shape.
+ * The mean over the steps is printed beside it: minima of many short calls add up to less than
+ * a step takes (a call at its fastest had its data in cache), means add up to about the step.
  *
  * - tfjs path: every kernel registered for the wasm backend, exclusive time (a custom kernel
  *   that calls stock kernels is charged only its own work); the tape and tensor bookkeeping
@@ -59,6 +61,8 @@ const SHAPE_ARGS: Record<string, number> = {
 class SiteTimer {
   readonly labels: string[] = [];
   readonly mins: number[] = [];
+  readonly sums: number[] = [];
+  steps = 0;
   site = 0;
   private readonly stack: number[] = [];
 
@@ -75,16 +79,18 @@ class SiteTimer {
         if (this.stack.length) this.stack[this.stack.length - 1]! += total;
         if (this.labels[i] === undefined) this.labels[i] = label(args);
         this.mins[i] = Math.min(this.mins[i] ?? Infinity, total - child);
+        this.sums[i] = (this.sums[i] ?? 0) + total - child;
       }
     };
   }
 
   /** Sites grouped by label, largest total first. */
-  byLabel(): [string, { ms: number; calls: number }][] {
-    const byLabel = new Map<string, { ms: number; calls: number }>();
+  byLabel(): [string, { ms: number; meanMs: number; calls: number }][] {
+    const byLabel = new Map<string, { ms: number; meanMs: number; calls: number }>();
     this.labels.forEach((l, i) => {
-      const e = byLabel.get(l) ?? { ms: 0, calls: 0 };
+      const e = byLabel.get(l) ?? { ms: 0, meanMs: 0, calls: 0 };
       e.ms += this.mins[i]!;
+      e.meanMs += this.sums[i]! / this.steps;
       e.calls++;
       byLabel.set(l, e);
     });
@@ -125,17 +131,20 @@ function instrument(kernels: "simd" | "tfjs", timer: SiteTimer): (() => void)[] 
 function formatProfile(o: ProfileOptions, wall: number, steps: number, timer: SiteTimer): string {
   const rows = timer.byLabel();
   const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0);
+  const meanMs = rows.reduce((s, [, v]) => s + v.meanMs, 0);
   const out = [
     `${o.model.toUpperCase()} B=${o.batchSize}, ${o.kernels} path: ` +
       `${((o.batchSize / wall) * 1000).toFixed(0)} samples/s unwrapped (${wall.toFixed(2)} ms/step); ` +
-      `kernels ${kernelMs.toFixed(2)} ms/step (sum over call sites of the minimum over ${steps} steps)`,
+      `kernels ${kernelMs.toFixed(2)} ms/step (sum over call sites of the minimum over ${steps} steps), ` +
+      `${meanMs.toFixed(2)} ms/step (sum of means)`,
+    `  ${"kernel(shape)".padEnd(26)} ${"min-sum".padStart(11)} ${"share".padStart(6)} ${"mean".padStart(11)}  calls/step`,
   ];
   for (const [name, v] of rows) {
     if (v.ms / kernelMs < 0.004) continue;
     out.push(
       `  ${name.padEnd(26)} ${v.ms.toFixed(3).padStart(8)} ms ${((v.ms / kernelMs) * 100)
         .toFixed(1)
-        .padStart(5)}%  ${String(v.calls).padStart(3)} calls/step`,
+        .padStart(5)}% ${v.meanMs.toFixed(3).padStart(8)} ms  ${String(v.calls).padStart(3)}`,
     );
   }
   return out.join("\n");
@@ -165,6 +174,7 @@ export async function profileTraining(o: ProfileOptions): Promise<string> {
     const wall = (performance.now() - t0) / Math.ceil(o.samples / o.batchSize);
     restore = instrument(o.kernels, timer);
     const steps = o.steps ?? 30;
+    timer.steps = steps;
     for (let s = 0; s < steps; s++) {
       timer.site = 0;
       trainLocal(ds.train, task(o.batchSize, s * o.batchSize));
