@@ -10,7 +10,10 @@
  *
  * Options (env): BENCH_AB_BASE (tree A, required), BENCH_AB_OTHER (tree B, default this one),
  * BENCH_AB_MODEL (cnn | 2nn, default cnn), BENCH_AB_BATCH (default 32), BENCH_AB_SAMPLES per
- * task (default 10 steps), BENCH_AB_REPS (pairs, default 40).
+ * task (default 10 steps), BENCH_AB_REPS (pairs, default 41). It measures the SIMD kernels'
+ * path (FEDLEDGER_ENGINE_KERNELS=simd) and needs both trees to have this tree's engine module
+ * paths (backend/src/engine/...). The quartiles of the pair ratios show how far single pairs
+ * scatter; run it twice before trusting a change of a few percent.
  */
 import os from "node:os";
 import path from "node:path";
@@ -33,7 +36,7 @@ const other = process.env.BENCH_AB_OTHER ?? here;
 const model = process.env.BENCH_AB_MODEL ?? "cnn";
 const batch = Number(process.env.BENCH_AB_BATCH ?? 32);
 const samples = Number(process.env.BENCH_AB_SAMPLES ?? batch * 10);
-const reps = Number(process.env.BENCH_AB_REPS ?? 40);
+const reps = Number(process.env.BENCH_AB_REPS ?? 41);
 
 async function load(root: string): Promise<Engine> {
   const src = path.join(path.resolve(root), "backend/src/engine");
@@ -51,7 +54,14 @@ async function load(root: string): Promise<Engine> {
   };
 }
 
-const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
+/** The q-quantile (0..1) of v, interpolated between neighbours. */
+function quantile(v: number[], q: number): number {
+  const s = [...v].sort((x, y) => x - y);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
+}
+const median = (v: number[]) => quantile(v, 0.5);
 
 async function main(): Promise<void> {
   process.env.FEDLEDGER_ENGINE_KERNELS = "simd";
@@ -61,7 +71,7 @@ async function main(): Promise<void> {
   const runs: (() => number)[] = [];
   for (const e of engines) {
     await e.selectBackend("wasm");
-    const { train } = await e.loadDataset("mnist", { trainLimit: 4000 });
+    const { train } = await e.loadDataset("mnist", { trainLimit: Math.max(4000, samples) });
     const task = {
       model,
       weights: e.initialWeights(model, 1),
@@ -95,7 +105,10 @@ async function main(): Promise<void> {
   console.log(`${model} B=${batch}, ${samples} samples per task, ${reps} interleaved pairs`);
   console.log(`  A ${base}: ${rate(times[0])} samples/s (best ${best(times[0])})`);
   console.log(`  B ${other}: ${rate(times[1])} samples/s (best ${best(times[1])})`);
-  console.log(`  B / A speed: median of pair ratios ${median(ratios).toFixed(3)}`);
+  console.log(
+    `  B / A speed: median of pair ratios ${median(ratios).toFixed(3)} ` +
+      `(quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)})`,
+  );
 }
 
 await main();

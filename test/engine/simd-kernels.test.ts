@@ -739,8 +739,10 @@ describe("engine SIMD networks: one SGD step vs the tfjs graph on the cpu backen
 
   for (const kind of ["cnn", "2nn", "logreg"] as const) {
     it(`${kind}: loss, every gradient, and the fused SGD step`, () => {
-      // The CNN's 6 images: more than a Winograd chunk, and the transposes' 4x4 blocks.
-      const idx = kind === "cnn" ? [7, 19, 3, 42, 64, 88] : [0, 3, 5, 8, 13, 21, 34, 55, 89, 99, 2];
+      // The CNN's reference step on the tfjs cpu backend takes ~4 s per image, so 2 images here;
+      // Winograd chunks of more than one call, the transposes' 4x4 blocks and the dense layout
+      // at larger batches are covered by the kernel tests above and by the 2NN's 11 samples.
+      const idx = kind === "cnn" ? [7, 19] : [0, 3, 5, 8, 13, 21, 34, 55, 89, 99, 2];
       // Glorot weights scaled x4 so that activations and gradients are not tiny.
       const w = initialWeights(kind, 5).map((v) => v * 4);
       const ref = reference(kind, w, idx);
