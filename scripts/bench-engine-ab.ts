@@ -15,9 +15,11 @@
  * paths (backend/src/engine/...). The quartiles of the pair ratios show how far single pairs
  * scatter; run it twice before trusting a change of a few percent.
  */
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 
 type Engine = {
   selectBackend: (b: string) => Promise<unknown>;
@@ -27,16 +29,36 @@ type Engine = {
 };
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const base = process.env.BENCH_AB_BASE;
-if (!base) {
-  console.error("BENCH_AB_BASE=<another checkout of this repository> is required (see the top).");
+const tree = z
+  .string()
+  .min(1)
+  .refine((p) => existsSync(path.join(p, "backend/src/engine/trainer.ts")), {
+    message: "is not a checkout of this repository (no backend/src/engine/trainer.ts)",
+  });
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+const parsed = z
+  .object({
+    BENCH_AB_BASE: tree,
+    BENCH_AB_OTHER: tree.default(here),
+    BENCH_AB_MODEL: z.enum(["cnn", "2nn"]).default("cnn"),
+    BENCH_AB_BATCH: count(512).default(32),
+    BENCH_AB_SAMPLES: count(60_000).optional(),
+    BENCH_AB_REPS: count(10_000).default(41),
+  })
+  .safeParse(process.env);
+if (!parsed.success) {
+  for (const i of parsed.error.issues) console.error(`${i.path.join(".")}: ${i.message}`);
+  console.error("options: see the top of scripts/bench-engine-ab.ts");
   process.exit(2);
 }
-const other = process.env.BENCH_AB_OTHER ?? here;
-const model = process.env.BENCH_AB_MODEL ?? "cnn";
-const batch = Number(process.env.BENCH_AB_BATCH ?? 32);
-const samples = Number(process.env.BENCH_AB_SAMPLES ?? batch * 10);
-const reps = Number(process.env.BENCH_AB_REPS ?? 41);
+const {
+  BENCH_AB_BASE: base,
+  BENCH_AB_OTHER: other,
+  BENCH_AB_MODEL: model,
+  BENCH_AB_BATCH: batch,
+  BENCH_AB_REPS: reps,
+} = parsed.data;
+const samples = parsed.data.BENCH_AB_SAMPLES ?? batch * 10;
 
 async function load(root: string): Promise<Engine> {
   const src = path.join(path.resolve(root), "backend/src/engine");
@@ -65,7 +87,7 @@ const median = (v: number[]) => quantile(v, 0.5);
 
 async function main(): Promise<void> {
   process.env.FEDLEDGER_ENGINE_KERNELS = "simd";
-  const engines = [await load(base!), await load(other)];
+  const engines = [await load(base), await load(other)];
   // One after the other: both trees resolve the same TensorFlow.js (node_modules is shared),
   // whose wasm backend initialises once.
   const runs: (() => number)[] = [];
